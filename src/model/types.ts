@@ -1,0 +1,315 @@
+// Core data types shared by parsers, the model, checks and renderers.
+// Everything here is plain, serialisable data: no classes, no functions.
+
+export type Family = 4 | 6
+
+/** A problem met while parsing one source; keeps the raw text so nothing is lost. */
+export interface ParseIssue {
+  source: string
+  line: number | null
+  message: string
+  raw: string
+}
+
+/** Every parser returns this: a typed value (possibly partial) plus what it could not read. */
+export interface Parsed<T> {
+  value: T
+  issues: ParseIssue[]
+  /** true when the input gave nothing usable (empty, not JSON, wrong shape). */
+  fatal: boolean
+}
+
+// ---------- iproute2 ----------
+
+export interface IpAddress {
+  family: Family
+  local: string
+  prefixlen: number
+  scope: string
+  /** e.g. "dynamic", "deprecated"; informational. */
+  flags: string[]
+}
+
+export interface Link {
+  ifindex: number
+  ifname: string
+  flags: string[]
+  mtu: number | null
+  operstate: string | null
+  /** "veth", "dummy", "ipip", ... when iproute2 reported it. */
+  kind: string | null
+  addresses: IpAddress[]
+}
+
+export interface Route {
+  family: Family
+  /** unicast | local | broadcast | anycast | multicast | blackhole | unreachable | prohibit | throw */
+  type: string
+  /** "default" or an address / prefix as iproute2 prints it (host routes have no "/len"). */
+  dst: string
+  /** "main", "local", "77", "kube-router", ... as printed; `tableId` holds the numeric form when known. */
+  table: string
+  tableId: number | null
+  dev: string | null
+  gateway: string | null
+  protocol: string | null
+  scope: string | null
+  prefsrc: string | null
+  metric: number | null
+  /** The route in `ip route` syntax, used as evidence. */
+  text: string
+}
+
+export interface Rule {
+  family: Family
+  priority: number
+  /** "all" or a prefix such as 10.244.1.0/24 */
+  src: string
+  dst: string
+  fwmark: number | null
+  fwmask: number | null
+  iif: string | null
+  oif: string | null
+  /** "main", "77", "kube-router", ... as printed; `tableId` holds the numeric form when known. */
+  table: string | null
+  tableId: number | null
+  action: string
+  not: boolean
+  /** The rule in `ip rule` syntax, used as evidence. */
+  text: string
+}
+
+// ---------- ipset ----------
+
+export interface IpSet {
+  name: string
+  type: string
+  family: 'inet' | 'inet6' | null
+  /** The `create` line verbatim. */
+  createLine: string
+  /** member key (first token after the set name on an `add` line) -> the `add` line verbatim */
+  members: Map<string, string>
+}
+
+export interface IpSetState {
+  sets: Map<string, IpSet>
+}
+
+// ---------- IPVS ----------
+
+export interface IpvsDestination {
+  address: string
+  port: number
+  forward: string
+  weight: number
+  activeConn: number
+  inactConn: number
+  text: string
+}
+
+export interface IpvsService {
+  protocol: 'TCP' | 'UDP' | 'SCTP' | 'FWM'
+  /** null for FWM services */
+  address: string | null
+  port: number | null
+  fwmark: number | null
+  family: Family | null
+  scheduler: string
+  /** everything after the scheduler: flags, persistent ..., IPv6 marker */
+  options: string
+  destinations: IpvsDestination[]
+  text: string
+}
+
+export interface IpvsState {
+  services: IpvsService[]
+}
+
+// ---------- iptables ----------
+
+export interface IptablesRule {
+  table: string
+  chain: string
+  /** argv-like tokens after "-A <chain>" with quotes removed */
+  args: string[]
+  /** -j target, or null */
+  target: string | null
+  /** the line verbatim, used as evidence */
+  text: string
+}
+
+export interface IptablesChain {
+  name: string
+  policy: string | null
+}
+
+export interface IptablesState {
+  /** "nft" | "legacy" | null when unknown */
+  backend: string | null
+  /** table name -> chains */
+  chains: Map<string, Map<string, IptablesChain>>
+  rules: IptablesRule[]
+}
+
+// ---------- sysctl, networkd, version, log, probes ----------
+
+export interface SysctlState {
+  values: Map<string, string>
+  /** key -> the line verbatim */
+  lines: Map<string, string>
+}
+
+export interface NetworkdFile {
+  path: string
+  /** "Section.Key" -> value, last assignment wins within the file */
+  settings: Map<string, {value: string; line: string}>
+}
+
+export interface NetworkdState {
+  active: boolean | null
+  files: NetworkdFile[]
+}
+
+export interface Version {
+  major: number
+  minor: number
+  patch: number
+  /** "-dirty", "-rc1" ... or "" */
+  suffix: string
+  /** canonical text, e.g. "v2.1.2" */
+  text: string
+}
+
+export interface KubeRouterVersionInfo {
+  version: Version | null
+  /** the line the version came from, verbatim */
+  line: string | null
+}
+
+export interface LogLine {
+  severity: 'I' | 'W' | 'E' | 'F' | null
+  file: string | null
+  message: string
+  text: string
+}
+
+export interface ProbeResult {
+  kind: 'service-vip' | 'apiserver'
+  target: string
+  port: number
+  family: Family
+  service: string | null
+  ok: boolean
+  error: string | null
+  ms: number | null
+}
+
+// ---------- cluster objects (the subset of the API shapes we read) ----------
+
+export interface ObjectMeta {
+  name: string
+  namespace?: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+export interface NodeObject {
+  metadata: ObjectMeta
+  spec?: {podCIDR?: string; podCIDRs?: string[]; unschedulable?: boolean}
+  status?: {
+    addresses?: {type: string; address: string}[]
+    conditions?: {type: string; status: string}[]
+  }
+}
+
+export interface ServicePort {
+  name?: string
+  protocol?: string
+  port: number
+  targetPort?: number | string
+  nodePort?: number
+}
+
+export interface ServiceObject {
+  metadata: ObjectMeta
+  spec?: {
+    type?: string
+    clusterIP?: string
+    clusterIPs?: string[]
+    externalIPs?: string[]
+    ipFamilies?: string[]
+    ports?: ServicePort[]
+    externalTrafficPolicy?: string
+    internalTrafficPolicy?: string
+    selector?: Record<string, string>
+  }
+  status?: {loadBalancer?: {ingress?: {ip?: string; hostname?: string; ipMode?: string}[]}}
+}
+
+export interface EndpointSliceObject {
+  metadata: ObjectMeta
+  addressType?: string
+  endpoints?: {
+    addresses: string[]
+    conditions?: {ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null}
+    nodeName?: string
+  }[]
+  ports?: {name?: string; port?: number; protocol?: string}[]
+}
+
+export interface DaemonSetObject {
+  metadata: ObjectMeta
+  spec?: {
+    template?: {
+      spec?: {
+        containers?: {name: string; image?: string; args?: string[]; command?: string[]}[]
+      }
+    }
+  }
+}
+
+export interface ClusterObjects {
+  nodes: NodeObject[]
+  services: ServiceObject[]
+  endpointSlices: EndpointSliceObject[]
+  kubeRouter: DaemonSetObject | null
+}
+
+// ---------- capture and node state ----------
+
+/** The file names of a bundle's nodes/<node>/ directory (CONTRACT §5). */
+export type SourceName =
+  | 'ip-addr.json'
+  | 'ip-route.json'
+  | 'ip6-route.json'
+  | 'ip-rule.json'
+  | 'ip6-rule.json'
+  | 'ipset.txt'
+  | 'ipvsadm.txt'
+  | 'iptables.txt'
+  | 'ip6tables.txt'
+  | 'sysctl.txt'
+  | 'networkd.txt'
+  | 'kube-router-version.txt'
+  | 'kube-router.log'
+  | 'probes.json'
+
+/** Raw outputs of one node, as saved in a bundle. A missing source has no entry and a reason in `missing`. */
+export interface NodeCapture {
+  name: string
+  files: Partial<Record<SourceName, string>>
+  /** why a source is absent (tool not found, timed out, ...) */
+  missing: Partial<Record<SourceName, string>>
+}
+
+/** Cluster objects and every node's capture: the immutable snapshot that checks run on. */
+export interface Snapshot {
+  mode: 'cluster' | 'local' | 'bundle'
+  context: string | null
+  bundle: string | null
+  createdAt: string
+  cluster: ClusterObjects | null
+  nodes: NodeCapture[]
+  /** nodes that could not be probed at all: name -> reason */
+  failedNodes: {name: string; error: string}[]
+}
