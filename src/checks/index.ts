@@ -1,0 +1,37 @@
+// The ordered registry of checks (CONTRACT.md §4). Ids are stable once published.
+import type {Check} from './define.js'
+import {kubeRouterVersion} from './kube-router-version.js'
+import {dsrProgramming} from './dsr-programming.js'
+import {dsrRouteNoise} from './dsr-route-noise.js'
+import {ipv6VipRoutes} from './ipv6-vip-routes.js'
+import {vipReachability} from './vip-reachability.js'
+import {localIpsIpset} from './local-ips-ipset.js'
+import {apiserverReachability} from './apiserver-reachability.js'
+import {networkdForeignRules} from './networkd-foreign-rules.js'
+import {policyRoutingRules} from './policy-routing-rules.js'
+import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
+
+export const CHECKS: readonly Check[] = [
+  kubeRouterVersion,
+  dsrProgramming,
+  dsrRouteNoise,
+  ipv6VipRoutes,
+  vipReachability,
+  localIpsIpset,
+  apiserverReachability,
+  networkdForeignRules,
+  policyRoutingRules,
+  dsrSloppyTcp,
+]
+
+export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)
+
+export class UnknownCheckError extends Error {}
+
+/** The checks to run given --check and --skip (both repeatable); unknown ids are an error naming the valid ones. */
+export function selectChecks(only: string[], skip: string[]): Check[] {
+  for (const id of [...only, ...skip]) {
+    if (!CHECK_IDS.includes(id)) throw new UnknownCheckError(`unknown check id "${id}"; valid ids: ${CHECK_IDS.join(', ')}`)
+  }
+  return CHECKS.filter((c) => (only.length === 0 || only.includes(c.id)) && !skip.includes(c.id))
+}

@@ -1,0 +1,57 @@
+// FM4 (kube-router-facts.md "FM4"): systemd-networkd (>= v248) deletes routing-policy rules it did not create
+// (ManageForeignRoutingPolicyRules=yes by default) and, with ManageForeignRoutes=yes, foreign routes. kube-router
+// never re-adds the overlay pod-CIDR rule. Exposed when networkd is active and either option is absent or yes.
+// Not fixed in kube-router as of v2.11.1 (documented in docs/troubleshoot.md since v2.8.0).
+import {defineNodeCheck} from './define.js'
+import {missingPolicyRules} from './policy-routing-rules.js'
+import {restartKubeRouter} from './util.js'
+import {sourceValue} from '../model/node-state.js'
+import {effectiveNetworkdSetting, networkdBoolean} from '../parsers/networkd.js'
+
+const OPTIONS = ['ManageForeignRoutingPolicyRules', 'ManageForeignRoutes'] as const
+const DROP_IN = '/etc/systemd/networkd.conf.d/10-kube-router.conf'
+
+export const networkdForeignRules = defineNodeCheck({
+  id: 'networkd-foreign-rules',
+  title: "systemd-networkd leaves kube-router's rules and routes alone",
+  needs: ['networkd.txt'],
+  uses: ['ip-rule.json', 'ip6-rule.json', 'ip-addr.json'],
+  evaluate(ctx) {
+    const state = sourceValue(ctx.node, 'networkd.txt')!
+    if (state.active === false) return {findings: [], note: 'systemd-networkd is not active on this node'}
+    const exposed: string[] = []
+    const evidence: string[] = [`# active: ${state.active === null ? 'unknown' : 'yes'}`]
+    for (const option of OPTIONS) {
+      const setting = effectiveNetworkdSetting(state, `Network.${option}`)
+      if (setting) evidence.push(`${setting.path}: ${setting.line}`)
+      if (!setting || networkdBoolean(setting.value) !== false) exposed.push(`${option}=${setting ? setting.value : 'yes (default)'}`)
+    }
+    if (exposed.length === 0) return {findings: [], note: 'networkd is configured not to manage foreign rules and routes'}
+    if (state.files.length === 0) evidence.push('(no networkd.conf and no networkd.conf.d drop-in on the node: networkd defaults apply)')
+    else evidence.push(...state.files.map((f) => `# file: ${f.path}`))
+
+    const wiped = missingPolicyRules(ctx)
+    const severity = wiped.length > 0 && state.active === true ? ('error' as const) : ('warning' as const)
+    return {
+      findings: [{
+        severity,
+        subject: 'systemd-networkd',
+        title: wiped.length && state.active
+          ? "systemd-networkd manages foreign routing rules, and kube-router's rules are already gone"
+          : "systemd-networkd will delete kube-router's ip rules (and routes) when it restarts",
+        detail:
+          `systemd-networkd runs with ${exposed.join(' and ')}. On every restart or reconfigure it removes ip rules${exposed.some((e) => e.startsWith('ManageForeignRoutes=')) ? ' and routes' : ''} it did not create. ` +
+          'kube-router re-adds its DSR rules at the next IPVS sync and BGP routes within a minute, but never the overlay rule `from <pod CIDR> lookup kube-router`, so pod traffic to other nodes and to the API server breaks until kube-router restarts.' +
+          (state.active === null ? ' Whether networkd is running could not be determined.' : '') +
+          (wiped.length ? ` Missing now: ${wiped.map((w) => w.rule).join(', ')}.` : ''),
+        evidence,
+        remediation: [
+          `mkdir -p /etc/systemd/networkd.conf.d && printf '[Network]\\nManageForeignRoutingPolicyRules=no\\nManageForeignRoutes=no\\n' > ${DROP_IN}`,
+          'systemctl restart systemd-networkd',
+          restartKubeRouter(ctx.node.name),
+        ],
+        fixedIn: null,
+      }],
+    }
+  },
+})

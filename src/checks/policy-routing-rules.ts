@@ -1,0 +1,82 @@
+// The ip rules kube-router needs (kube-router-facts.md §2.2): `from <pod CIDR> lookup 77` per pod CIDR when
+// the overlay is on (installed only at startup: never healed), and `32765: from all lookup 79` per family when
+// the service proxy runs (healed at the next IPVS sync). Rules are matched by selector and table, never by
+// priority. Traps: an empty table 79 on >= v2.6.0 and stale fwmark rules are normal and not reported.
+import {defineNodeCheck, type NodeCheckContext} from './define.js'
+import {familyName, ipCmd, restartKubeRouter, rulesOf} from './util.js'
+import {networkOf} from '../model/ip.js'
+import type {Family} from '../model/types.js'
+
+export interface MissingRule {
+  family: Family
+  rule: string
+  /** arguments of `ip rule add` that restore it */
+  add: string
+  /** kube-router puts it back by itself at its next sync */
+  heals: boolean
+}
+
+export function missingPolicyRules(ctx: NodeCheckContext): MissingRule[] {
+  const {facts, node, config} = ctx
+  const missing: MissingRule[] = []
+  const overlay = (config?.enableOverlay ?? true) && (config?.runRouter ?? true)
+  for (const family of [4, 6] as Family[]) {
+    if (!facts.families[family]) continue
+    const rules = rulesOf(node, family)
+    if (overlay) {
+      for (const cidr of facts.podCidrs[family]) {
+        const present = rules.some((r) => r.tableId === 77 && r.fwmark === null && r.src !== 'all' && networkOf(r.src) === networkOf(cidr))
+        if (!present) missing.push({family, rule: `from ${cidr} lookup kube-router (77)`, add: `from ${cidr} lookup 77`, heals: false})
+      }
+    }
+    if (facts.proxyRunning) {
+      const present = rules.some((r) => r.tableId === 79 && r.src === 'all' && r.fwmark === null)
+      if (!present) missing.push({family, rule: '32765: from all lookup external_ip (79)', add: 'priority 32765 from all lookup 79', heals: true})
+    }
+  }
+  return missing
+}
+
+export const policyRoutingRules = defineNodeCheck({
+  id: 'policy-routing-rules',
+  title: "kube-router's ip rules are present",
+  needs: ['ip-rule.json', 'ip-addr.json'],
+  uses: ['ip6-rule.json'],
+  evaluate(ctx) {
+    const {facts, node, config} = ctx
+    if (!facts.proxyRunning && facts.podCidrs[4].length === 0 && facts.podCidrs[6].length === 0) {
+      return {skip: 'no sign of kube-router on this node (no kube-dummy-if, no kube-router ipsets, no pod CIDR)'}
+    }
+    const missing = missingPolicyRules(ctx)
+    const findings = []
+    for (const family of [4, 6] as Family[]) {
+      const gone = missing.filter((m) => m.family === family)
+      if (gone.length === 0) continue
+      const neverHeals = gone.some((m) => !m.heals)
+      const present = rulesOf(node, family).map((r) => r.text)
+      const assumed = config === null && gone.some((m) => m.rule.includes('lookup kube-router'))
+      findings.push({
+        severity: neverHeals ? ('error' as const) : ('warning' as const),
+        subject: `${familyName(family)} rules`,
+        title: `${gone.length === 1 ? 'A policy routing rule' : 'Policy routing rules'} kube-router needs ${gone.length === 1 ? 'is' : 'are'} missing (${familyName(family)}): ${gone.map((m) => m.rule).join(', ')}`,
+        detail:
+          (neverHeals
+            ? 'kube-router installs the pod CIDR rule only when it starts, so it stays missing until the kube-router pod on this node restarts; pod traffic that should use the overlay (table 77) goes out the main table. '
+            : '') +
+          (gone.some((m) => m.heals)
+            ? 'The `lookup external_ip` rule is re-added at the next IPVS sync (--ipvs-sync-period, default 5m); missing right after a host network change it heals by itself. '
+            : '') +
+          'Something deleted them: systemd-networkd restarts are the usual cause (see networkd-foreign-rules).' +
+          (assumed ? ' Expected rules assume kube-router defaults (--enable-overlay=true); give a kubeconfig to read the DaemonSet flags.' : '') +
+          (facts.podCidrSource === 'kube-bridge' ? ' The pod CIDR was read from the kube-bridge address.' : ''),
+        evidence: present.length ? present : [`(no ${familyName(family)} rules besides the defaults)`],
+        remediation: [
+          restartKubeRouter(node.name),
+          `Or re-add them by hand now: ${gone.map((m) => `${ipCmd(family)} rule add ${m.add}`).join(' && ')}`,
+        ],
+        fixedIn: null,
+      })
+    }
+    return {findings}
+  },
+})

@@ -1,0 +1,45 @@
+// Active: Service VIPs curled from the node itself, per family (kube-router-facts.md FM2 symptom).
+// Targets exclude DSR VIPs and Services without ready endpoints, which are not expected to answer from a node.
+import {defineNodeCheck, type FindingInput} from './define.js'
+import {probeLine} from './reachability.js'
+import {familyName, plural} from './util.js'
+import {sourceValue} from '../model/node-state.js'
+import type {Family} from '../model/types.js'
+
+export const vipReachability = defineNodeCheck({
+  id: 'vip-reachability',
+  title: 'Service VIPs answer from the node itself',
+  needs: ['probes.json'],
+  evaluate({node, facts}) {
+    const probes = sourceValue(node, 'probes.json')!.filter((p) => p.kind === 'service-vip')
+    if (probes.length === 0) return {skip: 'no Service VIP was probed (no Services with ready endpoints, or no cluster objects and no IPVS services)'}
+    const findings: FindingInput[] = []
+    for (const family of [4, 6] as Family[]) {
+      const mine = probes.filter((p) => p.family === family)
+      const failed = mine.filter((p) => !p.ok)
+      if (failed.length === 0) continue
+      const otherOk = probes.some((p) => p.family !== family && p.ok)
+      const all = failed.length === mine.length
+      const hint = family === 6 && all && otherOk
+        ? ' Every IPv6 VIP fails while IPv4 VIPs answer: the signature of extra kernel routes on kube-dummy-if (see ipv6-vip-routes).'
+        : ''
+      findings.push({
+        severity: 'error',
+        subject: failed.length === 1 ? `${failed[0].target}:${failed[0].port}` : `${familyName(family)} VIPs`,
+        title: failed.length === 1
+          ? `Service VIP ${failed[0].target}:${failed[0].port}${failed[0].service ? ` (${failed[0].service})` : ''} is unreachable from the node`
+          : `${failed.length} of ${plural(mine.length, `${familyName(family)} Service VIP`)} are unreachable from the node`,
+        detail:
+          `A TCP connection from ${node.name}'s host network namespace to ${all ? 'every' : 'these'} ${familyName(family)} VIP${failed.length === 1 ? '' : 's'} failed, although the Service has ready endpoints. ` +
+          'Host-network pods, kubelet probes and node-local clients of these Services are affected.' + hint,
+        evidence: failed.map((p) => probeLine(p, node.name)),
+        remediation: [
+          ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${p.family === 6 ? `[${p.target}]` : p.target}:${p.port}`),
+          `ip ${family === 6 ? '-6 ' : ''}route show table all | grep -F ${failed[0].target}`,
+        ],
+        fixedIn: family === 6 && hint && facts.version && facts.version.major === 2 && facts.version.minor < 2 ? 'v2.2.0' : null,
+      })
+    }
+    return {findings, note: findings.length ? undefined : `${plural(probes.length, 'VIP')} answered`}
+  },
+})

@@ -1,0 +1,143 @@
+// What kube-router programs for the cluster's Services (kube-router-facts.md §3-4):
+// VIPs on kube-dummy-if, DSR (ip, proto, port) tuples with their fwmark, and the targets the probe curls.
+import {canonicalIp, parseIp, parsePrefix, prefixContains} from './ip.js'
+import {dsrFwmark} from './fwmark.js'
+import {atLeast} from './version-matrix.js'
+import type {KubeRouterConfig} from './kube-router-config.js'
+import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from './types.js'
+
+export const DSR_ANNOTATION = 'kube-router.io/service.dsr'
+export const SCHEDULER_ANNOTATION = 'kube-router.io/service.scheduler'
+const VALID_SCHEDULERS = new Set(['rr', 'lc', 'dh', 'sh', 'mh'])
+
+export interface DsrTuple {
+  service: string
+  ip: string
+  family: Family
+  protocol: 'tcp' | 'udp' | 'sctp'
+  port: number
+  targetPort: number | string | null
+  fwmark: number
+  scheduler: string
+  /** true when kube-router v2.8.0+ strict validation drops the IP (outside the configured ranges) */
+  rejectedByValidation: boolean
+}
+
+export interface ServiceVip {
+  service: string
+  ip: string
+  family: Family
+  kind: 'cluster-ip' | 'external-ip' | 'load-balancer-ip'
+  ports: {protocol: string; port: number}[]
+}
+
+export function serviceKey(svc: ServiceObject): string {
+  return `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`
+}
+
+/** Services kube-router's proxy handles: not headless, not owned by another service proxy. */
+export function isProxiedService(svc: ServiceObject): boolean {
+  const labels = svc.metadata.labels ?? {}
+  const proxyName = labels['service.kubernetes.io/service-proxy-name']
+  if (proxyName !== undefined && proxyName !== 'kube-router') return false
+  if ('service.kubernetes.io/headless' in labels) return false
+  const type = svc.spec?.type ?? 'ClusterIP'
+  if (type === 'ExternalName') return false
+  const clusterIp = svc.spec?.clusterIP
+  return !(clusterIp === 'None' || clusterIp === '' || clusterIp === undefined) || (svc.spec?.externalIPs?.length ?? 0) > 0
+}
+
+export function schedulerOf(svc: ServiceObject): string {
+  const s = svc.metadata.annotations?.[SCHEDULER_ANNOTATION]
+  return s && VALID_SCHEDULERS.has(s) ? s : 'rr'
+}
+
+export function isDsrService(svc: ServiceObject): boolean {
+  return svc.metadata.annotations?.[DSR_ANNOTATION] === 'tunnel'
+}
+
+function clusterIps(svc: ServiceObject): string[] {
+  const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []
+  return ips.filter((ip) => parseIp(ip) !== null)
+}
+
+/** externalIPs and LB ingress IPs (ipMode Proxy and skiplbips excluded), canonical. */
+export function externalAndLbIps(svc: ServiceObject): {ip: string; kind: 'external-ip' | 'load-balancer-ip'}[] {
+  const out: {ip: string; kind: 'external-ip' | 'load-balancer-ip'}[] = []
+  for (const ip of svc.spec?.externalIPs ?? []) if (parseIp(ip)) out.push({ip: canonicalIp(ip), kind: 'external-ip'})
+  const skipLb = 'kube-router.io/service.skiplbips' in (svc.metadata.annotations ?? {})
+  if (!skipLb) {
+    for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
+      if (ing.ip && ing.ipMode !== 'Proxy' && parseIp(ing.ip)) out.push({ip: canonicalIp(ing.ip), kind: 'load-balancer-ip'})
+    }
+  }
+  return out
+}
+
+function inRanges(ip: string, ranges: string[]): boolean {
+  const parsed = parseIp(ip)
+  if (!parsed) return false
+  return ranges.some((r) => {
+    const p = parsePrefix(r)
+    return p !== null && prefixContains(p, parsed)
+  })
+}
+
+/** v2.8.0+ strict external-IP validation (kube-router-facts "Other failure modes" 1). */
+export function rejectedByStrictValidation(ip: string, kind: 'external-ip' | 'load-balancer-ip', config: KubeRouterConfig, version: Version | null): boolean {
+  if (!version || !atLeast(version, 'v2.8.0') || !config.strictExternalIpValidation) return false
+  const ranges = kind === 'external-ip' ? config.serviceExternalIpRanges : config.loadBalancerIpRanges
+  return !inRanges(ip, ranges) || inRanges(ip, config.serviceClusterIpRanges)
+}
+
+export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+  const out: DsrTuple[] = []
+  for (const svc of cluster.services) {
+    if (!isDsrService(svc) || !isProxiedService(svc)) continue
+    for (const {ip, kind} of externalAndLbIps(svc)) {
+      const family = parseIp(ip)!.family
+      for (const port of svc.spec?.ports ?? []) {
+        const protocol = (port.protocol ?? 'TCP').toLowerCase() as DsrTuple['protocol']
+        out.push({
+          service: serviceKey(svc), ip, family, protocol, port: port.port,
+          targetPort: port.targetPort ?? null,
+          fwmark: dsrFwmark(ip, protocol, port.port),
+          scheduler: schedulerOf(svc),
+          rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
+        })
+      }
+    }
+  }
+  return out
+}
+
+/** VIPs kube-router assigns to kube-dummy-if: ClusterIPs, and non-DSR external/LB IPs. */
+export function serviceVips(cluster: ClusterObjects): ServiceVip[] {
+  const out: ServiceVip[] = []
+  for (const svc of cluster.services) {
+    if (!isProxiedService(svc)) continue
+    const ports = (svc.spec?.ports ?? []).map((p) => ({protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port}))
+    for (const ip of clusterIps(svc)) out.push({service: serviceKey(svc), ip: canonicalIp(ip), family: parseIp(ip)!.family, kind: 'cluster-ip', ports})
+    if (isDsrService(svc)) continue
+    for (const {ip, kind} of externalAndLbIps(svc)) out.push({service: serviceKey(svc), ip, family: parseIp(ip)!.family, kind, ports})
+  }
+  return out
+}
+
+export function slicesOf(cluster: ClusterObjects, svc: ServiceObject): EndpointSliceObject[] {
+  const ns = svc.metadata.namespace ?? 'default'
+  return cluster.endpointSlices.filter(
+    (s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name,
+  )
+}
+
+export function readyEndpoints(cluster: ClusterObjects, svc: ServiceObject): {address: string; nodeName: string | null}[] {
+  const out: {address: string; nodeName: string | null}[] = []
+  for (const slice of slicesOf(cluster, svc)) {
+    for (const ep of slice.endpoints ?? []) {
+      if (ep.conditions?.ready === false) continue
+      for (const address of ep.addresses) out.push({address, nodeName: ep.nodeName ?? null})
+    }
+  }
+  return out
+}
