@@ -1,0 +1,67 @@
+// `-o json`: the CONTRACT §3 document, keys in the contract's order.
+import type {CheckResult, DoctorReport, Finding, NodeReport} from './types.js'
+
+/** `undefined` (a producer's slip) becomes null so every contract key is always present. */
+function orNull<T>(value: T | null | undefined): T | null {
+  return value === undefined ? null : value
+}
+
+function nodeDocument(node: NodeReport): Record<string, unknown> {
+  const doc: Record<string, unknown> = {name: node.name, status: node.status, error: orNull(node.error)}
+  // Extensions of the contract (optional in the model): after the contract keys, only when set.
+  if (node.kubeRouterVersion !== undefined) doc.kubeRouterVersion = node.kubeRouterVersion
+  if (node.sourceIssues !== undefined) doc.sourceIssues = {...node.sourceIssues}
+  return doc
+}
+
+function resultDocument(result: CheckResult): Record<string, unknown> {
+  return {check: result.check, node: orNull(result.node), status: result.status, reason: orNull(result.reason)}
+}
+
+function findingDocument(finding: Finding): Record<string, unknown> {
+  return {
+    check: finding.check,
+    severity: finding.severity,
+    node: orNull(finding.node),
+    subject: orNull(finding.subject),
+    title: finding.title,
+    detail: finding.detail,
+    evidence: [...(finding.evidence ?? [])],
+    remediation: [...(finding.remediation ?? [])],
+    fixedIn: orNull(finding.fixedIn),
+  }
+}
+
+/** The report as a plain object whose key order is the contract's; JSON and YAML both render this. */
+export function reportDocument(report: DoctorReport): Record<string, unknown> {
+  return {
+    apiVersion: report.apiVersion,
+    kind: report.kind,
+    generatedAt: report.generatedAt,
+    source: {
+      mode: report.source.mode,
+      context: orNull(report.source.context),
+      bundle: orNull(report.source.bundle),
+    },
+    kubeRouter: {
+      version: orNull(report.kubeRouter.version),
+      image: orNull(report.kubeRouter.image),
+      args: [...(report.kubeRouter.args ?? [])],
+    },
+    nodes: report.nodes.map(nodeDocument),
+    results: report.results.map(resultDocument),
+    findings: report.findings.map(findingDocument),
+    summary: {
+      errors: report.summary.errors,
+      warnings: report.summary.warnings,
+      infos: report.summary.infos,
+      nodesProbed: report.summary.nodesProbed,
+      nodesFailed: report.summary.nodesFailed,
+    },
+  }
+}
+
+/** CONTRACT §3 as JSON: 2-space indent, trailing newline. */
+export function renderJson(report: DoctorReport): string {
+  return `${JSON.stringify(reportDocument(report), null, 2)}\n`
+}
