@@ -1,0 +1,152 @@
+import {Command, Flags} from '@oclif/core'
+import {hostname} from 'node:os'
+import {readFile} from 'node:fs/promises'
+import type {DoctorPorts} from '../services/doctor.js'
+import type {FailOn} from '../report/types.js'
+
+export default class Doctor extends Command {
+  static summary = 'Diagnose kube-router on nodes: routes, ip rules, ipsets, IPVS, iptables, sysctls and VIP reachability'
+  static description =
+    'Runs a read-only probe (on this host with --local, or from a saved bundle with --from-bundle), compares what it finds with what kube-router should have programmed, and reports findings with evidence and remediation.'
+
+  static examples = [
+    'sudo kubectl kr doctor --local',
+    'sudo kubectl kr doctor --local --node $(hostname) --kubeconfig /etc/kubernetes/admin.conf',
+    'kubectl kr doctor --from-bundle ./kr-bundle.tar.gz -o json',
+    'kubectl kr doctor --from-bundle ./bundle --check ipv6-vip-routes --fail-on warning',
+  ]
+
+  static flags = {
+    output: Flags.string({char: 'o', summary: 'Output format.', options: ['text', 'json', 'yaml', 'junit'], default: 'text'}),
+    node: Flags.string({summary: 'Node name (repeatable). With --local: the name of this host in the cluster.', multiple: true, default: []}),
+    selector: Flags.string({char: 'l', summary: 'Node label selector (cluster mode).'}),
+    check: Flags.string({summary: 'Run only this check id (repeatable).', multiple: true, default: []}),
+    skip: Flags.string({summary: 'Skip this check id (repeatable).', multiple: true, default: []}),
+    local: Flags.boolean({summary: 'Probe this host directly (needs root), no pods.', exclusive: ['from-bundle']}),
+    'from-bundle': Flags.string({summary: 'Analyse a saved bundle (directory or .tar.gz) instead of probing.'}),
+    'save-bundle': Flags.string({summary: 'Also save what was collected as a bundle (directory, or .tar.gz).'}),
+    'host-root': Flags.string({summary: 'With --local: where the host filesystem is (for networkd config).', default: '/'}),
+    'kube-router-log': Flags.string({summary: 'With --local: a file holding the recent kube-router log of this node.'}),
+    image: Flags.string({summary: 'Probe pod image (default: the running kube-router DaemonSet image).'}),
+    timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1}),
+    concurrency: Flags.integer({summary: 'Nodes probed at once (cluster mode).', default: 20, min: 1}),
+    'fail-on': Flags.string({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'], default: 'error'}),
+    kubeconfig: Flags.string({summary: 'Path to the kubeconfig file.'}),
+    context: Flags.string({summary: 'Kubeconfig context to use.'}),
+    namespace: Flags.string({char: 'n', summary: 'Namespace of Services (for commands that take one).'}),
+    'probe-namespace': Flags.string({summary: 'Namespace for probe pods.', default: 'kube-system'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Doctor)
+    const {UserError} = await import('../services/errors.js')
+    try {
+      const {selectChecks, UnknownCheckError} = await import('../checks/index.js')
+      let checks
+      try {
+        checks = selectChecks(flags.check, flags.skip)
+      } catch (error) {
+        if (error instanceof UnknownCheckError) throw new UserError(error.message)
+        throw error
+      }
+      const ports = await this.ports(flags)
+      const {runDoctor} = await import('../services/doctor.js')
+      const report = await runDoctor(ports, checks)
+      process.stdout.write(await this.render(report, flags.output))
+      const {exitCodeFor} = await import('../report/exit-code.js')
+      process.exitCode = exitCodeFor(report, flags['fail-on'] as FailOn)
+    } catch (error) {
+      if (error instanceof UserError || (error as {name?: string}).name === 'BundleError') {
+        process.stderr.write(`error: ${(error as Error).message}\n`)
+        process.exitCode = (error as {exitCode?: number}).exitCode ?? 2
+        return
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      process.stderr.write(`error: internal error: ${message.split('\n')[0]}${process.env.KR_DEBUG ? `\n${(error as Error).stack}` : ' (set KR_DEBUG=1 for details)'}\n`)
+      process.exitCode = 2
+    }
+  }
+
+  private async ports(flags: Record<string, unknown> & {node: string[]}): Promise<DoctorPorts> {
+    const {UserError} = await import('../services/errors.js')
+    const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
+    const saveTo = flags['save-bundle'] as string | undefined
+    const version = this.config.version
+    const saveBundle = saveTo
+      ? async (snapshot: Parameters<NonNullable<DoctorPorts['saveBundle']>>[0]) => {
+          const {writeBundle} = await import('../infra/bundle.js')
+          await writeBundle(snapshot, saveTo, version)
+          process.stderr.write(`bundle saved to ${saveTo}\n`)
+        }
+      : undefined
+
+    const fromBundle = flags['from-bundle'] as string | undefined
+    if (fromBundle) {
+      const {readBundle} = await import('../infra/bundle.js')
+      return {warn, saveBundle, collect: async () => ({snapshot: await readBundle(fromBundle), issues: []})}
+    }
+    if (flags.local) {
+      if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+        throw new UserError('doctor --local reads ipsets, iptables and IPVS state and needs root: run it with sudo (or use --from-bundle)')
+      }
+      if (flags.node.length > 1) throw new UserError('--local probes one host: give at most one --node')
+      const nodeName = flags.node[0] ?? hostname()
+      const logPath = flags['kube-router-log'] as string | undefined
+      let kubeRouterLog: string | null = null
+      if (logPath) {
+        try {
+          kubeRouterLog = await readFile(logPath, 'utf8')
+        } catch (error) {
+          throw new UserError(`cannot read --kube-router-log ${logPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+        }
+      }
+      const wantsCluster = Boolean(flags.kubeconfig || flags.context || (flags.node.length > 0 && process.env.KUBECONFIG))
+      return {
+        warn,
+        saveBundle,
+        collect: async () => {
+          let cluster = null
+          let context: string | null = null
+          if (wantsCluster) {
+            const {openKube} = await import('../infra/kube-api.js')
+            const kube = openKube({kubeconfig: (flags.kubeconfig as string) ?? null, context: (flags.context as string) ?? null})
+            context = kube.context
+            cluster = await kube.fetchClusterObjects({nodeNames: [nodeName]})
+            if (!cluster.nodes.some((n) => n.metadata.name === nodeName)) {
+              warn(`node "${nodeName}" is not in the cluster; pass --node with this host's Kubernetes node name`)
+            }
+          }
+          const {runLocalProbe, mergeCaptures} = await import('../infra/local-probe.js')
+          const {collectLocal} = await import('../services/collect-local.js')
+          return collectLocal(
+            {
+              run: (o) => runLocalProbe({...o, cmdTimeoutSec: flags.timeout as number}),
+              merge: mergeCaptures,
+            },
+            {nodeName, hostRoot: flags['host-root'] as string, cluster, context, kubeRouterLog},
+          )
+        },
+      }
+    }
+    throw new UserError('cluster mode (probe pods on every node) is not in this version yet: run `sudo kubectl kr doctor --local` on a node, or analyse a saved bundle with --from-bundle')
+  }
+
+  private async render(report: Parameters<typeof import('../report/render-json.js').renderJson>[0], output: string): Promise<string> {
+    switch (output) {
+      case 'json':
+        return (await import('../report/render-json.js')).renderJson(report)
+      case 'yaml':
+        return (await import('../report/render-yaml.js')).renderYaml(report)
+      case 'junit':
+        return (await import('../report/render-junit.js')).renderJunit(report)
+      default: {
+        const {renderText, shouldUseColor, supportsUnicode} = await import('../report/render-text.js')
+        return renderText(report, {
+          color: shouldUseColor(process.env, process.stdout.isTTY === true),
+          unicode: supportsUnicode(process.env),
+          width: process.stdout.isTTY ? Math.min(process.stdout.columns || 100, 120) : 100,
+        })
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Snapshot -> report: parse every node's capture, derive facts, run the checks, summarise. Pure.
+import {parseNodeCapture, SOURCE_NAMES, type NodeState} from '../model/node-state.js'
+import {deriveNodeFacts} from '../model/node-facts.js'
+import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
+import {runChecks} from '../checks/run.js'
+import {summarise, sortFindings} from '../report/summary.js'
+import type {Check, NodeCheckContext} from '../checks/define.js'
+import type {Snapshot} from '../model/types.js'
+import type {DoctorReport, NodeReport} from '../report/types.js'
+
+export interface Analysis {
+  report: DoctorReport
+  /** one line per source that could not be read: "nodes/a/ip-route.json: not valid JSON (...)" */
+  sourceWarnings: string[]
+}
+
+function sourceIssues(state: NodeState): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of SOURCE_NAMES) {
+    const s = state.sources[name]
+    if (!s.present) out[name] = s.reason
+    else if (s.parsed.fatal) out[name] = `unreadable: ${s.parsed.issues[0]?.message ?? 'no usable content'}`
+    else if (s.parsed.issues.length) out[name] = `${s.parsed.issues.length} unreadable line(s), first: ${s.parsed.issues[0].message}`
+  }
+  return out
+}
+
+export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date = new Date()): Analysis {
+  const deployment = kubeRouterDeployment(snapshot.cluster?.kubeRouter ?? null)
+  const config = snapshot.cluster?.kubeRouter ? parseKubeRouterArgs(deployment.args) : null
+  const contexts: NodeCheckContext[] = snapshot.nodes.map((capture) => {
+    const node = parseNodeCapture(capture)
+    return {node, facts: deriveNodeFacts(node, snapshot.cluster, config, deployment.image), cluster: snapshot.cluster, config}
+  })
+  const run = runChecks(checks, contexts, {
+    nodes: contexts.map(({node, facts}) => ({node, facts})),
+    cluster: snapshot.cluster,
+    config,
+    image: deployment.image,
+  })
+
+  const sourceWarnings: string[] = []
+  const nodes: NodeReport[] = contexts.map(({node, facts}) => {
+    const issues = sourceIssues(node)
+    for (const [file, why] of Object.entries(issues)) {
+      if (why.startsWith('unreadable') || why.includes('unreadable line')) sourceWarnings.push(`nodes/${node.name}/${file}: ${why}`)
+    }
+    return {name: node.name, status: 'probed', error: null, kubeRouterVersion: facts.version?.text ?? null, sourceIssues: issues}
+  })
+  for (const failed of snapshot.failedNodes) nodes.push({name: failed.name, status: 'failed', error: failed.error})
+
+  const versions = [...new Set(contexts.map((c) => c.facts.version?.text).filter((v): v is string => Boolean(v)))]
+  const findings = sortFindings(run.findings)
+  return {
+    sourceWarnings,
+    report: {
+      apiVersion: 'kr.kube-router.io/v1',
+      kind: 'DoctorReport',
+      generatedAt: now.toISOString(),
+      source: {mode: snapshot.mode, context: snapshot.context, bundle: snapshot.bundle},
+      kubeRouter: {version: versions.length === 1 ? versions[0] : versions.length > 1 ? versions.join(',') : null, image: deployment.image, args: deployment.args},
+      nodes,
+      results: run.results,
+      findings,
+      summary: summarise(findings, nodes),
+    },
+  }
+}
