@@ -234,13 +234,26 @@ async function placeDirectory(source: string, target: string, displayPath: strin
 }
 
 /**
+ * Preflight for --save-bundle: throws the same BundleError writeBundle would for an existing
+ * target or a missing parent directory, so a command can refuse before a long collection.
+ */
+export async function checkBundleTarget(path: string): Promise<void> {
+  try {
+    await checkTarget(resolve(path), path, isArchivePath(path))
+  } catch (err) {
+    if (err instanceof BundleError) throw err
+    throw new BundleError(`cannot write bundle ${path}: ${errorText(err)}`, path, {cause: err})
+  }
+}
+
+/**
  * Save a snapshot as a bundle: a directory, or a gzipped tar when `path` ends in .tar.gz / .tgz.
  * Refuses an existing file or non-empty directory. Throws BundleError.
  */
 export async function writeBundle(snapshot: Snapshot, path: string, toolVersion: string): Promise<void> {
   const target = resolve(path)
   const archive = isArchivePath(path)
-  await checkTarget(target, path, archive)
+  await checkBundleTarget(path)
 
   let tmp: string
   try {

@@ -203,14 +203,21 @@ function header(report: DoctorReport, p: Painter, marks: Marks): string[] {
   const lines = [`${key('source')}${oneLine(where)}${p.paint('dim', `, generated ${oneLine(report.generatedAt)}`)}`]
 
   const {version, image} = report.kubeRouter
-  let kr = version !== null ? p.paint('bold', oneLine(version)) : 'version unknown'
+  // versions the nodes reported, when they differ from the DaemonSet's (or it is unknown)
+  const byVersion = new Map<string, string[]>()
+  for (const n of report.nodes) {
+    const v = n.kubeRouterVersion
+    if (v !== undefined && v !== null && v !== version) byVersion.set(v, [...(byVersion.get(v) ?? []), n.name])
+  }
+  let kr: string
+  if (version === null && byVersion.size === 1) {
+    kr = `${p.paint('bold', oneLine([...byVersion.keys()][0]))}${p.paint('dim', ' (as the nodes report it)')}`
+    byVersion.clear()
+  } else {
+    kr = version !== null ? p.paint('bold', oneLine(version)) : 'version unknown'
+  }
   if (image !== null) kr += `, image ${oneLine(image)}`
-  const others = report.nodes.filter(
-    (n) => n.kubeRouterVersion !== undefined && n.kubeRouterVersion !== null && n.kubeRouterVersion !== version,
-  )
-  if (others.length > 0) {
-    const byVersion = new Map<string, string[]>()
-    for (const n of others) byVersion.set(n.kubeRouterVersion!, [...(byVersion.get(n.kubeRouterVersion!) ?? []), n.name])
+  if (byVersion.size > 0) {
     const parts = [...byVersion].map(([v, names]) => `${nameList(names)} ${names.length === 1 ? 'runs' : 'run'} ${v}`)
     kr += p.paint('yellow', ` (${oneLine(parts.join('; '))})`)
   }
@@ -360,7 +367,7 @@ function matrix(report: DoctorReport, p: Painter, marks: Marks, width: number): 
   const lines: string[] = ['']
 
   // Layout 1: a row per check, a column per node, when it fits.
-  const labelWidth = Math.max(...checks.map((c) => c.length)) + 2
+  const labelWidth = Math.max(6, ...checks.map((c) => c.length + 2))
   const colWidths = columns.map((c) => Math.max(nodeLabel(c).length, markWidth))
   const total = 2 + labelWidth + colWidths.reduce((n, w) => n + w + gap.length, 0)
   if (total <= width) {

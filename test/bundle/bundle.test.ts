@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {create, list} from 'tar'
-import {BundleError, readBundle, writeBundle} from '../../src/infra/bundle.js'
+import {BundleError, checkBundleTarget, readBundle, writeBundle} from '../../src/infra/bundle.js'
 import type {Snapshot} from '../../src/model/types.js'
 import {sampleSnapshot} from './sample-snapshot.js'
 
@@ -260,6 +260,10 @@ test('refuses to overwrite an existing file or non-empty directory', async () =>
   await writeFile(join(dir, 'keep.txt'), 'precious')
   await assertBundleError(writeBundle(sampleSnapshot(), dir, '0.1.0'), dir, /already exists and is not empty/)
   assert.deepEqual(await readdir(dir), ['keep.txt'])
+
+  await assertBundleError(checkBundleTarget(file), file, /already exists/)
+  await assertBundleError(checkBundleTarget(dir), dir, /already exists and is not empty/)
+  await checkBundleTarget(fresh('free.tgz'))
 
   const plainFile = fresh('plain-file')
   await writeFile(plainFile, 'precious')

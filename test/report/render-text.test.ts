@@ -138,3 +138,12 @@ test('supportsUnicode', () => {
   assert.equal(supportsUnicode({WT_SESSION: 'abc'}, 'win32'), true)
   assert.equal(supportsUnicode({WT_SESSION: 'abc', LANG: 'C'}, 'linux'), true, 'Windows Terminal (WSL)')
 })
+
+test('kube-router version from the nodes when the DaemonSet is unknown, and version skew', () => {
+  const report = bundleReport(3)
+  report.nodes = report.nodes.map((n) => ({...n, kubeRouterVersion: 'v2.1.2'}))
+  assert.match(renderText(report, plain), /\nkube-router +v2\.1\.2 \(as the nodes report it\)\n/)
+  const skew = problemReport()
+  skew.nodes[1] = {...skew.nodes[1], kubeRouterVersion: 'v2.0.1'}
+  assert.match(renderText(skew, plain), /\nkube-router +v2\.1\.2, image \S+ \(node-b runs v2\.0\.1\)\n/)
+})
