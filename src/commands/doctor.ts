@@ -56,7 +56,7 @@ export default class Doctor extends Command {
       const {exitCodeFor} = await import('../report/exit-code.js')
       process.exitCode = exitCodeFor(report, flags['fail-on'] as FailOn)
     } catch (error) {
-      if (error instanceof UserError || (error as {name?: string}).name === 'BundleError') {
+      if (error instanceof UserError) {
         process.stderr.write(`error: ${(error as Error).message}\n`)
         process.exitCode = (error as {exitCode?: number}).exitCode ?? 2
         return
@@ -72,6 +72,7 @@ export default class Doctor extends Command {
     const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
     const saveTo = flags['save-bundle'] as string | undefined
     const version = this.config.version
+    if (saveTo) await (await import('../infra/bundle.js')).checkBundleTarget(saveTo)
     const saveBundle = saveTo
       ? async (snapshot: Parameters<NonNullable<DoctorPorts['saveBundle']>>[0]) => {
           const {writeBundle} = await import('../infra/bundle.js')

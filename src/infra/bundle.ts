@@ -12,6 +12,7 @@
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
 // a half-written bundle. Node source files are carried as text, never parsed here.
+import {UserError} from '../services/errors.js'
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import type {Stats} from 'node:fs'
@@ -32,10 +33,8 @@ import {archiveTopName, isArchivePath, packDirectory, UnsafeArchiveEntry, unpack
 export const BUNDLE_SCHEMA_VERSION = 1
 
 /** A bundle that cannot be read or written. The message is one line and names the path. */
-export class BundleError extends Error {
+export class BundleError extends UserError {
   override readonly name = 'BundleError'
-  /** could not diagnose at all (CONTRACT §2) */
-  readonly exitCode = 2
 
   constructor(
     message: string,
@@ -43,7 +42,7 @@ export class BundleError extends Error {
     readonly path: string,
     options?: {cause?: unknown},
   ) {
-    super(message.replace(/\s*[\r\n]+\s*/g, ' ').trim(), options)
+    super(message.replace(/\s*[\r\n]+\s*/g, ' ').trim(), 2, options)
   }
 }
 
