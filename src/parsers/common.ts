@@ -213,15 +213,20 @@ export function salvageArray(text: string, source: string, trailingOk = false): 
       }
     }
     const raw = text.slice(start, i).trim()
-    if (!ended && i >= n) {
-      issues.push(issue(source, null, 'truncated JSON element', raw))
-      break
+    let value: unknown
+    let ok = false
+    // an element cut at end of input may still be complete ({...} followed by nothing)
+    if (ended || (depth === 0 && !inString)) {
+      try {
+        value = JSON.parse(raw)
+        ok = true
+      } catch {
+        ok = false
+      }
     }
-    try {
-      items.push({value: JSON.parse(raw), raw})
-    } catch {
-      issues.push(issue(source, null, 'unreadable JSON element', raw))
-    }
+    if (ok) items.push({value, raw})
+    else issues.push(issue(source, null, ended ? 'unreadable JSON element' : 'truncated JSON element', raw))
+    if (!ended) break
   }
   if (!closed) issues.push(issue(source, null, 'JSON array is not terminated (truncated output?)', ''))
   else if (!trailingOk) {
