@@ -1,0 +1,746 @@
+#!/bin/sh
+# kubectl-kr node probe: prints a framed, read-only capture of the kube-router
+# related networking state of the node it runs on.
+#
+# Rules this script keeps (test/probe/probe-static.test.ts checks them):
+#   - it only reads: no mutating iproute2/ipset/iptables verbs, no sysctl writes,
+#     no module loading, no temporary files; output goes to stdout only and every
+#     other redirection targets /dev/null or a file descriptor;
+#   - every external command runs under a timeout (KR_PROBE_CMD_TIMEOUT seconds);
+#   - a missing or failing tool is recorded for its source; the run goes on;
+#   - inputs arrive only through the environment and are validated with `case`.
+#
+# Must run under busybox ash (the kube-router image is Alpine) and dash: plain
+# POSIX sh, no here-documents, no `local`, no arrays, no pipefail.
+#
+# Inputs:
+#   KR_HOST_ROOT              where the host's / is mounted (default /); host files
+#                             (networkd config) are read under it. /proc is NOT read
+#                             under it: /proc/sys/net and /proc/net are per network
+#                             namespace and a hostNetwork pod already sees the host's.
+#   KR_PROBE_SECTIONS         passive | active | all (default all)
+#   KR_PROBE_TARGETS          newline-separated records "kind family address port service"
+#                             kind = service-vip | apiserver, family = 4 | 6,
+#                             service = namespace/name or -
+#   KR_PROBE_CMD_TIMEOUT      seconds allowed to each external command (default 10)
+#   KR_PROBE_CONNECT_TIMEOUT  seconds allowed to curl's TCP connect (default 2)
+#   KR_KUBE_ROUTER_BIN        kube-router binary (default: kube-router from PATH)
+#   KR_PROBE_IPVS_PROC        file whose existence means IPVS is loaded
+#                             (default /proc/net/ip_vs; tests point it elsewhere)
+#
+# Output (parsed by src/probe/framing.ts; keep both in step):
+#   KR-PROBE 1
+#   === kr:plan <file> <file> ...          the sources this run will report
+#   === kr:begin <file>
+#   <stdout of the command, byte for byte>
+#                                          (one extra newline, removed by the parser)
+#   === kr:end <file> rc=<exit status>
+#   === kr:missing <file> <one-line reason>  the source is unavailable (after an
+#                                          end line when the tool ran and failed)
+#   === kr:warning <one-line text>
+#   === kr:done
+
+LC_ALL=C
+export LC_ALL
+
+KR_NL='
+'
+KR_SEP='=== kr:capture-separator 7f3c9a ==='
+
+# ---------- small helpers ----------
+
+kr_is_uint() {
+	case $1 in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	return 0
+}
+
+# kr_uint VALUE DEFAULT MAX: KR_UINT = VALUE without leading zeros when it is an
+# integer in 1..MAX, else DEFAULT (and a warning).
+kr_uint() {
+	KR_UINT=$1
+	while :; do
+		case $KR_UINT in
+		0?*) KR_UINT=${KR_UINT#0} ;;
+		*) break ;;
+		esac
+	done
+	if kr_is_uint "$KR_UINT" && [ "${#KR_UINT}" -le 6 ] && [ "$KR_UINT" -ge 1 ] && [ "$KR_UINT" -le "$3" ]; then
+		return 0
+	fi
+	KR_UINT=$2
+	return 1
+}
+
+# kr_clean TEXT: KR_CLEAN = TEXT as one line of printable ASCII without '"' or
+# '\' (replaced by "'"), control characters replaced by spaces, at most 300 chars.
+kr_clean() {
+	_kcl_in=$1
+	KR_CLEAN=''
+	_kcl_n=0
+	while [ -n "$_kcl_in" ] && [ "$_kcl_n" -lt 300 ]; do
+		_kcl_rest=${_kcl_in#?}
+		_kcl_c=${_kcl_in%"$_kcl_rest"}
+		_kcl_in=$_kcl_rest
+		case $_kcl_c in
+		'"' | \\) _kcl_c="'" ;;
+		[[:print:]]) ;;
+		*) _kcl_c=' ' ;;
+		esac
+		KR_CLEAN=$KR_CLEAN$_kcl_c
+		_kcl_n=$((_kcl_n + 1))
+	done
+}
+
+# kr_first_line TEXT: KR_FIRST = the first non-empty line of TEXT.
+kr_first_line() {
+	_kfl=$1
+	while :; do
+		case $_kfl in
+		"$KR_NL"*) _kfl=${_kfl#"$KR_NL"} ;;
+		*) break ;;
+		esac
+	done
+	KR_FIRST=${_kfl%%"$KR_NL"*}
+}
+
+kr_warn() {
+	kr_clean "$1"
+	printf '=== kr:warning %s\n' "$KR_CLEAN"
+}
+
+kr_missing() {
+	kr_clean "$2"
+	printf '=== kr:missing %s %s\n' "$1" "$KR_CLEAN"
+}
+
+kr_have() {
+	case $1 in
+	*/*) [ -f "$1" ] && [ -x "$1" ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+
+# kr_file_has_line FILE: FILE is readable and its first line is not empty.
+# (/proc files report size 0, so `test -s` cannot be used.)
+kr_file_has_line() {
+	[ -r "$1" ] || return 1
+	_kfh=''
+	IFS= read -r _kfh 2>/dev/null <"$1"
+	[ -n "$_kfh" ]
+}
+
+# ---------- timeouts ----------
+
+# How to bound a command: coreutils / busybox >= 1.30 `timeout SECS`, old busybox
+# `timeout -t SECS`, or a shell watchdog when there is no usable timeout at all.
+KR_TO_MODE=watchdog
+if command -v timeout >/dev/null 2>&1; then
+	if timeout 5 true </dev/null >/dev/null 2>&1; then
+		KR_TO_MODE=timeout
+	elif timeout -t 5 true </dev/null >/dev/null 2>&1; then
+		KR_TO_MODE=timeout-t
+	fi
+fi
+
+kr_watchdog() {
+	_kwd_s=$1
+	shift
+	"$@" &
+	_kwd_p=$!
+	(
+		trap 'kill "$_kwd_sl" 2>/dev/null; exit 0' TERM
+		sleep "$_kwd_s" &
+		_kwd_sl=$!
+		wait "$_kwd_sl"
+		kill -TERM "$_kwd_p" 2>/dev/null
+		sleep 2 &
+		_kwd_sl=$!
+		wait "$_kwd_sl"
+		kill -KILL "$_kwd_p" 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
+	_kwd_w=$!
+	wait "$_kwd_p"
+	_kwd_r=$?
+	kill -TERM "$_kwd_w" 2>/dev/null
+	wait "$_kwd_w" 2>/dev/null
+	return "$_kwd_r"
+}
+
+# kr_timeout_s SECS CMD ARGS...: run an external command, killed after SECS seconds.
+kr_timeout_s() {
+	_kts=$1
+	shift
+	case $KR_TO_MODE in
+	timeout) timeout "$_kts" "$@" ;;
+	timeout-t) timeout -t "$_kts" "$@" ;;
+	*) kr_watchdog "$_kts" "$@" ;;
+	esac
+}
+
+kr_timeout() {
+	kr_timeout_s "$KR_CMD_T" "$@"
+}
+
+# kr_reason TOOL RC STDERR: KR_REASON = why TOOL did not give a usable result.
+kr_reason() {
+	case $2 in
+	124 | 137 | 143) KR_REASON="$1 timed out after ${KR_CMD_T}s" ;;
+	126) KR_REASON="$1 could not be executed (rc=126)" ;;
+	127) KR_REASON="$1 not found (rc=127)" ;;
+	*)
+		kr_first_line "$3"
+		if [ -n "$KR_FIRST" ]; then
+			KR_REASON="$1 failed: rc=$2: $KR_FIRST"
+		else
+			KR_REASON="$1 failed: rc=$2"
+		fi
+		;;
+	esac
+}
+
+# ---------- running commands ----------
+
+# kr_cmd FILE CMD ARGS...: stream CMD's stdout as section FILE; a missing tool or
+# a non-zero exit is recorded as kr:missing with the reason.
+# Globals read (and reset): KR_PREFIX (a line printed before the output),
+# KR_MERGE=1 (stderr goes into the section too).
+kr_cmd() {
+	_kcm_f=$1
+	shift
+	_kcm_pfx=$KR_PREFIX
+	_kcm_merge=$KR_MERGE
+	KR_PREFIX=''
+	KR_MERGE=''
+	if ! kr_have "$1"; then
+		kr_missing "$_kcm_f" "$1 not found"
+		return 1
+	fi
+	printf '=== kr:begin %s\n' "$_kcm_f"
+	if [ -n "$_kcm_pfx" ]; then
+		printf '%s\n' "$_kcm_pfx"
+	fi
+	# stdout goes straight to our stdout (fd 3); stderr (unless merged) and the
+	# exit status are captured: "<stderr>\n<rc>".
+	if [ "$_kcm_merge" = 1 ]; then
+		{ _kcm_meta=$({ kr_timeout "$@" </dev/null 1>&3 2>&3 3>&-; printf '\n%s' "$?"; }); } 3>&1
+	else
+		{ _kcm_meta=$({ kr_timeout "$@" </dev/null 2>&1 1>&3 3>&-; printf '\n%s' "$?"; }); } 3>&1
+	fi
+	_kcm_rc=${_kcm_meta##*"$KR_NL"}
+	_kcm_err=${_kcm_meta%"$KR_NL"*}
+	printf '\n=== kr:end %s rc=%s\n' "$_kcm_f" "$_kcm_rc"
+	if [ "$_kcm_rc" != 0 ]; then
+		kr_reason "$1" "$_kcm_rc" "$_kcm_err"
+		kr_missing "$_kcm_f" "$KR_REASON"
+		return 1
+	fi
+	return 0
+}
+
+# kr_capture CMD ARGS...: run CMD under the timeout and keep everything:
+# KR_CAP_OUT = stdout verbatim, KR_CAP_RC = exit status, KR_CAP_ERR = stderr.
+# The capture is "<stderr>\n<separator><rc>\n<stdout>x": stderr is written first
+# (straight through fd 4) while stdout is held in a variable, so splitting at the
+# first separator is cheap even for megabytes of stdout.
+kr_capture() {
+	_kcp_all=$(
+		exec 4>&1
+		_kcp_o=$(
+			kr_timeout "$@" </dev/null 2>&4 4>&-
+			_kcp_r=$?
+			printf x
+			exit "$_kcp_r"
+		)
+		_kcp_r=$?
+		printf '\n%s%s\n%s' "$KR_SEP" "$_kcp_r" "$_kcp_o"
+	)
+	KR_CAP_ERR=${_kcp_all%%"$KR_NL$KR_SEP"*}
+	_kcp_all=${_kcp_all#"$KR_CAP_ERR$KR_NL$KR_SEP"}
+	KR_CAP_RC=${_kcp_all%%"$KR_NL"*}
+	KR_CAP_OUT=${_kcp_all#*"$KR_NL"}
+	KR_CAP_OUT=${KR_CAP_OUT%x}
+	_kcp_all=''
+	kr_is_uint "$KR_CAP_RC" || KR_CAP_RC=1
+}
+
+# kr_emit FILE PREFIX CONTENT: print an already captured section.
+kr_emit() {
+	printf '=== kr:begin %s\n' "$1"
+	if [ -n "$2" ]; then
+		printf '%s\n' "$2"
+	fi
+	printf '%s' "$3"
+	printf '\n=== kr:end %s rc=0\n' "$1"
+}
+
+# ---------- sources ----------
+
+kr_ipvsadm() {
+	if ! kr_have ipvsadm; then
+		kr_missing ipvsadm.txt "ipvsadm not found"
+		return
+	fi
+	# ipvsadm loads the ip_vs module when it is absent: only run it when IPVS is loaded.
+	if [ ! -e "$KR_IPVS_PROC" ]; then
+		kr_missing ipvsadm.txt "IPVS is not loaded ($KR_IPVS_PROC does not exist)"
+		return
+	fi
+	kr_cmd ipvsadm.txt ipvsadm -Ln
+}
+
+kr_has_kube_router_chains() {
+	case $1 in
+	:KUBE-ROUTER* | *"$KR_NL:KUBE-ROUTER"*) return 0 ;;
+	esac
+	return 1
+}
+
+# kr_iptables 4|6 FILE: the ruleset of the backend holding KUBE-ROUTER chains.
+kr_iptables() {
+	if [ "$1" = 6 ]; then
+		_kip_t=ip6tables
+		_kip_names=/proc/net/ip6_tables_names
+	else
+		_kip_t=iptables
+		_kip_names=/proc/net/ip_tables_names
+	fi
+	_kip_f=$2
+	_kip_nft_ok=''
+	_kip_nft=''
+	_kip_leg_ok=''
+	_kip_leg=''
+	_kip_why=''
+	if kr_have "$_kip_t-nft-save"; then
+		kr_capture "$_kip_t-nft-save"
+		if [ "$KR_CAP_RC" = 0 ]; then
+			if kr_has_kube_router_chains "$KR_CAP_OUT"; then
+				kr_emit "$_kip_f" '# kr-backend: nft' "$KR_CAP_OUT"
+				return
+			fi
+			_kip_nft_ok=1
+			_kip_nft=$KR_CAP_OUT
+		else
+			kr_reason "$_kip_t-nft-save" "$KR_CAP_RC" "$KR_CAP_ERR"
+			_kip_why="$KR_REASON; "
+		fi
+	else
+		_kip_why="$_kip_t-nft-save not found; "
+	fi
+	# The legacy tool loads the ip(6)_tables module when no legacy table exists:
+	# only read legacy tables that are already there.
+	if ! kr_file_has_line "$_kip_names"; then
+		_kip_why="$_kip_why${_kip_t}-legacy-save skipped: no legacy tables ($_kip_names empty or absent); "
+	elif kr_have "$_kip_t-legacy-save"; then
+		kr_capture "$_kip_t-legacy-save"
+		if [ "$KR_CAP_RC" = 0 ]; then
+			if kr_has_kube_router_chains "$KR_CAP_OUT"; then
+				kr_emit "$_kip_f" '# kr-backend: legacy' "$KR_CAP_OUT"
+				return
+			fi
+			_kip_leg_ok=1
+			_kip_leg=$KR_CAP_OUT
+		else
+			kr_reason "$_kip_t-legacy-save" "$KR_CAP_RC" "$KR_CAP_ERR"
+			_kip_why="$_kip_why$KR_REASON; "
+		fi
+	else
+		_kip_why="$_kip_why$_kip_t-legacy-save not found; "
+	fi
+	# No backend holds KUBE-ROUTER chains: report what a backend does hold, else
+	# fall back to the plain tool (an iptables-wrapper in the kube-router image).
+	if [ -n "$_kip_nft_ok" ]; then
+		kr_emit "$_kip_f" '# kr-backend: nft' "$_kip_nft"
+	elif [ -n "$_kip_leg_ok" ]; then
+		kr_emit "$_kip_f" '# kr-backend: legacy' "$_kip_leg"
+	elif kr_have "$_kip_t-save"; then
+		KR_PREFIX='# kr-backend: default'
+		kr_cmd "$_kip_f" "$_kip_t-save"
+	else
+		kr_missing "$_kip_f" "${_kip_why}$_kip_t-save not found"
+	fi
+}
+
+# kr_sysctl_value PATH KEY: print "KEY = value" when PATH is readable.
+kr_sysctl_value() {
+	[ -f "$1" ] && [ -r "$1" ] || return 0
+	_ksv=''
+	if IFS= read -r _ksv 2>/dev/null <"$1" || [ -n "$_ksv" ]; then
+		printf '%s = %s\n' "$2" "$_ksv"
+	fi
+}
+
+# kr_sysctl_ifkey IFNAME: the sysctl spelling of an interface name ('.' -> '/').
+kr_sysctl_ifkey() {
+	_ksi_in=$1
+	KR_IFKEY=''
+	while :; do
+		case $_ksi_in in
+		*.*)
+			KR_IFKEY=$KR_IFKEY${_ksi_in%%.*}/
+			_ksi_in=${_ksi_in#*.}
+			;;
+		*)
+			KR_IFKEY=$KR_IFKEY$_ksi_in
+			break
+			;;
+		esac
+	done
+}
+
+kr_sysctl() {
+	if [ ! -d /proc/sys/net ]; then
+		kr_missing sysctl.txt "/proc/sys/net is not available"
+		return
+	fi
+	printf '=== kr:begin sysctl.txt\n'
+	for _ks_k in sloppy_tcp conntrack expire_nodest_conn expire_quiescent_template conn_reuse_mode; do
+		kr_sysctl_value "/proc/sys/net/ipv4/vs/$_ks_k" "net.ipv4.vs.$_ks_k"
+	done
+	kr_sysctl_value /proc/sys/net/ipv4/ip_forward net.ipv4.ip_forward
+	kr_sysctl_value /proc/sys/net/ipv6/conf/all/forwarding net.ipv6.conf.all.forwarding
+	kr_sysctl_value /proc/sys/net/ipv6/conf/all/disable_ipv6 net.ipv6.conf.all.disable_ipv6
+	for _ks_k in arp_ignore arp_announce; do
+		kr_sysctl_value "/proc/sys/net/ipv4/conf/all/$_ks_k" "net.ipv4.conf.all.$_ks_k"
+	done
+	# rp_filter of all, default and every interface (kube-bridge, kube-dummy-if, the node NIC...)
+	for _ks_d in /proc/sys/net/ipv4/conf/*; do
+		[ -d "$_ks_d" ] || continue
+		kr_sysctl_ifkey "${_ks_d##*/}"
+		kr_sysctl_value "$_ks_d/rp_filter" "net.ipv4.conf.$KR_IFKEY.rp_filter"
+	done
+	for _ks_k in bridge-nf-call-iptables bridge-nf-call-ip6tables; do
+		kr_sysctl_value "/proc/sys/net/bridge/$_ks_k" "net.bridge.$_ks_k"
+	done
+	printf '\n=== kr:end sysctl.txt rc=0\n'
+}
+
+# kr_networkd_file RELPATH: "# file: /RELPATH" and the file's text (newline-terminated).
+kr_networkd_file() {
+	_knf_p=$KR_ROOT_PFX/$1
+	[ -f "$_knf_p" ] || return 0
+	printf '# file: /%s\n' "$1"
+	kr_capture cat "$_knf_p"
+	if [ "$KR_CAP_RC" = 0 ]; then
+		printf '%s' "$KR_CAP_OUT"
+		case $KR_CAP_OUT in
+		'' | *"$KR_NL") ;;
+		*) printf '\n' ;;
+		esac
+	else
+		kr_reason cat "$KR_CAP_RC" "$KR_CAP_ERR"
+		kr_clean "$KR_REASON"
+		printf '# error: %s\n' "$KR_CLEAN"
+	fi
+}
+
+kr_networkd() {
+	printf '=== kr:begin networkd.txt\n'
+	if [ -d "$KR_ROOT_PFX/run/systemd/netif/links" ]; then
+		printf '# active: yes\n'
+	else
+		printf '# active: no\n'
+	fi
+	kr_networkd_file etc/systemd/networkd.conf
+	for _knd_d in etc run usr/lib lib; do
+		for _knd_f in "$KR_ROOT_PFX/$_knd_d/systemd/networkd.conf.d/"*.conf; do
+			[ -f "$_knd_f" ] || continue
+			kr_networkd_file "${_knd_f#"$KR_ROOT_PFX"/}"
+		done
+	done
+	printf '\n=== kr:end networkd.txt rc=0\n'
+}
+
+kr_version() {
+	KR_MERGE=1
+	kr_cmd kube-router-version.txt "${KR_KUBE_ROUTER_BIN:-kube-router}" --version
+}
+
+# ---------- active probes ----------
+
+kr_valid_target() { # kind family address port service -> 0 when every field is plain
+	case $1 in
+	service-vip | apiserver) ;;
+	*)
+		KR_INVALID='kind is not service-vip or apiserver'
+		return 1
+		;;
+	esac
+	case $2 in
+	4)
+		case $3 in
+		'' | *[!0-9.]* | .* | *. | *..* | *.*.*.*.*)
+			KR_INVALID='address is not an IPv4 address'
+			return 1
+			;;
+		*[0-9][0-9][0-9][0-9]*)
+			KR_INVALID='address is not an IPv4 address'
+			return 1
+			;;
+		*.*.*.*) ;;
+		*)
+			KR_INVALID='address is not an IPv4 address'
+			return 1
+			;;
+		esac
+		;;
+	6)
+		case $3 in
+		'' | *[!0-9a-fA-F:.]* | *:::* | *[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]*)
+			KR_INVALID='address is not an IPv6 address'
+			return 1
+			;;
+		*:*:*) ;;
+		*)
+			KR_INVALID='address is not an IPv6 address'
+			return 1
+			;;
+		esac
+		if [ "${#3}" -gt 45 ]; then
+			KR_INVALID='address is not an IPv6 address'
+			return 1
+		fi
+		;;
+	*)
+		KR_INVALID='family is not 4 or 6'
+		return 1
+		;;
+	esac
+	case $4 in
+	'' | *[!0-9]* | 0*)
+		KR_INVALID='port is not a number in 1..65535'
+		return 1
+		;;
+	esac
+	if [ "${#4}" -gt 5 ] || [ "$4" -gt 65535 ]; then
+		KR_INVALID='port is not a number in 1..65535'
+		return 1
+	fi
+	case $5 in
+	-) ;;
+	*[!a-z0-9./-]* | /* | */ | */*/* | .* | -*)
+		KR_INVALID='service is not namespace/name or -'
+		return 1
+		;;
+	*/*) ;;
+	*)
+		KR_INVALID='service is not namespace/name or -'
+		return 1
+		;;
+	esac
+	if [ "${#5}" -gt 320 ]; then
+		KR_INVALID='service is not namespace/name or -'
+		return 1
+	fi
+	return 0
+}
+
+# kr_ms SECONDS: KR_MS = SECONDS ("0.001234") as whole milliseconds, rounded.
+kr_ms() {
+	_kms_s=${1%%.*}
+	_kms_f=${1#"$_kms_s"}
+	_kms_f=${_kms_f#.}
+	case $_kms_s in '' | *[!0-9]*) _kms_s=0 ;; esac
+	case $_kms_f in *[!0-9]*) _kms_f='' ;; esac
+	_kms_f=${_kms_f}0000
+	_kms_d=''
+	_kms_i=0
+	while [ "$_kms_i" -lt 4 ]; do
+		_kms_rest=${_kms_f#?}
+		_kms_d=$_kms_d${_kms_f%"$_kms_rest"}
+		_kms_f=$_kms_rest
+		_kms_i=$((_kms_i + 1))
+	done
+	while :; do
+		case $_kms_d in
+		0?*) _kms_d=${_kms_d#0} ;;
+		*) break ;;
+		esac
+	done
+	while :; do
+		case $_kms_s in
+		0?*) _kms_s=${_kms_s#0} ;;
+		*) break ;;
+		esac
+	done
+	if [ "${#_kms_s}" -gt 6 ]; then
+		_kms_s=999999
+	fi
+	KR_MS=$((_kms_s * 1000 + (_kms_d + 5) / 10))
+}
+
+# kr_probe_one KIND FAMILY ADDRESS PORT SERVICE: append one JSON object to KR_PROBES_JSON.
+kr_probe_one() {
+	_kpo_kind=$1
+	_kpo_fam=$2
+	_kpo_addr=$3
+	_kpo_port=$4
+	_kpo_svc=$5
+	if [ "$_kpo_fam" = 6 ]; then
+		_kpo_host="[$_kpo_addr]"
+	else
+		_kpo_host=$_kpo_addr
+	fi
+	set -- curl -q -sS -g --noproxy '*' -o /dev/null -w '\nkr-connect=%{time_connect}\n' \
+		--connect-timeout "$KR_CONNECT_T" -m "$KR_CURL_MAX_T"
+	if [ "$_kpo_kind" = apiserver ]; then
+		set -- "$@" -k "https://$_kpo_host:$_kpo_port/healthz"
+	else
+		set -- "$@" "http://$_kpo_host:$_kpo_port/"
+	fi
+	_kpo_out=$(kr_timeout_s "$KR_CURL_T" "$@" </dev/null 2>&1)
+	_kpo_rc=$?
+	# stdout and stderr are mixed: the -w line "kr-connect=<seconds>" and curl's
+	# error message (before or after it); the message is whatever is not the -w line.
+	_kpo_tc=''
+	_kpo_msg=$_kpo_out
+	case $_kpo_out in
+	*kr-connect=*)
+		_kpo_after=${_kpo_out##*kr-connect=}
+		_kpo_tc=${_kpo_after%%"$KR_NL"*}
+		case $_kpo_after in
+		*"$KR_NL"*) _kpo_after=${_kpo_after#*"$KR_NL"} ;;
+		*) _kpo_after='' ;;
+		esac
+		_kpo_msg=${_kpo_out%kr-connect=*}$KR_NL$_kpo_after
+		;;
+	esac
+	_kpo_ok=false
+	_kpo_ms=null
+	case $_kpo_tc in
+	'' | *[!0-9.]*) ;;
+	*[1-9]*)
+		_kpo_ok=true
+		kr_ms "$_kpo_tc"
+		_kpo_ms=$KR_MS
+		;;
+	esac
+	_kpo_err=null
+	if [ "$_kpo_rc" != 0 ]; then
+		kr_first_line "$_kpo_msg"
+		case $_kpo_rc in
+		124 | 137 | 143)
+			if [ -z "$KR_FIRST" ]; then
+				KR_FIRST="curl timed out after ${KR_CURL_T}s"
+			fi
+			;;
+		esac
+		if [ -z "$KR_FIRST" ]; then
+			KR_FIRST="curl failed: rc=$_kpo_rc"
+		fi
+		kr_clean "$KR_FIRST"
+		_kpo_err="\"$KR_CLEAN\""
+	fi
+	if [ "$_kpo_svc" = - ]; then
+		_kpo_svc=null
+	else
+		_kpo_svc="\"$_kpo_svc\""
+	fi
+	KR_PROBES_JSON="$KR_PROBES_JSON$KR_PROBES_SEP{\"kind\":\"$_kpo_kind\",\"target\":\"$_kpo_addr\",\"port\":$_kpo_port,\"family\":$_kpo_fam,\"service\":$_kpo_svc,\"ok\":$_kpo_ok,\"error\":$_kpo_err,\"ms\":$_kpo_ms}"
+	KR_PROBES_SEP=",$KR_NL"
+}
+
+kr_probes() {
+	if ! kr_have curl; then
+		kr_missing probes.json "curl not found"
+		return
+	fi
+	KR_PROBES_JSON=''
+	KR_PROBES_SEP=''
+	_kpr_n=0
+	_kpr_ifs=$IFS
+	set -f
+	IFS=$KR_NL
+	for _kpr_rec in ${KR_PROBE_TARGETS:-}; do
+		IFS=$_kpr_ifs
+		_kpr_n=$((_kpr_n + 1))
+		# shellcheck disable=SC2086 # field splitting of the record is intended (globbing is off)
+		set -- $_kpr_rec
+		if [ "$#" -eq 0 ]; then
+			IFS=$KR_NL
+			continue
+		fi
+		if [ "$#" -ne 5 ]; then
+			kr_warn "probes.json: target record $_kpr_n ignored: expected 5 fields (kind family address port service), got $#"
+		elif kr_valid_target "$1" "$2" "$3" "$4" "$5"; then
+			kr_probe_one "$1" "$2" "$3" "$4" "$5"
+		else
+			kr_warn "probes.json: target record $_kpr_n ignored: $KR_INVALID"
+		fi
+		IFS=$KR_NL
+	done
+	IFS=$_kpr_ifs
+	set +f
+	if [ -n "$KR_PROBES_JSON" ]; then
+		kr_emit probes.json '' "[$KR_NL$KR_PROBES_JSON$KR_NL]$KR_NL"
+	else
+		kr_emit probes.json '' "[]$KR_NL"
+	fi
+}
+
+# ---------- main ----------
+
+printf 'KR-PROBE 1\n'
+
+if ! kr_uint "${KR_PROBE_CMD_TIMEOUT:-10}" 10 3600; then
+	kr_warn "KR_PROBE_CMD_TIMEOUT is not a number of seconds in 1..3600; using 10"
+fi
+KR_CMD_T=$KR_UINT
+if ! kr_uint "${KR_PROBE_CONNECT_TIMEOUT:-2}" 2 300; then
+	kr_warn "KR_PROBE_CONNECT_TIMEOUT is not a number of seconds in 1..300; using 2"
+fi
+KR_CONNECT_T=$KR_UINT
+KR_CURL_MAX_T=$((KR_CONNECT_T + 1))
+KR_CURL_T=$((KR_CONNECT_T + 3))
+
+KR_ROOT_PFX=${KR_HOST_ROOT:-/}
+while :; do
+	case $KR_ROOT_PFX in
+	*/) KR_ROOT_PFX=${KR_ROOT_PFX%/} ;;
+	*) break ;;
+	esac
+done
+KR_IPVS_PROC=${KR_PROBE_IPVS_PROC:-/proc/net/ip_vs}
+
+KR_SECTIONS=${KR_PROBE_SECTIONS:-all}
+case $KR_SECTIONS in
+passive | active | all) ;;
+*)
+	kr_warn "KR_PROBE_SECTIONS is not passive, active or all; using all"
+	KR_SECTIONS=all
+	;;
+esac
+if [ "$KR_TO_MODE" = watchdog ]; then
+	kr_warn "no usable timeout command; commands are bounded by a shell watchdog"
+fi
+
+KR_PLAN=''
+if [ "$KR_SECTIONS" != active ]; then
+	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt'
+fi
+if [ "$KR_SECTIONS" != passive ]; then
+	KR_PLAN="${KR_PLAN:+$KR_PLAN }probes.json"
+fi
+printf '=== kr:plan %s\n' "$KR_PLAN"
+
+if [ "$KR_SECTIONS" != active ]; then
+	kr_cmd ip-addr.json ip -j -d addr show
+	kr_cmd ip-route.json ip -j -4 route show table all
+	kr_cmd ip6-route.json ip -j -6 route show table all
+	kr_cmd ip-rule.json ip -j -4 rule show
+	kr_cmd ip6-rule.json ip -j -6 rule show
+	kr_cmd ipset.txt ipset save
+	kr_ipvsadm
+	kr_iptables 4 iptables.txt
+	kr_iptables 6 ip6tables.txt
+	kr_sysctl
+	kr_networkd
+	kr_version
+fi
+if [ "$KR_SECTIONS" != passive ]; then
+	kr_probes
+fi
+
+printf '=== kr:done\n'
+exit 0

@@ -1,0 +1,84 @@
+// The capture sources of a node, in the order the probe script reports them.
+// The file names are the bundle's nodes/<node>/ files (CONTRACT.md §5).
+import type {SourceName} from '../model/types.js'
+
+/** passive = read-only inspection; active = connections made from the node (curl). */
+export type ProbeSection = 'passive' | 'active'
+
+export interface ProbeSourceInfo {
+  name: SourceName
+  /** `null` for sources that do not come from the probe script (the pod log). */
+  section: ProbeSection | null
+  /** What produces it, as a person would type it (for docs and --help). */
+  command: string
+  /** When the source is reported as missing instead. */
+  missingWhen: string
+}
+
+export const PROBE_SOURCES: readonly ProbeSourceInfo[] = [
+  {name: 'ip-addr.json', section: 'passive', command: 'ip -j -d addr show', missingWhen: 'ip is absent or has no JSON output'},
+  {name: 'ip-route.json', section: 'passive', command: 'ip -j -4 route show table all', missingWhen: 'ip is absent or fails'},
+  {name: 'ip6-route.json', section: 'passive', command: 'ip -j -6 route show table all', missingWhen: 'ip is absent or fails'},
+  {name: 'ip-rule.json', section: 'passive', command: 'ip -j -4 rule show', missingWhen: 'ip is absent or fails'},
+  {name: 'ip6-rule.json', section: 'passive', command: 'ip -j -6 rule show', missingWhen: 'ip is absent or fails'},
+  {name: 'ipset.txt', section: 'passive', command: 'ipset save', missingWhen: 'ipset is absent or fails'},
+  {
+    name: 'ipvsadm.txt',
+    section: 'passive',
+    command: 'ipvsadm -Ln',
+    missingWhen: 'ipvsadm is absent or /proc/net/ip_vs does not exist (IPVS not loaded; ipvsadm would load it)',
+  },
+  {
+    name: 'iptables.txt',
+    section: 'passive',
+    command:
+      'iptables-nft-save, or iptables-legacy-save when /proc/net/ip_tables_names is non-empty, whichever holds KUBE-ROUTER chains; else iptables-save. First line "# kr-backend: nft|legacy|default"',
+    missingWhen: 'no iptables save tool works',
+  },
+  {
+    name: 'ip6tables.txt',
+    section: 'passive',
+    command: 'as iptables.txt with ip6tables-* and /proc/net/ip6_tables_names',
+    missingWhen: 'no ip6tables save tool works',
+  },
+  {
+    name: 'sysctl.txt',
+    section: 'passive',
+    command:
+      '"key = value" read from /proc/sys: net.ipv4.vs.*, ip_forward, IPv6 forwarding, arp_ignore/arp_announce, every interface rp_filter, bridge-nf-call-*',
+    missingWhen: '/proc/sys/net is not available',
+  },
+  {
+    name: 'networkd.txt',
+    section: 'passive',
+    command:
+      '"# active: yes|no" ($KR_HOST_ROOT/run/systemd/netif/links is a directory), then "# file: PATH" + text of networkd.conf and {etc,run,usr/lib,lib}/systemd/networkd.conf.d/*.conf',
+    missingWhen: 'never (an empty configuration is still a result)',
+  },
+  {
+    name: 'kube-router-version.txt',
+    section: 'passive',
+    command: 'kube-router --version 2>&1 ($KR_KUBE_ROUTER_BIN overrides the binary)',
+    missingWhen: 'kube-router is not on this host/image',
+  },
+  {
+    name: 'probes.json',
+    section: 'active',
+    command: 'curl to each target: http://VIP:PORT/ (service-vip) or https://IP:PORT/healthz -k (apiserver)',
+    missingWhen: 'curl is absent',
+  },
+  {name: 'kube-router.log', section: null, command: 'log of the kube-router pod on that node (Kubernetes API)', missingWhen: 'no pod or no log'},
+]
+
+const KNOWN = new Set<string>(PROBE_SOURCES.map((s) => s.name))
+
+export function isSourceName(name: string): name is SourceName {
+  return KNOWN.has(name)
+}
+
+/** The sources the probe script reports for the given sections, in order. */
+export function probeSourceNames(sections: 'passive' | 'active' | 'all' = 'all'): SourceName[] {
+  return PROBE_SOURCES.filter(
+    (s) => s.section !== null && (sections === 'all' || s.section === sections),
+  ).map((s) => s.name)
+}
