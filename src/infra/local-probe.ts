@@ -22,8 +22,8 @@ export interface LocalProbeOptions {
   cmdTimeoutSec?: number
   /** seconds for curl's TCP connect (default 2) */
   connectTimeoutSec?: number
-  /** the POSIX shell that runs probe.sh (default "sh") */
-  shell?: string
+  /** the POSIX shell that runs probe.sh (default "sh"), e.g. "dash" or ["busybox", "sh"] */
+  shell?: string | string[]
   /** argv put before `<shell> probe.sh`, e.g. ['ip', 'netns', 'exec', 'kr-node-1'] */
   wrapper?: string[]
   /** overall limit for the whole script in ms; default derived from the per-command timeout */
@@ -57,7 +57,8 @@ function defaultTimeoutMs(opts: LocalProbeOptions): number {
 export async function runLocalProbe(opts: LocalProbeOptions): Promise<LocalProbeResult> {
   const sections = opts.sections ?? 'all'
   const script = opts.scriptPath ?? probeScriptPath()
-  const argv = [...(opts.wrapper ?? []), opts.shell ?? 'sh', script]
+  const shell = opts.shell === undefined ? ['sh'] : typeof opts.shell === 'string' ? [opts.shell] : opts.shell
+  const argv = [...(opts.wrapper ?? []), ...shell, script]
   const env = {
     ...probeEnvironment({
       hostRoot: opts.hostRoot,
