@@ -459,7 +459,8 @@ kr_version() {
 
 # ---------- active probes ----------
 
-kr_valid_target() { # kind family address port service -> 0 when every field is plain
+# kr_valid_target KIND FAMILY ADDRESS PORT SERVICE: 0 when every field is plain, else KR_INVALID says why.
+kr_valid_target() {
 	case $1 in
 	service-vip | apiserver) ;;
 	*)
@@ -655,7 +656,7 @@ kr_probes() {
 	for _kpr_rec in ${KR_PROBE_TARGETS:-}; do
 		IFS=$_kpr_ifs
 		_kpr_n=$((_kpr_n + 1))
-		# shellcheck disable=SC2086 # field splitting of the record is intended (globbing is off)
+		# split the record into its fields (globbing is off, nothing is evaluated)
 		set -- $_kpr_rec
 		if [ "$#" -eq 0 ]; then
 			IFS=$KR_NL
