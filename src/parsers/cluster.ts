@@ -236,15 +236,14 @@ export function parseObjectList<T>(text: string, source: string, expectedKind: s
         issues.push(issue(source, null, `items[${i}] is a ${item.kind}, expected ${itemKind}`, safeStringify(item)))
         continue
       }
-      let where = `items[${i}]`
-      const report: Report = (message, value) => issues.push(issue(source, null, `${where}: ${message}`, safeStringify(value)))
-      const name = cleanMetadata(item, report)
-      if (name === null) {
+      const meta = isRecord(item.metadata) ? item.metadata : null
+      if (meta === null || typeof meta.name !== 'string' || meta.name === '') {
         issues.push(issue(source, null, `items[${i}] has no metadata.name`, safeStringify(item)))
         continue
       }
-      const ns = (item.metadata as Record<string, unknown>).namespace
-      where = typeof ns === 'string' ? `${ns}/${name}` : name
+      const where = typeof meta.namespace === 'string' ? `${meta.namespace}/${meta.name}` : meta.name
+      const report: Report = (message, value) => issues.push(issue(source, null, `${where}: ${message}`, safeStringify(value)))
+      cleanMetadata(item, report)
       sanitize?.(item, report)
       out.push(item as T)
     }

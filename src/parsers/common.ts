@@ -202,11 +202,12 @@ export function salvageArray(text: string, source: string, trailingOk = false): 
       if (c === 34) inString = true
       else if (c === 123 || c === 91) depth++
       else if (c === 125 || c === 93) {
-        if (depth === 0) {
+        if (depth > 0) depth--
+        else if (c === 93) {
           ended = true
           break // the closing ] of the outer array
         }
-        depth--
+        // a stray } at depth 0 is junk inside this element: keep scanning (always progress)
       } else if (c === 44 && depth === 0) {
         ended = true
         break
@@ -228,7 +229,7 @@ export function salvageArray(text: string, source: string, trailingOk = false): 
     else issues.push(issue(source, null, ended ? 'unreadable JSON element' : 'truncated JSON element', raw))
     if (!ended) break
   }
-  if (!closed) issues.push(issue(source, null, 'JSON array is not terminated (truncated output?)', ''))
+  if (!closed) issues.push(issue(source, null, 'JSON array is not terminated (truncated output?)', text.slice(Math.max(0, text.length - 200))))
   else if (!trailingOk) {
     const rest = text.slice(i)
     if (!isBlank(rest)) issues.push(issue(source, null, 'junk after the JSON array', rest))

@@ -8,7 +8,7 @@
 // prefix canonicalised (canonicalIp), e.g. "fd00:10:96::a,udp:53"; the map value is the add line.
 import {canonicalIp} from '../model/ip.js'
 import type {IpSet, IpSetState, Parsed, ParseIssue} from '../model/types.js'
-import {asText, emptyInput, guard, isBlank, issue, splitLines} from './common.js'
+import {asText, guard, isBlank, issue, splitLines} from './common.js'
 
 const SOURCE = 'ipset.txt'
 
@@ -60,7 +60,8 @@ export function parseIpsetSave(text: string): Parsed<IpSetState> {
   return guard(SOURCE, emptyState, () => {
     const input = asText(text)
     const state = emptyState()
-    if (isBlank(input)) return emptyInput(SOURCE, state)
+    // empty output is a valid, empty state (no sets / no tables / no lines)
+    if (isBlank(input)) return {value: state, issues: [], fatal: false}
     const issues: ParseIssue[] = []
     const lines = splitLines(input)
     let usable = 0

@@ -3,7 +3,7 @@
 // (optionally prefixed by the RFC 3339 timestamp of `kubectl logs --timestamps`). Other lines
 // (multi-line continuations, logrus output, the version banner) are kept with severity null.
 import type {LogLine, Parsed} from '../model/types.js'
-import {asText, emptyInput, guard, isBlank, splitLines} from './common.js'
+import {asText, guard, isBlank, splitLines} from './common.js'
 
 const SOURCE = 'kube-router.log'
 
@@ -50,7 +50,8 @@ function parseKlogAt(line: string, at: number): LogLine | null {
 export function parseKlog(text: string): Parsed<LogLine[]> {
   return guard(SOURCE, () => [], () => {
     const input = asText(text)
-    if (isBlank(input)) return emptyInput(SOURCE, [] as LogLine[])
+    // empty output is a valid, empty state (no sets / no tables / no lines)
+    if (isBlank(input)) return {value: [] as LogLine[], issues: [], fatal: false}
     const out: LogLine[] = []
     const lines = splitLines(input)
     for (const line of lines) {

@@ -2,7 +2,7 @@
 // `sysctl: cannot stat /proc/sys/net/ipv4/vs/sloppy_tcp: No such file or directory` (key absent,
 // e.g. ip_vs not loaded) becomes an issue; `unreadableSysctlKeys` lists such keys.
 import type {Parsed, ParseIssue, SysctlState} from '../model/types.js'
-import {asText, emptyInput, guard, isBlank, issue, splitLines} from './common.js'
+import {asText, guard, isBlank, issue, splitLines} from './common.js'
 
 const SOURCE = 'sysctl.txt'
 const CANNOT_STAT = 'cannot stat /proc/sys/'
@@ -40,7 +40,8 @@ export function parseSysctl(text: string): Parsed<SysctlState> {
   return guard(SOURCE, emptyState, () => {
     const input = asText(text)
     const state = emptyState()
-    if (isBlank(input)) return emptyInput(SOURCE, state)
+    // empty output is a valid, empty state (no sets / no tables / no lines)
+    if (isBlank(input)) return {value: state, issues: [], fatal: false}
     const issues: ParseIssue[] = []
     const lines = splitLines(input)
     for (let i = 0; i < lines.length; i++) {
