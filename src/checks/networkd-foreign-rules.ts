@@ -18,6 +18,10 @@ export const networkdForeignRules = defineNodeCheck({
   uses: ['ip-rule.json', 'ip6-rule.json', 'ip-addr.json'],
   evaluate(ctx) {
     const state = sourceValue(ctx.node, 'networkd.txt')!
+    const {facts} = ctx
+    if (!facts.proxyRunning && facts.podCidrs[4].length === 0 && facts.podCidrs[6].length === 0) {
+      return {skip: 'no sign of kube-router on this node (no kube-dummy-if, no kube-router ipsets, no pod CIDR)'}
+    }
     if (state.active === false) return {findings: [], note: 'systemd-networkd is not active on this node'}
     const exposed: string[] = []
     const evidence: string[] = [`# active: ${state.active === null ? 'unknown' : 'yes'}`]

@@ -88,7 +88,7 @@ export function sourceValue<K extends SourceName>(node: NodeState, name: K): Sou
 /** Why a source cannot be used, or null when it can. */
 export function sourceProblem(node: NodeState, name: SourceName): string | null {
   const s = node.sources[name]
-  if (!s.present) return `nodes/${node.name}/${name} is missing (${s.reason})`
+  if (!s.present) return `nodes/${node.name}/${name}, which is missing: ${s.reason}`
   if (s.parsed.fatal) {
     const first = s.parsed.issues[0]
     return `nodes/${node.name}/${name} could not be read (${first ? first.message : 'no usable content'})`
