@@ -1,5 +1,6 @@
 // Shared helpers for the total parsers: issues, line splitting, lenient JSON arrays, table ids.
 // Nothing here throws on any input.
+import {canonicalIp} from '../model/ip.js'
 import type {Parsed, ParseIssue} from '../model/types.js'
 
 /** Longest raw text kept in one issue; whole-document issues are cut here (with a marker). */
@@ -260,4 +261,122 @@ export function words(line: string): string[] {
     out.push(line.slice(start, i))
   }
   return out
+}
+
+// ---------- fast canonical IPs ----------
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+}
+
+/**
+ * Same result as canonicalIp() from model/ip.ts, without its per-call splits and regexes, for the
+ * hot paths (ipset members). Plain dotted IPv4 without leading zeros and pure-hex IPv6 are handled
+ * here; anything else (embedded IPv4, zones, brackets, junk) goes to canonicalIp.
+ */
+export function fastCanonicalIp(text: string): string {
+  const slow = canonicalIp
+  const n = text.length
+  if (n === 0 || n > 39) return slow(text)
+  let colons = 0
+  let dots = 0
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 58) colons++
+    else if (c === 46) dots++
+    else if (!isHex(c)) return slow(text)
+  }
+  if (colons === 0) return dots === 3 ? fastV4(text) : slow(text)
+  if (dots > 0 || colons > 7) return slow(text)
+  return fastV6(text)
+}
+
+function fastV4(text: string): string {
+  const slow = canonicalIp
+  let parts = 0
+  let val = 0
+  let len = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46
+    if (c === 46) {
+      if (len === 0 || val > 255) return slow(text)
+      parts++
+      val = 0
+      len = 0
+      continue
+    }
+    if (c < 48 || c > 57) return slow(text)
+    if (len === 1 && val === 0) return slow(text) // leading zero: let canonicalIp decide
+    val = val * 10 + (c - 48)
+    len++
+    if (len > 3) return slow(text)
+  }
+  return parts === 4 ? text : slow(text)
+}
+
+function fastV6(text: string): string {
+  const slow = canonicalIp
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0]
+  const head: number[] = []
+  const tail: number[] = []
+  let gap = false
+  let cur = 0
+  let len = 0
+  const n = text.length
+  let i = 0
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return slow(text)
+    gap = true
+    i = 2
+    if (i === n) return '::'
+  }
+  for (; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 58
+    if (c === 58) {
+      if (len === 0) {
+        // "::" in the middle (or a trailing "::")
+        if (gap || i === n) return slow(text)
+        gap = true
+        if (i + 1 === n) break
+        continue
+      }
+      ;(gap ? tail : head).push(cur)
+      cur = 0
+      len = 0
+      if (i + 1 === n) return slow(text) // trailing single ':'
+      continue
+    }
+    if (len === 4) return slow(text)
+    cur = cur * 16 + (c <= 57 ? c - 48 : c >= 97 ? c - 87 : c - 55)
+    len++
+  }
+  const count = head.length + tail.length
+  if (gap ? count > 7 : count !== 8) return slow(text)
+  for (let k = 0; k < head.length; k++) groups[k] = head[k]
+  for (let k = 0; k < tail.length; k++) groups[8 - tail.length + k] = tail[k]
+  // longest run of >= 2 zero groups, first one on ties (RFC 5952, as model/ip.ts prints it)
+  let bestStart = -1
+  let bestLen = 0
+  for (let k = 0; k < 8; ) {
+    if (groups[k] !== 0) {
+      k++
+      continue
+    }
+    let j = k
+    while (j < 8 && groups[j] === 0) j++
+    if (j - k > bestLen) {
+      bestStart = k
+      bestLen = j - k
+    }
+    k = j
+  }
+  let out = ''
+  if (bestLen < 2) {
+    for (let k = 0; k < 8; k++) out += (k ? ':' : '') + groups[k].toString(16)
+  } else {
+    for (let k = 0; k < bestStart; k++) out += (k ? ':' : '') + groups[k].toString(16)
+    out += '::'
+    for (let k = bestStart + bestLen; k < 8; k++) out += (k > bestStart + bestLen ? ':' : '') + groups[k].toString(16)
+  }
+  return out === text ? text : out
 }

@@ -5,10 +5,9 @@
 //   add inet6:kube-router-svip-prt fd00:10:96::a,udp:53 timeout 0
 //
 // Member key = the token after the set name, with every comma-separated part that is an IP or a
-// prefix canonicalised (canonicalIp), e.g. "fd00:10:96::a,udp:53"; the map value is the add line.
-import {canonicalIp} from '../model/ip.js'
+// prefix canonicalised (as canonicalIp does), e.g. "fd00:10:96::a,udp:53"; the map value is the add line.
 import type {IpSet, IpSetState, Parsed, ParseIssue} from '../model/types.js'
-import {asText, guard, isBlank, issue, splitLines} from './common.js'
+import {asText, fastCanonicalIp, guard, isBlank, issue, splitLines} from './common.js'
 
 const SOURCE = 'ipset.txt'
 
@@ -31,11 +30,21 @@ function tokens(line: string, max: number): string[] {
   return out
 }
 
+/** Fast path for "add NAME MEMBER ..." with single spaces; falls back to tokens(). */
+function addTokens(line: string): string[] {
+  const nameEnd = line.indexOf(' ', 4)
+  if (nameEnd <= 4) return tokens(line, 4)
+  let memberEnd = line.indexOf(' ', nameEnd + 1)
+  if (memberEnd < 0) memberEnd = line.length
+  if (memberEnd === nameEnd + 1 || line.indexOf('\t') >= 0) return tokens(line, 4)
+  return ['add', line.slice(4, nameEnd), line.slice(nameEnd + 1, memberEnd)]
+}
+
 function canonicalPart(part: string): string {
   const slash = part.indexOf('/')
-  if (slash < 0) return canonicalIp(part)
+  if (slash < 0) return fastCanonicalIp(part)
   const addr = part.slice(0, slash)
-  const canon = canonicalIp(addr)
+  const canon = fastCanonicalIp(addr)
   return canon === addr ? part : `${canon}${part.slice(slash)}`
 }
 
@@ -69,7 +78,7 @@ export function parseIpsetSave(text: string): Parsed<IpSetState> {
       const line = lines[i]
       const lineNo = i + 1
       if (isBlank(line)) continue
-      const t = tokens(line, 4)
+      const t = line.startsWith('add ') ? addTokens(line) : tokens(line, 4)
       const cmd = t[0]
       if (cmd === 'create' && t.length >= 3) {
         const name = t[1]

@@ -24,19 +24,59 @@ function emptyState(): IptablesState {
  * `unterminated` is set when a quote is left open (truncated line).
  */
 export function tokenizeArgs(text: string): {args: string[]; unterminated: boolean} {
-  if (text.indexOf('"') < 0) {
-    const args: string[] = []
-    let i = 0
-    const n = text.length
-    while (i < n) {
-      while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++
-      if (i >= n) break
-      const start = i
-      while (i < n && text.charCodeAt(i) !== 32 && text.charCodeAt(i) !== 9) i++
-      args.push(text.slice(start, i))
-    }
-    return {args, unterminated: false}
+  // Fast paths on native split (iptables-save separates with single spaces); tabs or backslashes
+  // next to quotes take the character loop.
+  if (text.indexOf('\t') < 0) {
+    const q = text.indexOf('"')
+    if (q < 0) return {args: splitSpaces(text), unterminated: false}
+    if (text.indexOf('\\') < 0) return splitQuoted(text)
   }
+  return tokenizeArgsCharwise(text)
+}
+
+function splitSpaces(text: string): string[] {
+  const parts = text.split(' ')
+  let empty = false
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '') {
+      empty = true
+      break
+    }
+  }
+  return empty ? parts.filter((p) => p !== '') : parts
+}
+
+/** Quotes without escapes: segments of split('"') alternate outside / inside quotes. */
+function splitQuoted(text: string): {args: string[]; unterminated: boolean} {
+  const segs = text.split('"')
+  const args: string[] = []
+  // glue: the next piece continues the last token (no space between them)
+  let glue = false
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k]
+    if (k % 2 === 1) {
+      if (glue) args[args.length - 1] += seg
+      else args.push(seg)
+      glue = true
+      continue
+    }
+    if (seg === '') continue
+    const parts = seg.split(' ')
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]
+      if (p > 0) glue = false
+      if (part === '') continue
+      if (glue) args[args.length - 1] += part
+      else args.push(part)
+      glue = true
+    }
+    if (parts[parts.length - 1] === '') glue = false
+  }
+  return {args, unterminated: segs.length % 2 === 0}
+}
+
+/** Character-loop tokenizer (handles tabs and escapes); the reference the fast paths must agree with. */
+export function tokenizeArgsCharwise(text: string): {args: string[]; unterminated: boolean} {
   const args: string[] = []
   const n = text.length
   let unterminated = false
@@ -214,13 +254,17 @@ export function parseIptablesSave(text: string, source = 'iptables.txt'): Parsed
           issues.push(issue(source, lineNo, 'rule outside a table (missing *table line?)', line))
           continue
         }
-        const {args: all, unterminated} = tokenizeArgs(ruleLine)
-        if (all.length < 2) {
+        // "-A CHAIN args...": the chain name never has quotes or spaces
+        let cs = 3
+        while (cs < ruleLine.length && ruleLine.charCodeAt(cs) === 32) cs++
+        let ce = ruleLine.indexOf(' ', cs)
+        if (ce < 0) ce = ruleLine.length
+        const chain = ruleLine.slice(cs, ce)
+        if (chain === '') {
           issues.push(issue(source, lineNo, 'rule without a chain', line))
           continue
         }
-        const chain = all[1]
-        const args = all.slice(2)
+        const {args, unterminated} = tokenizeArgs(ruleLine.slice(ce))
         if (unterminated) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
         if (!chains.has(chain)) chains.set(chain, {name: chain, policy: null})
         const j = indexOfFlag(args, '-j')
