@@ -1,8 +1,7 @@
 // Active: the kubernetes Service VIP and the API server endpoints reached from the node itself.
 // A refused connection to the node's own IPv6 address on 6443 is FM3 (kube-router-facts.md "FM3").
 import {defineNodeCheck} from './define.js'
-import {probeLine} from './reachability.js'
-import {plural} from './util.js'
+import {hostPort, probeLine} from './reachability.js'
 import {sourceValue} from '../model/node-state.js'
 import {isNodeIp} from '../model/node-facts.js'
 
@@ -14,16 +13,16 @@ export const apiserverReachability = defineNodeCheck({
     const probes = sourceValue(node, 'probes.json')!.filter((p) => p.kind === 'apiserver')
     if (probes.length === 0) return {skip: "no API server target was probed (needs the cluster's kubernetes Service: run with a kubeconfig)"}
     const failed = probes.filter((p) => !p.ok)
-    if (failed.length === 0) return {findings: [], note: `${plural(probes.length, 'API server address')} answered`}
+    if (failed.length === 0) return {findings: [], note: `${probes.length} API server address${probes.length === 1 ? '' : 'es'} answered`}
     const ownIp = failed.filter((p) => isNodeIp(facts, p.target))
     const refused = failed.some((p) => /refused|unreachable/i.test(p.error ?? ''))
     return {
       findings: [{
         severity: 'error',
-        subject: failed.map((p) => `${p.target}:${p.port}`).join(', '),
-        title: `The API server is unreachable from the node at ${failed.map((p) => `${p.family === 6 ? `[${p.target}]` : p.target}:${p.port}`).join(', ')}`,
+        subject: failed.map(hostPort).join(', '),
+        title: `The API server is unreachable from the node at ${failed.map(hostPort).join(', ')}`,
         detail:
-          `${plural(failed.length, 'of the API server addresses')} did not accept a TCP connection from ${node.name}'s host network namespace. ` +
+          `${failed.length} of ${probes.length} API server address${probes.length === 1 ? '' : 'es'} did not accept a TCP connection from ${node.name}'s host network namespace. ` +
           (ownIp.length
             ? `${ownIp.map((p) => p.target).join(', ')} is this node's own address: when a NodePort or LoadBalancer Service exists, kube-router sends traffic for the node IP through KUBE-ROUTER-SERVICES and rejects it unless the address is in kube-router-local-ips (see local-ips-ipset). `
             : refused
@@ -32,7 +31,7 @@ export const apiserverReachability = defineNodeCheck({
           'Compare with the other nodes of the run.',
         evidence: failed.map((p) => probeLine(p, node.name)),
         remediation: [
-          ...failed.slice(0, 2).map((p) => `curl -k --connect-timeout 3 https://${p.family === 6 ? `[${p.target}]` : p.target}:${p.port}/healthz`),
+          ...failed.slice(0, 2).map((p) => `curl -k --connect-timeout 3 https://${hostPort(p)}/healthz`),
           'ip6tables -nvL KUBE-ROUTER-SERVICES; iptables -nvL KUBE-ROUTER-SERVICES',
         ],
         fixedIn: null,

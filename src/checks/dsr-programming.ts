@@ -50,8 +50,15 @@ export const dsrProgramming = defineNodeCheck({
     const tuples = dsrTuples(cluster, config ?? defaultKubeRouterConfig(), facts.version)
     if (tuples.length === 0) return {findings: [], note: 'no Service has kube-router.io/service.dsr=tunnel'}
     const findings: FindingInput[] = []
+    const notHere = new Set<string>()
     for (const t of tuples) {
       const subject = `${t.ip}:${t.port}/${t.protocol}`
+      // externalTrafficPolicy: Local without a ready endpoint on this node: kube-router skips the Service's
+      // external IPs here entirely (no MARK, no rule, no FWM service), by design
+      if (t.externalTrafficPolicyLocal && !t.readyEndpointNodes.includes(node.name)) {
+        notHere.add(t.service)
+        continue
+      }
       if (t.rejectedByValidation) {
         findings.push({
           severity: 'warning', subject,
@@ -91,7 +98,10 @@ export const dsrProgramming = defineNodeCheck({
       findings.push(...checkMark(mark, t.family, t, node.name, ipvs, marks.map((r) => r.text)))
     }
     void facts
-    return {findings}
+    const note = notHere.size
+      ? `not expected on this node (externalTrafficPolicy: Local, no ready local endpoint): ${[...notHere].join(', ')}`
+      : undefined
+    return {findings, note}
 
     function checkMark(markValue: number, family: Family, tuple: DsrTuple | null, nodeName: string, ipvsState = ipvs, markEvidence: string[] = []): FindingInput[] {
       return dsrMarkFindings({markValue, family, tuple, nodeName, ipvs: ipvsState, rules: rulesOf(node, family), routes: routesOf(node, family), markEvidence})

@@ -5,7 +5,12 @@
 import {defineNodeCheck, type NodeCheckContext} from './define.js'
 import {familyName, ipCmd, restartKubeRouter, rulesOf} from './util.js'
 import {networkOf} from '../model/ip.js'
-import type {Family} from '../model/types.js'
+import {sourceProblem} from '../model/node-state.js'
+import type {Family, SourceName} from '../model/types.js'
+
+function ruleSource(family: Family): SourceName {
+  return family === 4 ? 'ip-rule.json' : 'ip6-rule.json'
+}
 
 export interface MissingRule {
   family: Family
@@ -22,6 +27,8 @@ export function missingPolicyRules(ctx: NodeCheckContext): MissingRule[] {
   const overlay = (config?.enableOverlay ?? true) && (config?.runRouter ?? true)
   for (const family of [4, 6] as Family[]) {
     if (!facts.families[family]) continue
+    // without that family's `ip rule` output nothing can be said to be missing
+    if (sourceProblem(node, ruleSource(family)) !== null) continue
     const rules = rulesOf(node, family)
     if (overlay) {
       for (const cidr of facts.podCidrs[family]) {
@@ -77,6 +84,11 @@ export const policyRoutingRules = defineNodeCheck({
         fixedIn: null,
       })
     }
-    return {findings}
+    const unchecked = ([4, 6] as Family[])
+      .filter((f) => facts.families[f])
+      .map((f) => ({family: f, problem: sourceProblem(node, ruleSource(f))}))
+      .filter((u): u is {family: Family; problem: string} => u.problem !== null)
+    const note = unchecked.map((u) => `${familyName(u.family)} rules not checked: ${u.problem}`).join('; ')
+    return {findings, note: note || undefined}
   },
 })

@@ -1,7 +1,7 @@
 // Active: Service VIPs curled from the node itself, per family (kube-router-facts.md FM2 symptom).
 // Targets exclude DSR VIPs and Services without ready endpoints, which are not expected to answer from a node.
 import {defineNodeCheck, type FindingInput} from './define.js'
-import {probeLine} from './reachability.js'
+import {hostPort, probeLine} from './reachability.js'
 import {familyName, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import type {Family} from '../model/types.js'
@@ -25,16 +25,16 @@ export const vipReachability = defineNodeCheck({
         : ''
       findings.push({
         severity: 'error',
-        subject: failed.length === 1 ? `${failed[0].target}:${failed[0].port}` : `${familyName(family)} VIPs`,
+        subject: failed.length === 1 ? hostPort(failed[0]) : `${familyName(family)} VIPs`,
         title: failed.length === 1
-          ? `Service VIP ${failed[0].target}:${failed[0].port}${failed[0].service ? ` (${failed[0].service})` : ''} is unreachable from the node`
+          ? `Service VIP ${hostPort(failed[0])}${failed[0].service ? ` (${failed[0].service})` : ''} is unreachable from the node`
           : `${failed.length} of ${plural(mine.length, `${familyName(family)} Service VIP`)} are unreachable from the node`,
         detail:
           `A TCP connection from ${node.name}'s host network namespace to ${all ? 'every' : 'these'} ${familyName(family)} VIP${failed.length === 1 ? '' : 's'} failed, although the Service has ready endpoints. ` +
           'Host-network pods, kubelet probes and node-local clients of these Services are affected.' + hint,
         evidence: failed.map((p) => probeLine(p, node.name)),
         remediation: [
-          ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${p.family === 6 ? `[${p.target}]` : p.target}:${p.port}`),
+          ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${hostPort(p)}`),
           `ip ${family === 6 ? '-6 ' : ''}route show table all | grep -F ${failed[0].target}`,
         ],
         fixedIn: family === 6 && hint && facts.version && facts.version.major === 2 && facts.version.minor < 2 ? 'v2.2.0' : null,

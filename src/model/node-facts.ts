@@ -45,6 +45,20 @@ function addressesOf(links: Link[], match: (l: Link) => boolean, family: Family)
   return out
 }
 
+/** Addresses the kernel would pick as a source: global, not deprecated (preferred_lft 0), not tentative (DAD). */
+function preferredAddressesOf(links: Link[], match: (l: Link) => boolean, family: Family): string[] {
+  const out: string[] = []
+  for (const link of links) {
+    if (!match(link)) continue
+    for (const a of link.addresses) {
+      if (a.family !== family || isLinkLocal(a.local)) continue
+      if (a.flags.includes('deprecated') || a.flags.includes('tentative') || a.flags.includes('dadfailed')) continue
+      out.push(a.local)
+    }
+  }
+  return out
+}
+
 function clusterNodeIp(node: NodeObject | null, family: Family): string | null {
   for (const type of ['InternalIP', 'ExternalIP']) {
     const hit = node?.status?.addresses?.find((a) => a.type === type && parseIp(a.address)?.family === family)
@@ -82,7 +96,8 @@ export function deriveNodeFacts(
   for (const family of FAMILIES) {
     localAddresses[family] = addressesOf(links, (l) => !excludedFromLocalIps(l.ifname) && l.ifname !== 'lo', family)
       .filter((a) => !isLinkLocal(a))
-    dummyVips[family] = addressesOf(links, (l) => l.ifname === DUMMY_IF, family)
+    // the kernel's fe80::/64 address of kube-dummy-if is not a Service VIP
+    dummyVips[family] = addressesOf(links, (l) => l.ifname === DUMMY_IF, family).filter((a) => !isLinkLocal(a))
 
     const fromCluster = clusterNodeIp(nodeObject, family)
     if (fromCluster) {
@@ -92,9 +107,11 @@ export function deriveNodeFacts(
     }
     const routes = sourceValue(state, family === 4 ? 'ip-route.json' : 'ip6-route.json') ?? []
     const defaultRoute = routes.find((r) => r.dst === 'default' && (r.table === 'main' || r.tableId === 254) && r.type === 'unicast')
+    // like the kernel's source selection, skip deprecated (temporary SLAAC) and tentative addresses
     const viaDefault = defaultRoute?.prefsrc ??
-      (defaultRoute?.dev ? addressesOf(links, (l) => l.ifname === defaultRoute.dev, family).find((a) => !isLinkLocal(a)) : undefined)
-    const candidate = viaDefault ?? localAddresses[family][0] ?? null
+      (defaultRoute?.dev ? preferredAddressesOf(links, (l) => l.ifname === defaultRoute.dev, family)[0] : undefined)
+    const preferredLocal = preferredAddressesOf(links, (l) => !excludedFromLocalIps(l.ifname) && l.ifname !== 'lo', family)
+    const candidate = viaDefault ?? preferredLocal[0] ?? localAddresses[family][0] ?? null
     if (candidate) {
       nodeIp[family] = candidate
       nodeIpSource[family] = defaultRoute && viaDefault ? `address behind the default route: ${defaultRoute.text}` : 'first global address of the node'

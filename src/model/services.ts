@@ -8,6 +8,7 @@ import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version
 
 export const DSR_ANNOTATION = 'kube-router.io/service.dsr'
 export const SCHEDULER_ANNOTATION = 'kube-router.io/service.scheduler'
+export const LOCAL_ANNOTATION = 'kube-router.io/service.local'
 const VALID_SCHEDULERS = new Set(['rr', 'lc', 'dh', 'sh', 'mh'])
 
 export interface DsrTuple {
@@ -21,6 +22,11 @@ export interface DsrTuple {
   scheduler: string
   /** true when kube-router v2.8.0+ strict validation drops the IP (outside the configured ranges) */
   rejectedByValidation: boolean
+  /** externalTrafficPolicy: Local (or kube-router.io/service.local=true): kube-router sets up no external IP of the
+   * Service on a node without a ready local endpoint (`setupExternalIPServices`, kube-router-facts "General traps") */
+  externalTrafficPolicyLocal: boolean
+  /** nodes with a ready endpoint of the Service */
+  readyEndpointNodes: string[]
 }
 
 export interface ServiceVip {
@@ -43,8 +49,14 @@ export function isProxiedService(svc: ServiceObject): boolean {
   if ('service.kubernetes.io/headless' in labels) return false
   const type = svc.spec?.type ?? 'ClusterIP'
   if (type === 'ExternalName') return false
+  // kube-router's buildServicesInfo skips every Service without a cluster IP, externalIPs or not
   const clusterIp = svc.spec?.clusterIP
-  return !(clusterIp === 'None' || clusterIp === '' || clusterIp === undefined) || (svc.spec?.externalIPs?.length ?? 0) > 0
+  return !(clusterIp === 'None' || clusterIp === '' || clusterIp === undefined)
+}
+
+/** externalTrafficPolicy: Local, or the kube-router.io/service.local=true annotation that forces it. */
+export function isExternalTrafficLocal(svc: ServiceObject): boolean {
+  return svc.spec?.externalTrafficPolicy === 'Local' || svc.metadata.annotations?.[LOCAL_ANNOTATION] === 'true'
 }
 
 export function schedulerOf(svc: ServiceObject): string {
@@ -94,6 +106,8 @@ export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, ver
   const out: DsrTuple[] = []
   for (const svc of cluster.services) {
     if (!isDsrService(svc) || !isProxiedService(svc)) continue
+    const externalTrafficPolicyLocal = isExternalTrafficLocal(svc)
+    const readyEndpointNodes = [...new Set(readyEndpoints(cluster, svc).map((e) => e.nodeName).filter((n): n is string => n !== null))]
     for (const {ip, kind} of externalAndLbIps(svc)) {
       const family = parseIp(ip)!.family
       for (const port of svc.spec?.ports ?? []) {
@@ -104,6 +118,8 @@ export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, ver
           fwmark: dsrFwmark(ip, protocol, port.port),
           scheduler: schedulerOf(svc),
           rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
+          externalTrafficPolicyLocal,
+          readyEndpointNodes,
         })
       }
     }

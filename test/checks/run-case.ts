@@ -58,6 +58,16 @@ export function assertQuietPass(report: DoctorReport, check: string, node: strin
   return result
 }
 
+/** The check is skipped on the node, and the reason names the missing node file (and why it is missing, when given). */
+export function assertSkippedFor(report: DoctorReport, check: string, file: string, why?: string, node = 'node-a'): CheckResult {
+  const result = resultOf(report, check, node)
+  assert.equal(result.status, 'skipped', `${check} is skipped: ${JSON.stringify(result)}`)
+  assert.ok(result.reason?.includes(`nodes/${node}/${file}`), `the reason names nodes/${node}/${file}: ${result.reason}`)
+  if (why !== undefined) assert.ok(result.reason!.includes(why), `the reason says why (${why}): ${result.reason}`)
+  assert.deepEqual(findingsOf(report, check, node), [])
+  return result
+}
+
 /** Some line of `lines` contains `text`. */
 export function assertHasLine(lines: string[], text: string, what = 'lines'): void {
   assert.ok(lines.some((l) => l.includes(text)), `${what} contain ${JSON.stringify(text)}:\n${lines.join('\n')}`)
