@@ -41,7 +41,7 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'ipset.txt': parseIpsetSave,
   'ipvsadm.txt': parseIpvsadm,
   'iptables.txt': parseIptablesSave,
-  'ip6tables.txt': parseIptablesSave,
+  'ip6tables.txt': (t) => parseIptablesSave(t, 'ip6tables.txt'),
   'sysctl.txt': parseSysctl,
   'networkd.txt': parseNetworkd,
   'kube-router-version.txt': parseKubeRouterVersionOutput,

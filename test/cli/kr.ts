@@ -1,0 +1,45 @@
+// Runs the real built CLI through real kubectl plugin dispatch: `kubectl kr ...` with bin/ on PATH.
+import {spawn} from 'node:child_process'
+import {dirname} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface KrResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface KrOptions {
+  /** run inside this network namespace (ip netns exec) */
+  ns?: string
+  /** extra environment; PATH entries in `pathPrefix` go first */
+  env?: Record<string, string>
+  pathPrefix?: string[]
+  /** run as another user via setpriv (e.g. nobody) */
+  asUser?: {uid: number; gid: number}
+  timeoutMs?: number
+}
+
+export function kr(args: string[], opts: KrOptions = {}): Promise<KrResult> {
+  const {PATH: extraPath, ...extraEnv} = opts.env ?? {}
+  const path = [...(opts.pathPrefix ?? []), `${REPO}bin`, dirname(process.execPath), extraPath ?? process.env.PATH ?? '/usr/bin:/bin'].join(':')
+  const env: Record<string, string> = {...(process.env as Record<string, string>), ...extraEnv, PATH: path, NO_COLOR: '1'}
+  let argv = ['kubectl', 'kr', ...args]
+  if (opts.asUser) argv = ['setpriv', `--reuid=${opts.asUser.uid}`, `--regid=${opts.asUser.gid}`, '--clear-groups', '--', ...argv]
+  if (opts.ns) argv = ['ip', 'netns', 'exec', opts.ns, ...argv]
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), {env, cwd: REPO})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
