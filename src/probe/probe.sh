@@ -583,7 +583,7 @@ kr_probe_one() {
 	else
 		_kpo_host=$_kpo_addr
 	fi
-	set -- curl -q -sS -g --noproxy '*' -o /dev/null -w '\nkr-connect=%{time_connect}\n' \
+	set -- curl -q -sS -g --noproxy '*' -o /dev/null -w '\nkr-connect=%{time_connect} %{remote_port}\n' \
 		--connect-timeout "$KR_CONNECT_T" -m "$KR_CURL_MAX_T"
 	if [ "$_kpo_kind" = apiserver ]; then
 		set -- "$@" -k "https://$_kpo_host:$_kpo_port/healthz"
@@ -592,14 +592,21 @@ kr_probe_one() {
 	fi
 	_kpo_out=$(kr_timeout_s "$KR_CURL_T" "$@" </dev/null 2>&1)
 	_kpo_rc=$?
-	# stdout and stderr are mixed: the -w line "kr-connect=<seconds>" and curl's
-	# error message (before or after it); the message is whatever is not the -w line.
+	# stdout and stderr are mixed: the -w line "kr-connect=<seconds> <remote port>"
+	# and curl's error message (before or after it); the message is the rest.
 	_kpo_tc=''
+	_kpo_rport=''
 	_kpo_msg=$_kpo_out
 	case $_kpo_out in
 	*kr-connect=*)
 		_kpo_after=${_kpo_out##*kr-connect=}
 		_kpo_tc=${_kpo_after%%"$KR_NL"*}
+		case $_kpo_tc in
+		*' '*)
+			_kpo_rport=${_kpo_tc#* }
+			_kpo_tc=${_kpo_tc%% *}
+			;;
+		esac
 		case $_kpo_after in
 		*"$KR_NL"*) _kpo_after=${_kpo_after#*"$KR_NL"} ;;
 		*) _kpo_after='' ;;
@@ -607,6 +614,10 @@ kr_probe_one() {
 		_kpo_msg=${_kpo_out%kr-connect=*}$KR_NL$_kpo_after
 		;;
 	esac
+	kr_first_line "$_kpo_msg"
+	# ok = the TCP connection was established, whatever happened after it (TLS, HTTP).
+	# curl reports time_connect 0 when a later step fails (TLS) but then still knows
+	# the remote port; the exit status covers curl versions that do neither.
 	_kpo_ok=false
 	_kpo_ms=null
 	case $_kpo_tc in
@@ -617,9 +628,31 @@ kr_probe_one() {
 		_kpo_ms=$KR_MS
 		;;
 	esac
+	if [ "$_kpo_ok" = false ]; then
+		case $_kpo_rc in
+		0 | 8 | 18 | 35 | 52 | 56) _kpo_ok=true ;;
+		5 | 6 | 7 | 45 | 124 | 137 | 143) ;;
+		28)
+			case $KR_FIRST in
+			*'Connection timed out'* | *'Failed to connect'*) ;;
+			*)
+				case $_kpo_rport in
+				'' | 0 | *[!0-9]*) ;;
+				*) _kpo_ok=true ;;
+				esac
+				;;
+			esac
+			;;
+		*)
+			case $_kpo_rport in
+			'' | 0 | *[!0-9]*) ;;
+			*) _kpo_ok=true ;;
+			esac
+			;;
+		esac
+	fi
 	_kpo_err=null
 	if [ "$_kpo_rc" != 0 ]; then
-		kr_first_line "$_kpo_msg"
 		case $_kpo_rc in
 		124 | 137 | 143)
 			if [ -z "$KR_FIRST" ]; then

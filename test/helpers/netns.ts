@@ -801,10 +801,11 @@ echo "fake ipvsadm: only -Ln is supported" >&2
 exit 2
 `
 
-/** Write an executable script into dir. */
+/** Write an executable script into dir (replacing, never writing through, an existing symlink). */
 export async function writeExecutable(dir: string, name: string, text: string): Promise<string> {
   const file = path.join(dir, name)
-  await writeFile(file, text)
+  await rm(file, {force: true})
+  await writeFile(file, text, {flag: 'wx'})
   await chmod(file, 0o755)
   return file
 }
