@@ -1,0 +1,105 @@
+// Bad input gets a one-line error naming the problem, the right exit code, and never a stack trace.
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {kr, REPO} from './kr.js'
+import {isRoot} from '../helpers/netns.js'
+import type {DoctorReport} from '../../src/report/types.js'
+
+const DEMO = join(REPO, 'examples/demo-bundle')
+
+function assertOneLineError(stderr: string, mentions: string[]): void {
+  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('error:') || l.includes('Error'))
+  assert.equal(lines.length, 1, `exactly one error line expected:\n${stderr}`)
+  assert.equal(/\n\s+at /.test(stderr), false, `no stack trace expected:\n${stderr}`)
+  for (const m of mentions) assert.ok(stderr.includes(m), `stderr should mention ${m}:\n${stderr}`)
+}
+
+test('a bundle path that does not exist: exit 2, one line naming the path', async () => {
+  const res = await kr(['doctor', '--from-bundle', '/nonexistent/kr-bundle.tar.gz'])
+  assert.equal(res.code, 2)
+  assertOneLineError(res.stderr, ['/nonexistent/kr-bundle.tar.gz'])
+  assert.equal(res.stdout, '')
+})
+
+test('a file that is not a bundle (corrupt .tar.gz): exit 2, one line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-bad-'))
+  try {
+    const path = join(dir, 'broken.tar.gz')
+    writeFileSync(path, 'this is not gzip')
+    const res = await kr(['doctor', '--from-bundle', path])
+    assert.equal(res.code, 2)
+    assertOneLineError(res.stderr, [path])
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('malformed source files: the run completes, checks that need them report error, a one-line warning each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-malformed-'))
+  try {
+    const bundle = join(dir, 'bundle')
+    cpSync(DEMO, bundle, {recursive: true})
+    writeFileSync(join(bundle, 'nodes/node-c/ip6-route.json'), '{"this is": garbage')
+    writeFileSync(join(bundle, 'nodes/node-c/ipset.txt'), '\u0000\u00ff binary junk\nadd\n')
+    const res = await kr(['doctor', '--from-bundle', bundle, '-o', 'json', '--fail-on', 'error'])
+    assert.equal(/\n\s+at /.test(res.stderr), false, res.stderr)
+    assert.ok(res.stderr.includes('nodes/node-c/ip6-route.json'), res.stderr)
+    const report = JSON.parse(res.stdout) as DoctorReport
+    const vipRoutes = report.results.find((r) => r.check === 'ipv6-vip-routes' && r.node === 'node-c')
+    assert.equal(vipRoutes?.status, 'error')
+    assert.ok(vipRoutes?.reason?.includes('ip6-route.json'))
+    assert.ok(report.results.some((r) => r.node === 'node-a' && r.status === 'fail'), 'other nodes are still diagnosed')
+    assert.equal(res.code, 1)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('an unknown --check id: exit 2, one line listing the valid ids', async () => {
+  const res = await kr(['doctor', '--from-bundle', DEMO, '--check', 'no-such-check'])
+  assert.equal(res.code, 2)
+  assertOneLineError(res.stderr, ['no-such-check', 'ipv6-vip-routes'])
+})
+
+test('an invalid -o value: exit 2 without a stack trace', async () => {
+  const res = await kr(['doctor', '--from-bundle', DEMO, '-o', 'xml'])
+  assert.equal(res.code, 2)
+  assert.equal(/\n\s+at /.test(res.stderr), false, res.stderr)
+  assert.ok(res.stderr.includes('xml'))
+})
+
+test('--local without root: exit 2, one line saying root is needed', {skip: isRoot() ? false : 'needs root to switch to an unprivileged user'}, async () => {
+  const res = await kr(['doctor', '--local'], {asUser: {uid: 65534, gid: 65534}, env: {HOME: '/tmp'}})
+  assert.equal(res.code, 2, res.stderr)
+  assertOneLineError(res.stderr, ['root'])
+})
+
+test('--save-bundle onto an existing non-empty directory is refused before collecting', async () => {
+  const res = await kr(['doctor', '--from-bundle', DEMO, '--save-bundle', DEMO])
+  assert.equal(res.code, 2)
+  assertOneLineError(res.stderr, [DEMO])
+})
+
+test('the demo: every output format renders, --fail-on decides the exit code', async () => {
+  const json = await kr(['doctor', '--from-bundle', DEMO, '-o', 'json'])
+  assert.equal(json.code, 1)
+  const report = JSON.parse(json.stdout) as DoctorReport
+  const seen = new Set(report.findings.map((f) => `${f.check}@${f.node}`))
+  for (const want of ['ipv6-vip-routes@node-a', 'local-ips-ipset@node-a', 'networkd-foreign-rules@node-b', 'dsr-sloppy-tcp@node-b', 'dsr-route-noise@node-b']) {
+    assert.ok(seen.has(want), `${want} in ${[...seen].join(', ')}`)
+  }
+  assert.equal(report.findings.some((f) => f.node === 'node-c'), false, 'node-c is healthy')
+  assert.equal((await kr(['doctor', '--from-bundle', DEMO, '--fail-on', 'none'])).code, 0)
+  const yaml = await kr(['doctor', '--from-bundle', DEMO, '-o', 'yaml', '--fail-on', 'none'])
+  assert.ok(yaml.stdout.startsWith('apiVersion: kr.kube-router.io/v1'))
+  const junit = await kr(['doctor', '--from-bundle', DEMO, '-o', 'junit', '--fail-on', 'none'])
+  assert.ok(junit.stdout.includes('<testsuite'))
+  const text = await kr(['doctor', '--from-bundle', DEMO, '--fail-on', 'none'])
+  assert.equal(/\u001b\[/.test(text.stdout), false, 'no escape codes when piped')
+  assert.ok(text.stdout.includes('local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0'))
+  const only = await kr(['doctor', '--from-bundle', DEMO, '-o', 'json', '--check', 'ipv6-vip-routes'])
+  assert.deepEqual([...new Set((JSON.parse(only.stdout) as DoctorReport).results.map((r) => r.check))], ['ipv6-vip-routes'])
+})
