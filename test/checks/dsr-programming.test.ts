@@ -20,6 +20,8 @@ test('trap: FWM + Tunnel IPVS entries, everything programmed: pass, and no check
   assert.deepEqual(sourceWarnings, [])
   const ipvs = await readFile(join(CASES_DIR, 'dsr-fwm-tunnel-programmed/nodes/node-a/ipvsadm.txt'), 'utf8')
   assert.match(ipvs, /^FWM {2}14146 mh \(mh-fallback,mh-port\)\n {2}-> 10\.244\.1\.9:8080 {14}Tunnel {2}1/m)
+  const addrs = await readFile(join(CASES_DIR, 'dsr-fwm-tunnel-programmed/nodes/node-a/ip-addr.json'), 'utf8')
+  assert.ok(!addrs.includes('199.27.151.9') && !addrs.includes('203.0.113.7'), 'the DSR IPs are absent from kube-dummy-if')
   assertQuietPass(report, ID)
   assert.deepEqual(report.findings, [], 'no finding from any check')
   assert.deepEqual(report.results.filter((r) => r.status === 'fail' || r.status === 'error'), [])

@@ -4,7 +4,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {CASES_DIR, assertHasExactLine, assertHasLine, assertQuietPass, checkCase, findingsOf, onlyFinding, resultOf} from './run-case.js'
+import {CASES_DIR, assertHasExactLine, assertHasLine, assertQuietPass, checkCase, findingsOf, onlyFinding, resultOf, runCase} from './run-case.js'
 
 const ID = 'local-ips-ipset'
 
@@ -46,4 +46,14 @@ test('trap: the node IP in kube-router-svip is normal when local-ips holds the n
 test('trap, local mode: every address of eth0 (deprecated one included) is in local-ips: pass', async () => {
   const report = await checkCase('ipv6-vip-src-node-ip-local', ID)
   assertQuietPass(report, ID)
+})
+
+test('ipset.txt holds only ipset\'s error: the result is error (not fail), naming the unreadable file', async () => {
+  const {report, sourceWarnings} = await runCase('ipset-save-failed', [ID])
+  assert.equal(sourceWarnings.length, 1)
+  assert.match(sourceWarnings[0], /^nodes\/node-a\/ipset\.txt: unreadable/)
+  const result = resultOf(report, ID)
+  assert.equal(result.status, 'error')
+  assert.match(result.reason ?? '', /nodes\/node-a\/ipset\.txt could not be read/)
+  assert.deepEqual(findingsOf(report, ID), [])
 })
