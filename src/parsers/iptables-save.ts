@@ -123,6 +123,37 @@ export function tokenizeArgsCharwise(text: string): {args: string[]; unterminate
   return {args, unterminated}
 }
 
+/**
+ * A rule whose argv is tokenised on first use: nodes carry 100k+ netpol rules and checks read only a few
+ * chains, so eager token arrays would cost far more memory than the text itself.
+ */
+function lazyRule(table: string, chain: string, rest: string, text: string): IptablesRule {
+  let args: string[] | null = null
+  let target: string | null | undefined
+  return {
+    table,
+    chain,
+    text,
+    get args() {
+      return (args ??= tokenizeArgs(rest).args)
+    },
+    get target() {
+      if (target === undefined) {
+        // the target flag follows the matches; look at the last " -j "/" -g " outside quotes cheaply first
+        const quick = /(?:^| )-[jg] ([^\s"]+)/.exec(rest.slice(Math.max(rest.lastIndexOf(' -j '), rest.lastIndexOf(' -g '), 0)))
+        if (quick && rest.indexOf('"') < 0) target = quick[1]
+        else {
+          const a = this.args
+          const j = indexOfFlag(a, '-j')
+          const t = j >= 0 ? j : indexOfFlag(a, '-g')
+          target = t >= 0 && t + 1 < a.length ? a[t + 1] : null
+        }
+      }
+      return target
+    },
+  }
+}
+
 function indexOfFlag(args: string[], flag: string, from = 0): number {
   for (let i = from; i < args.length; i++) if (args[i] === flag) return i
   return -1
@@ -264,13 +295,10 @@ export function parseIptablesSave(text: string, source = 'iptables.txt'): Parsed
           issues.push(issue(source, lineNo, 'rule without a chain', line))
           continue
         }
-        const {args, unterminated} = tokenizeArgs(ruleLine.slice(ce))
-        if (unterminated) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
+        const rest = ruleLine.slice(ce)
+        if (rest.indexOf('"') >= 0 && tokenizeArgs(rest).unterminated) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
         if (!chains.has(chain)) chains.set(chain, {name: chain, policy: null})
-        const j = indexOfFlag(args, '-j')
-        const g = j >= 0 ? -1 : indexOfFlag(args, '-g')
-        const t = j >= 0 ? j : g
-        state.rules.push({table, chain, args, target: t >= 0 && t + 1 < args.length ? args[t + 1] : null, text: line})
+        state.rules.push(lazyRule(table, chain, rest, line))
         usable++
         continue
       }
