@@ -1,8 +1,8 @@
 // Runs the read-only probe script on this host (or inside a wrapper such as
 // `ip netns exec NS` / `nsenter ...`) and parses its framed output.
 import {execa} from 'execa'
-import type {NodeCapture} from '../model/types.js'
-import {fillMissing, mergeCaptures, parseProbeOutput} from '../probe/framing.js'
+import type {NodeCapture, SourceName} from '../model/types.js'
+import {fillMissing, mergeCaptures, parseProbeOutput, TRUNCATED_REASON} from '../probe/framing.js'
 import {probeEnvironment, type ProbeSections, type ProbeTarget} from '../probe/inputs.js'
 import {probeScriptPath} from '../probe/script-path.js'
 import {probeSourceNames} from '../probe/sources.js'
@@ -134,6 +134,9 @@ export async function runLocalProbe(opts: LocalProbeOptions): Promise<LocalProbe
     clearTimeout(drainTimer)
     if (forceTimer) clearTimeout(forceTimer)
     killGroup('SIGKILL') // leftovers (a tool still running after the shell exited)
+    // a tool under its own `timeout` (own process group) may still hold the pipes: stop reading
+    sub.stdout?.destroy()
+    sub.stderr?.destroy()
   } catch (err) {
     spawnError = err instanceof Error ? err.message : String(err)
   }
@@ -152,6 +155,11 @@ export async function runLocalProbe(opts: LocalProbeOptions): Promise<LocalProbe
     issues.push(`probe stderr: ${lines.slice(0, 5).join(' | ')}${lines.length > 5 ? ` (+${lines.length - 5} lines)` : ''}`)
   }
 
+  if (timedOut) {
+    for (const [name, why] of Object.entries(parsed.capture.missing) as [SourceName, string][]) {
+      if (why === TRUNCATED_REASON) parsed.capture.missing[name] = `${TRUNCATED_REASON}: the probe was stopped after ${Math.round(timeoutMs / 1000)}s`
+    }
+  }
   const reason = spawnError
     ? `probe did not run: ${spawnError}`
     : timedOut

@@ -9,6 +9,20 @@
 // in the same namespace), and `ipvsadm` is a fake that prints a recorded
 // `ipvsadm -Ln` (test/fixtures/recorded). Put a scenario's `binDir` first in PATH
 // (`scenario.probeEnv` does) to get the fakes.
+//
+// Every node (index i, default 1 = node-a): eth0 192.168.56.(10+i)/24, fd00:56::(10+i)/64,
+// fe80::(10+i)/64, default routes via 192.168.56.1 / fd00:56::1; kube-bridge 10.244.i.1/24,
+// fd00:10:244:i::1/64; fixed MACs, no generated link-locals; ip_forward and IPv6 forwarding 1,
+// arp_ignore 1, arp_announce 2; table 78 `local default dev lo` (both families); ipsets of
+// kube-router-facts §5.1; KUBE-ROUTER-SERVICES + INPUT jump in iptables and ip6tables.
+//
+//   scenario  version  what is special
+//   healthy   v2.11.1  all as it should be; networkd active with a drop-in setting both Manage*=no
+//   seed001   v2.1.2   FM2: IPv6 VIPs (fd00:10:96::1, ::a) keep the kernel's proto-kernel routes
+//   seed002   v2.1.2   FM3: inet6:kube-router-local-ips empty, node IPv6 in inet6:kube-router-svip
+//   seed003   v2.4.1   FM4: networkd active, stock networkd.conf only; rules 77 and 79 missing
+//   dsr       v2.2.2   FM1 layout: DSR+mh on 199.27.151.9:8080, fwmark 0x3742 rule, mangle rules,
+//                      table 79 route; log noise in test/fixtures/recorded/kube-router-dsr-v2.2.2.log
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
