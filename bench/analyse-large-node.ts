@@ -24,7 +24,7 @@ if (!existsSync(`${repo}dist/commands/doctor.js`)) execFileSync('npm', ['run', '
 
 const samples: {seconds: number; peakMb: number; findings: number}[] = []
 for (let i = 0; i < runs; i++) {
-  const res = spawnSync('/usr/bin/time', ['-f', 'KRBENCH %e %M', process.execPath, `${repo}bin/run.js`, 'doctor', '--from-bundle', bundle, '-o', 'json', '--fail-on', 'none'], {encoding: 'utf8', maxBuffer: 64 << 20})
+  const res = spawnSync('/usr/bin/time', ['-f', 'KRBENCH %e %M', `${repo}bin/kubectl-kr`, 'doctor', '--from-bundle', bundle, '-o', 'json', '--fail-on', 'none'], {encoding: 'utf8', maxBuffer: 64 << 20})
   const m = /KRBENCH ([\d.]+) (\d+)/.exec(res.stderr)
   if (res.status !== 0 || !m) throw new Error(`run failed (${res.status}): ${res.stderr}`)
   const report = JSON.parse(res.stdout) as {findings: unknown[]; results: unknown[]}
@@ -40,7 +40,7 @@ const md = `# Benchmark: doctor on one large node
 Command: \`npm run bench\` (bench/analyse-large-node.ts). Input: a bundle of one node with
 ${SIZES.iptablesRules.toLocaleString('en')} iptables rules, ${SIZES.ipsetMembers.toLocaleString('en')} ipset members and
 ${SIZES.routes.toLocaleString('en')} routes (${inputMb.toFixed(1)} MB of probe output). Measured: the whole
-\`kubectl-kr doctor --from-bundle … -o json\` process under GNU time (Node start-up, reading the bundle, parsing, all ten
+\`bin/kubectl-kr doctor --from-bundle … -o json\` process (the launcher kubectl dispatches to) under GNU time (Node start-up, reading the bundle, parsing, all ten
 checks, JSON output), ${runs} runs, each a fresh process.
 
 | metric | median | min | max | target |
