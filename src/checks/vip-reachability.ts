@@ -30,7 +30,7 @@ export const vipReachability = defineNodeCheck({
           ? `Service VIP ${hostPort(failed[0])}${failed[0].service ? ` (${failed[0].service})` : ''} is unreachable from the node`
           : `${failed.length} of ${plural(mine.length, `${familyName(family)} Service VIP`)} are unreachable from the node`,
         detail:
-          `A TCP connection from ${node.name}'s host network namespace to ${all ? 'every' : 'these'} ${familyName(family)} VIP${failed.length === 1 ? '' : 's'} failed, although the Service has ready endpoints. ` +
+          `TCP connections from ${node.name}'s host network namespace to ${failed.length === 1 ? `this ${familyName(family)} VIP` : all ? `every ${familyName(family)} VIP` : `these ${familyName(family)} VIPs`} failed, although the Service has ready endpoints. ` +
           'Host-network pods, kubelet probes and node-local clients of these Services are affected.' + hint,
         evidence: failed.map((p) => probeLine(p, node.name)),
         remediation: [
