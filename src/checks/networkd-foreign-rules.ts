@@ -19,8 +19,8 @@ export const networkdForeignRules = defineNodeCheck({
   evaluate(ctx) {
     const state = sourceValue(ctx.node, 'networkd.txt')!
     const {facts} = ctx
-    if (!facts.proxyRunning && facts.podCidrs[4].length === 0 && facts.podCidrs[6].length === 0) {
-      return {skip: 'no sign of kube-router on this node (no kube-dummy-if, no kube-router ipsets, no pod CIDR)'}
+    if (!facts.proxyRunning && !(facts.routerRunning && (facts.podCidrs[4].length > 0 || facts.podCidrs[6].length > 0))) {
+      return {skip: "no sign of kube-router's proxy or routing controller on this node (no kube-dummy-if, no kube-router ipsets, no kube-bridge with a pod CIDR)"}
     }
     if (state.active === false) return {findings: [], note: 'systemd-networkd is not active on this node'}
     const exposed: string[] = []

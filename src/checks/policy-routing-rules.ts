@@ -24,7 +24,7 @@ export interface MissingRule {
 export function missingPolicyRules(ctx: NodeCheckContext): MissingRule[] {
   const {facts, node, config} = ctx
   const missing: MissingRule[] = []
-  const overlay = (config?.enableOverlay ?? true) && (config?.runRouter ?? true)
+  const overlay = (config?.enableOverlay ?? true) && facts.routerRunning
   for (const family of [4, 6] as Family[]) {
     if (!facts.families[family]) continue
     // without that family's `ip rule` output nothing can be said to be missing
@@ -51,8 +51,8 @@ export const policyRoutingRules = defineNodeCheck({
   uses: ['ip6-rule.json'],
   evaluate(ctx) {
     const {facts, node, config} = ctx
-    if (!facts.proxyRunning && facts.podCidrs[4].length === 0 && facts.podCidrs[6].length === 0) {
-      return {skip: 'no sign of kube-router on this node (no kube-dummy-if, no kube-router ipsets, no pod CIDR)'}
+    if (!facts.proxyRunning && !(facts.routerRunning && (facts.podCidrs[4].length > 0 || facts.podCidrs[6].length > 0))) {
+      return {skip: "no sign of kube-router's proxy or routing controller on this node (no kube-dummy-if, no kube-router ipsets, no kube-bridge with a pod CIDR)"}
     }
     const missing = missingPolicyRules(ctx)
     const findings = []

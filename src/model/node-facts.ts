@@ -26,6 +26,8 @@ export interface NodeFacts {
   families: Record<Family, boolean>
   /** whether kube-router's service proxy is running on the node (config, else evidence on the node) */
   proxyRunning: boolean
+  /** whether kube-router's routing controller (pod network, overlay) runs on the node (config, else kube-bridge) */
+  routerRunning: boolean
   version: Version | null
   versionLine: string | null
 }
@@ -156,6 +158,9 @@ export function deriveNodeFacts(
   const proxyRunning = config && cluster?.kubeRouter ? config.runServiceProxy :
     hasDummyIf || (ipsets?.sets.has('kube-router-svip') ?? false) || (ipsets?.sets.has('inet6:kube-router-svip') ?? false)
 
+  // without the DaemonSet, kube-bridge is the routing controller's footprint (k3s embeds only the netpol controller)
+  const routerRunning = config && cluster?.kubeRouter ? config.runRouter : links.some((l) => l.ifname === BRIDGE_IF)
+
   const versionInfo = sourceValue(state, 'kube-router-version.txt')
   let version = versionInfo?.version ?? null
   let versionLine = versionInfo?.line ?? null
@@ -167,7 +172,7 @@ export function deriveNodeFacts(
   return {
     name: state.name, nodeObject, nodeIp, nodeIpSource, localAddresses,
     dummyVips: {4: dummyVips[4].map(hostOf), 6: dummyVips[6].map(hostOf)},
-    hasDummyIf, podCidrs, podCidrSource, families, proxyRunning, version, versionLine,
+    hasDummyIf, podCidrs, podCidrSource, families, proxyRunning, routerRunning, version, versionLine,
   }
 }
 

@@ -1,7 +1,7 @@
 // networkd-foreign-rules (FM4): systemd-networkd deletes routing-policy rules (and routes) it did not create.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {assertHasExactLine, assertQuietPass, checkCase, onlyFinding, resultOf} from './run-case.js'
+import {assertHasExactLine, assertQuietPass, checkCase, findingsOf, onlyFinding, resultOf} from './run-case.js'
 
 const ID = 'networkd-foreign-rules'
 const DROP_IN = "mkdir -p /etc/systemd/networkd.conf.d && printf '[Network]\\nManageForeignRoutingPolicyRules=no\\nManageForeignRoutes=no\\n' > /etc/systemd/networkd.conf.d/10-kube-router.conf"
@@ -44,4 +44,12 @@ test('networkd is not active: pass', async () => {
   const report = await checkCase('networkd-inactive', ID)
   const result = assertQuietPass(report, ID)
   assert.equal(result.reason, 'systemd-networkd is not active on this node')
+})
+
+test('k3s (netpol-only kube-router, networkd active): kube-router has no rules there to lose: skipped', async () => {
+  const report = await checkCase('k3s-netpol-only', ID)
+  const result = resultOf(report, ID)
+  assert.equal(result.status, 'skipped')
+  assert.match(result.reason ?? '', /no sign of kube-router's proxy or routing controller/)
+  assert.deepEqual(findingsOf(report, ID), [])
 })

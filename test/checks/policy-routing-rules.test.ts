@@ -46,3 +46,11 @@ test('ip6-rule.json not collected: the IPv6 rules are not reported missing; the 
   const result = assertQuietPass(report, ID)
   assert.match(result.reason ?? '', /^IPv6 rules not checked: .*nodes\/node-a\/ip6-rule\.json.*ip -j -6 rule show: timed out after 10s/)
 })
+
+test('trap: k3s embeds only kube-router\'s netpol controller (no kube-bridge, no DaemonSet): no rule is expected, skipped', async () => {
+  const report = await checkCase('k3s-netpol-only', ID)
+  const result = resultOf(report, ID)
+  assert.equal(result.status, 'skipped')
+  assert.match(result.reason ?? '', /no sign of kube-router's proxy or routing controller/)
+  assert.deepEqual(findingsOf(report, ID), [])
+})
