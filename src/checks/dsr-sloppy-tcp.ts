@@ -48,7 +48,8 @@ export const dsrSloppyTcp = defineNodeCheck({
               `sysctl -w ${KEY}=1 && echo '${KEY} = 1' > /etc/sysctl.d/90-kube-router-dsr.conf   # on every node`,
               'Upgrade kube-router to v2.6.0 or later, which manages the sysctl for DSR+Maglev services.',
             ],
-        fixedIn: 'v2.6.0',
+        // from v2.6.0 kube-router sets it itself: an upgrade is no remedy there
+        fixedIn: manages ? null : 'v2.6.0',
       }],
     }
   },

@@ -39,7 +39,8 @@ export const ipv6VipRoutes = defineNodeCheck({
           ...(fixed ? [] : ['Upgrade kube-router to v2.2.0 or later.']),
           `Workaround on the node (the routes come back only if the address is re-added): ${bad.map(routeDeleteCommand).join(' && ')}`,
         ],
-        fixedIn: 'v2.2.0',
+        // the running version already has the fix: upgrading does not help, its proxy sync does not run
+        fixedIn: fixed ? null : 'v2.2.0',
       })
     }
     return {findings, note: findings.length ? undefined : `${plural(vips.length, 'IPv6 VIP')} on kube-dummy-if, each routed with the node IP as source`}

@@ -20,6 +20,20 @@ test('FM5 seed: DSR + mh with sloppy_tcp=0 on v2.1.2: error with the sysctl to s
   assertHasLine(f.remediation, 'Upgrade kube-router to v2.6.0 or later', 'remediation')
 })
 
+test('v2.6.2 manages the sysctl itself, yet it is 0 with DSR + mh: error pointing at the DSR setup, no upgrade (fixedIn null)', async () => {
+  const report = await checkCase('dsr-maglev-sloppy-0-v2.6.2', ID)
+  assert.equal(resultOf(report, ID).status, 'fail')
+  const f = onlyFinding(report, ID)
+  assert.equal(f.severity, 'error')
+  assert.equal(f.fixedIn, null)
+  assert.match(f.detail, /kube-router v2\.6\.2 sets this itself when a DSR\+mh service exists/)
+  assert.deepEqual(f.evidence, ['net.ipv4.vs.sloppy_tcp = 0'])
+  assert.deepEqual(f.remediation, [
+    "Look for DSR errors in the kube-router log: kubectl -n kube-system logs $(kubectl -n kube-system get pod -l k8s-app=kube-router --field-selector spec.nodeName=node-a -o name) | grep -iE 'dsr|sloppy'",
+    'sysctl -w net.ipv4.vs.sloppy_tcp=1',
+  ])
+})
+
 test('DSR + mh with sloppy_tcp=1: pass', async () => {
   const report = await checkCase('dsr-maglev-sloppy-1', ID)
   const result = assertQuietPass(report, ID)

@@ -31,6 +31,20 @@ test('FM2 seed: v2.1.2 leaves the kernel routes of every IPv6 VIP: one error per
   assertHasLine(dns.remediation, 'ip -6 route del fd00:10:96::a dev kube-dummy-if proto kernel metric 256', 'remediation')
 })
 
+test('v2.6.2 with the kernel routes still there (its IPVS sync is not running): error, no upgrade advice, fixedIn null', async () => {
+  const report = await checkCase('ipv6-vip-kernel-routes-v2.6.2-sync-stalled', ID)
+  assert.equal(resultOf(report, ID).status, 'fail')
+  const findings = findingsOf(report, ID)
+  assert.equal(findings.length, 3)
+  const dns = findings.find((f) => f.subject === 'fd00:10:96::a')!
+  assert.equal(dns.severity, 'error')
+  assert.equal(dns.fixedIn, null)
+  assert.match(dns.detail, /kube-router v2\.6\.2 removes these routes at every IPVS sync, so their presence means its proxy sync is not running or failing/)
+  assertHasExactLine(dns.evidence, 'local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0 pref medium')
+  assert.ok(!dns.remediation.some((r) => r.includes('Upgrade')), dns.remediation.join('\n'))
+  assertHasLine(dns.remediation, 'ip -6 route del local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0', 'remediation')
+})
+
 test('the link-local address of kube-dummy-if is not a VIP (its kernel `local fe80::…` route has no src)', async () => {
   const report = await checkCase('ipv6-vip-kernel-routes-v2.1.2', ID)
   const routes = await readFile(join(CASES_DIR, 'ipv6-vip-kernel-routes-v2.1.2/nodes/node-a/ip6-route.json'), 'utf8')
