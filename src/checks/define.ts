@@ -3,18 +3,10 @@ import type {NodeState} from '../model/node-state.js'
 import type {NodeFacts} from '../model/node-facts.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, SourceName, Version} from '../model/types.js'
-import type {Severity} from '../report/types.js'
+import type {Finding} from '../report/types.js'
 
 /** Everything a finding must carry; the engine adds check id and node. */
-export interface FindingInput {
-  severity: Severity
-  subject: string | null
-  title: string
-  detail: string
-  evidence: string[]
-  remediation: string[]
-  fixedIn: string | null
-}
+export type FindingInput = Omit<Finding, 'check' | 'node'>
 
 export type Outcome =
   | {skip: string}

@@ -97,7 +97,6 @@ export const dsrProgramming = defineNodeCheck({
       }
       findings.push(...checkMark(mark, t.family, t, node.name, ipvs, marks.map((r) => r.text)))
     }
-    void facts
     const note = notHere.size
       ? `not expected on this node (externalTrafficPolicy: Local, no ready local endpoint): ${[...notHere].join(', ')}`
       : undefined
