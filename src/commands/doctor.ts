@@ -3,6 +3,14 @@ import {hostname} from 'node:os'
 import {readFile} from 'node:fs/promises'
 import type {DoctorPorts} from '../services/doctor.js'
 import type {FailOn} from '../report/types.js'
+import type {TuiSession} from '../ui/session.js'
+import {InterruptGuard} from '../infra/interrupt.js'
+
+/** tui when a person is at a terminal (and not under CI), text otherwise; -o always wins. */
+export function chooseOutput(flag: string | undefined, env: NodeJS.ProcessEnv, tty = Boolean(process.stdin.isTTY && process.stdout.isTTY)): string {
+  if (flag) return flag
+  return tty && !env.CI ? 'tui' : 'text'
+}
 
 export default class Doctor extends Command {
   static summary = 'Diagnose kube-router on nodes: routes, ip rules, ipsets, IPVS, iptables, sysctls and VIP reachability'
@@ -17,7 +25,7 @@ export default class Doctor extends Command {
   ]
 
   static flags = {
-    output: Flags.string({char: 'o', summary: 'Output format.', options: ['text', 'json', 'yaml', 'junit'], default: 'text'}),
+    output: Flags.string({char: 'o', summary: 'Output format (default: tui on a terminal, else text).', options: ['tui', 'text', 'json', 'yaml', 'junit']}),
     node: Flags.string({summary: 'Node name (repeatable). With --local: the name of this host in the cluster.', multiple: true, default: []}),
     selector: Flags.string({char: 'l', summary: 'Node label selector (cluster mode).'}),
     check: Flags.string({summary: 'Run only this check id (repeatable).', multiple: true, default: []}),
@@ -40,6 +48,9 @@ export default class Doctor extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     const {UserError} = await import('../services/errors.js')
+    const interrupt = new InterruptGuard()
+    let tui: TuiSession | null = null
+    let endProgress = () => {}
     try {
       const {selectChecks, UnknownCheckError} = await import('../checks/index.js')
       let checks
@@ -49,13 +60,66 @@ export default class Doctor extends Command {
         if (error instanceof UnknownCheckError) throw new UserError(error.message)
         throw error
       }
-      const ports = await this.ports(flags)
+      const output = chooseOutput(flags.output, process.env)
+      if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
+        throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit when piping')
+      }
+      const ports = await this.ports(flags, interrupt.signal)
+      if (output === 'tui') {
+        const {startTui} = await import('../ui/start-tui.js')
+        const {shouldUseColor, supportsUnicode} = await import('../report/render-text.js')
+        const session = startTui({
+          stdin: process.stdin,
+          stdout: process.stdout,
+          onInterrupt: () => interrupt.trigger('SIGINT'),
+          color: shouldUseColor(process.env, true),
+          unicode: supportsUnicode(process.env),
+        })
+        tui = session
+        ports.progress = session.progress
+        ports.warn = () => {} // the TUI shows sources and failed nodes itself; stderr would tear the screen
+      } else if (process.stderr.isTTY && !process.env.CI) {
+        const {progressLine} = await import('../report/render-progress.js')
+        ports.progress = progressLine(process.stderr)
+        endProgress = () => ports.progress?.({kind: 'run-finished', at: Date.now()})
+      }
+      interrupt.arm()
       const {runDoctor} = await import('../services/doctor.js')
-      const report = await runDoctor(ports, checks)
-      process.stdout.write(await this.render(report, flags.output))
+      const {report, snapshot} = await runDoctor(ports, checks)
+      interrupt.disarm()
+      if (interrupt.signalName) throw new Error('interrupted')
       const {exitCodeFor} = await import('../report/exit-code.js')
-      process.exitCode = exitCodeFor(report, flags['fail-on'] as FailOn)
+      const exitCode = exitCodeFor(report, flags['fail-on'] as FailOn)
+      if (tui) {
+        const {writeBundle} = await import('../infra/bundle.js')
+        const {renderJson} = await import('../report/render-json.js')
+        const {writeFile} = await import('node:fs/promises')
+        const version = this.config.version
+        await tui.showReport(report, {
+          saveBundle: async (path) => {
+            const {checkBundleTarget} = await import('../infra/bundle.js')
+            await checkBundleTarget(path)
+            await writeBundle(snapshot, path, version)
+            return `bundle saved to ${path}`
+          },
+          writeReport: async (path) => {
+            await writeFile(path, renderJson(report), {flag: 'wx'})
+            return `report written to ${path}`
+          },
+        })
+        tui = null
+      } else {
+        process.stdout.write(await this.render(report, output))
+      }
+      process.exitCode = exitCode
     } catch (error) {
+      endProgress()
+      if (tui) await tui.close().catch(() => {})
+      if (interrupt.signalName) {
+        process.stderr.write(`interrupted (${interrupt.signalName})${error instanceof UserError ? `: ${error.message}` : ''}\n`)
+        process.exitCode = interrupt.signalName === 'SIGTERM' ? 143 : 130
+        return
+      }
       if (error instanceof UserError) {
         process.stderr.write(`error: ${(error as Error).message}\n`)
         process.exitCode = (error as {exitCode?: number}).exitCode ?? 2
@@ -64,10 +128,12 @@ export default class Doctor extends Command {
       const message = error instanceof Error ? error.message : String(error)
       process.stderr.write(`error: internal error: ${message.split('\n')[0]}${process.env.KR_DEBUG ? `\n${(error as Error).stack}` : ' (set KR_DEBUG=1 for details)'}\n`)
       process.exitCode = 2
+    } finally {
+      interrupt.disarm()
     }
   }
 
-  private async ports(flags: Record<string, unknown> & {node: string[]}): Promise<DoctorPorts> {
+  private async ports(flags: Record<string, unknown> & {node: string[]}, signal: AbortSignal): Promise<DoctorPorts> {
     const {UserError} = await import('../services/errors.js')
     const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
     const saveTo = flags['save-bundle'] as string | undefined
