@@ -11,11 +11,14 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57
 }
 
-/** Index just after an RFC 3339 timestamp + space at the start of the line ("2024-04-29T06:07:50.2Z "), else 0. */
+/** Index just after an RFC 3339 timestamp + space at the start of the line ("2024-04-29T06:07:50.2Z "), and after
+ * the CRI log file's stream and tag ("stderr F ", as the kubelet writes /var/log/pods), else 0. */
 function skipTimestamp(line: string): number {
   if (line.length < 21 || !isDigit(line.charCodeAt(0)) || line.charCodeAt(4) !== 45 /* - */ || line.charCodeAt(10) !== 84 /* T */) return 0
   const sp = line.indexOf(' ')
-  return sp > 0 && sp < 40 ? sp + 1 : 0
+  if (sp <= 0 || sp >= 40) return 0
+  const cri = /^(?:stdout|stderr) [FP] /.exec(line.slice(sp + 1, sp + 10))
+  return cri ? sp + 1 + cri[0].length : sp + 1
 }
 
 /** A klog header at `at`; returns the parsed line or null when it is not klog. */

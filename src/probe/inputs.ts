@@ -26,6 +26,8 @@ export interface ProbeInputs {
   connectTimeoutSec?: number
   /** kube-router binary (default: kube-router from PATH) */
   kubeRouterBin?: string
+  /** the kubelet log directory of the node's kube-router container, relative to the host root */
+  kubeRouterLogDir?: string
 }
 
 /** KR_PROBE_TARGETS: one "kind family address port service" record per line. */
@@ -44,5 +46,6 @@ export function probeEnvironment(inputs: ProbeInputs): Record<string, string> {
   if (inputs.cmdTimeoutSec !== undefined) env.KR_PROBE_CMD_TIMEOUT = String(Math.max(1, Math.round(inputs.cmdTimeoutSec)))
   if (inputs.connectTimeoutSec !== undefined) env.KR_PROBE_CONNECT_TIMEOUT = String(Math.max(1, Math.round(inputs.connectTimeoutSec)))
   if (inputs.kubeRouterBin !== undefined) env.KR_KUBE_ROUTER_BIN = inputs.kubeRouterBin
+  if (inputs.kubeRouterLogDir !== undefined) env.KR_KUBE_ROUTER_LOG_DIR = inputs.kubeRouterLogDir
   return env
 }

@@ -27,6 +27,11 @@
 #   KR_KUBE_ROUTER_BIN        kube-router binary (default: kube-router from PATH)
 #   KR_PROBE_IPVS_PROC        file whose existence means IPVS is loaded
 #                             (default /proc/net/ip_vs; tests point it elsewhere)
+#   KR_KUBE_ROUTER_LOG_DIR    the kubelet's log directory of this node's kube-router
+#                             container, relative to KR_HOST_ROOT
+#                             (var/log/pods/<ns>_<pod>_<uid>/<container>); when set,
+#                             the tail of its newest *.log is reported as kube-router.log
+#   KR_KUBE_ROUTER_LOG_LINES  how many lines of it (default 5000)
 #
 # Output (parsed by src/probe/framing.ts; keep both in step):
 #   KR-PROBE 1
@@ -457,6 +462,34 @@ kr_version() {
 	kr_cmd kube-router-version.txt "${KR_KUBE_ROUTER_BIN:-kube-router}" --version
 }
 
+# kr_kube_router_log: the tail of the newest log file in KR_KUBE_ROUTER_LOG_DIR
+# (CRI format lines "<time> stdout|stderr F|P <text>", as the kubelet writes them).
+kr_kube_router_log() {
+	case $KR_KUBE_ROUTER_LOG_DIR in
+	/* | *..* | *"$KR_NL"*)
+		kr_missing kube-router.log "KR_KUBE_ROUTER_LOG_DIR must be a plain path relative to the host root"
+		return
+		;;
+	esac
+	_kkl_dir=$KR_ROOT_PFX/$KR_KUBE_ROUTER_LOG_DIR
+	if [ ! -d "$_kkl_dir" ]; then
+		kr_missing kube-router.log "no kube-router log directory /$KR_KUBE_ROUTER_LOG_DIR on this node"
+		return
+	fi
+	_kkl_new=''
+	for _kkl_f in "$_kkl_dir"/*.log; do
+		[ -f "$_kkl_f" ] || continue
+		if [ -z "$_kkl_new" ] || [ "$_kkl_f" -nt "$_kkl_new" ]; then
+			_kkl_new=$_kkl_f
+		fi
+	done
+	if [ -z "$_kkl_new" ]; then
+		kr_missing kube-router.log "no *.log file in /$KR_KUBE_ROUTER_LOG_DIR"
+		return
+	fi
+	kr_cmd kube-router.log tail -n "$KR_LOG_LINES" "$_kkl_new"
+}
+
 # ---------- active probes ----------
 
 # kr_valid_target KIND FAMILY ADDRESS PORT SERVICE: 0 when every field is plain, else KR_INVALID says why.
@@ -736,6 +769,10 @@ while :; do
 	esac
 done
 KR_IPVS_PROC=${KR_PROBE_IPVS_PROC:-/proc/net/ip_vs}
+if ! kr_uint "${KR_KUBE_ROUTER_LOG_LINES:-5000}" 5000 1000000; then
+	kr_warn "KR_KUBE_ROUTER_LOG_LINES is not a number in 1..1000000; using 5000"
+fi
+KR_LOG_LINES=$KR_UINT
 
 KR_SECTIONS=${KR_PROBE_SECTIONS:-all}
 case $KR_SECTIONS in
@@ -752,6 +789,9 @@ fi
 KR_PLAN=''
 if [ "$KR_SECTIONS" != active ]; then
 	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt'
+	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
+		KR_PLAN="$KR_PLAN kube-router.log"
+	fi
 fi
 if [ "$KR_SECTIONS" != passive ]; then
 	KR_PLAN="${KR_PLAN:+$KR_PLAN }probes.json"
@@ -771,6 +811,9 @@ if [ "$KR_SECTIONS" != active ]; then
 	kr_sysctl
 	kr_networkd
 	kr_version
+	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
+		kr_kube_router_log
+	fi
 fi
 if [ "$KR_SECTIONS" != passive ]; then
 	kr_probes

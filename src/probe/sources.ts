@@ -67,7 +67,13 @@ export const PROBE_SOURCES: readonly ProbeSourceInfo[] = [
     command: 'curl to each target: http://VIP:PORT/ (service-vip) or https://IP:PORT/healthz -k (apiserver)',
     missingWhen: 'curl is absent',
   },
-  {name: 'kube-router.log', section: null, command: 'log of the kube-router pod on that node (Kubernetes API)', missingWhen: 'no pod or no log'},
+  {
+    name: 'kube-router.log',
+    section: null,
+    command:
+      'tail -n 5000 of the newest *.log in $KR_HOST_ROOT/$KR_KUBE_ROUTER_LOG_DIR (the kubelet log directory of the node\'s kube-router container; cluster mode sets it), or --kube-router-log FILE locally',
+    missingWhen: 'no kube-router pod on the node, or its log directory is absent',
+  },
 ]
 
 const KNOWN = new Set<string>(PROBE_SOURCES.map((s) => s.name))

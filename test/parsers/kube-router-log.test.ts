@@ -28,3 +28,14 @@ test('klog: near misses stay plain lines', () => {
   assert.equal(r.value[3].message, '')
   assert.equal(r.value[3].file, 'a.go:1')
 })
+
+test('klog inside CRI log file lines (the kubelet\'s /var/log/pods format)', () => {
+  const text = [
+    "2026-11-20T06:07:50.238512345Z stderr F E1120 06:07:50.238512       1 linux_networking.go:534] Failed to add route for 199.27.151.9 in custom route table for external IP's due to: exit status 1",
+    '2026-11-20T06:07:51.000000000Z stdout F I1120 06:07:51.000000       1 network_services_controller.go:338] Syncing ipvs services',
+    '2026-11-20T06:07:52.000000000Z stderr P a partial line',
+  ].join('\n')
+  const r = parseKlog(text)
+  assert.deepEqual(r.value.map((l) => [l.severity, l.file]), [['E', 'linux_networking.go:534'], ['I', 'network_services_controller.go:338'], [null, null]])
+  assert.match(r.value[0].message, /^Failed to add route for 199\.27\.151\.9 in custom route table/)
+})

@@ -281,6 +281,28 @@ test('missing tools are recorded per source, the rest is still captured', {skip}
   })
 })
 
+test('kube-router.log: the tail of the newest log file in the kubelet log directory, when asked for', {skip}, async () => {
+  await withScenario(buildHealthyNode, {}, async (s) => {
+    const rel = 'var/log/pods/kube-system_kube-router-x7k2p_0b6f/kube-router'
+    const dir = path.join(s.hostRoot, rel)
+    await mkdir(dir, {recursive: true})
+    const {writeFile, utimes} = await import('node:fs/promises')
+    await writeFile(path.join(dir, '0.log'), '2026-11-20T06:00:00.000000000Z stderr F I1120 06:00:00.000000       1 old.go:1] before the restart\n')
+    const lines = Array.from({length: 6}, (_, i) => `2026-11-20T06:07:5${i}.000000000Z stderr F I1120 06:07:5${i}.000000       1 a.go:${i}] line ${i}`)
+    await writeFile(path.join(dir, '1.log'), `${lines.join('\n')}\n`)
+    await utimes(path.join(dir, '0.log'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000))
+    const r = await probe(s, {sections: 'passive', env: {KR_KUBE_ROUTER_LOG_DIR: rel, KR_KUBE_ROUTER_LOG_LINES: '4'}})
+    assert.equal(r.capture.files['kube-router.log'], `${lines.slice(2).join('\n')}\n`)
+
+    const absent = await probe(s, {sections: 'passive', env: {KR_KUBE_ROUTER_LOG_DIR: 'var/log/pods/nope/kube-router'}})
+    assert.equal(absent.capture.missing['kube-router.log'], 'no kube-router log directory /var/log/pods/nope/kube-router on this node')
+    const escape = await probe(s, {sections: 'passive', env: {KR_KUBE_ROUTER_LOG_DIR: '../../etc'}})
+    assert.equal(escape.capture.missing['kube-router.log'], 'KR_KUBE_ROUTER_LOG_DIR must be a plain path relative to the host root')
+    const unset = await probe(s, {sections: 'passive'})
+    assert.equal('kube-router.log' in unset.capture.files || 'kube-router.log' in unset.capture.missing, false)
+  })
+})
+
 const HANGING_IPSET = '#!/bin/sh\nexec sleep 30\n'
 
 for (const mode of ['coreutils timeout', 'busybox timeout', 'no timeout command (shell watchdog)'] as const) {
