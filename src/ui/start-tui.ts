@@ -1,7 +1,58 @@
-// Placeholder until the Ink UI lands (issue 4): refuses clearly instead of half-drawing.
-import {UserError} from '../services/errors.js'
-import type {StartTui} from './session.js'
+// The interactive UI of `kubectl kr doctor` (-o tui, the default on a terminal). Loaded only through a dynamic
+// import from the command, so -o json|yaml|text|junit never load Ink or React.
+//
+// Live phase: an inline Ink app on the normal screen (finished node rows are <Static>, printed once; the
+// summary line stays after the run). Results phase: a second Ink app on the alternate screen, so quitting
+// leaves the terminal exactly as the live phase left it, cursor restored.
+import {createElement} from 'react'
+import {render, type Instance} from 'ink'
+import {CHECKS} from '../checks/index.js'
+import {createLiveStore} from './live-state.js'
+import {LiveApp} from './live-app.js'
+import {marksFor} from './marks.js'
+import {ResultsApp} from './results-app.js'
+import type {StartTui, TuiSession} from './session.js'
 
-export const startTui: StartTui = () => {
-  throw new UserError('the interactive UI is not in this build yet: use -o text, json, yaml or junit')
+export const startTui: StartTui = (opts): TuiSession => {
+  const marks = marksFor(opts.unicode)
+  const store = createLiveStore()
+  const base = {stdin: opts.stdin, stdout: opts.stdout, exitOnCtrlC: false, interactive: true} as const
+  let live: Instance | null = render(createElement(LiveApp, {store, marks, color: opts.color, onInterrupt: opts.onInterrupt}), {...base})
+  let results: Instance | null = null
+
+  const endLive = async () => {
+    const instance = live
+    live = null
+    if (!instance) return
+    await instance.waitUntilRenderFlush().catch(() => {})
+    instance.unmount()
+    await instance.waitUntilExit().catch(() => {})
+  }
+
+  return {
+    progress: (event) => store.dispatch(event),
+
+    async showReport(report, actions) {
+      if (store.get().stage !== 'finished') store.dispatch({kind: 'run-finished', at: Date.now()})
+      await endLive()
+      const checkTitles = new Map(CHECKS.map((c) => [c.id, c.title]))
+      const instance = render(createElement(ResultsApp, {report, checkTitles, actions, marks, color: opts.color}), {...base, alternateScreen: true})
+      results = instance
+      try {
+        await instance.waitUntilExit()
+      } finally {
+        results = null
+      }
+    },
+
+    async close() {
+      await endLive()
+      const instance = results
+      results = null
+      if (instance) {
+        instance.unmount()
+        await instance.waitUntilExit().catch(() => {})
+      }
+    },
+  }
 }
