@@ -37,7 +37,10 @@ export default class Doctor extends Command {
     'kube-router-log': Flags.string({summary: 'With --local: a file holding the recent kube-router log of this node.'}),
     image: Flags.string({summary: 'Probe pod image (default: the running kube-router DaemonSet image).'}),
     timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1}),
-    concurrency: Flags.integer({summary: 'Nodes probed at once (cluster mode).', default: 20, min: 1}),
+    concurrency: Flags.integer({summary: 'Probe pods running at once (cluster mode).', default: 200, min: 1}),
+    'pod-timeout': Flags.integer({summary: 'Seconds a probe pod may run (its activeDeadlineSeconds), pulling the image included.', default: 120, min: 5}),
+    qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: 100, min: 1, helpGroup: 'API'}),
+    burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: 200, min: 1, helpGroup: 'API'}),
     'fail-on': Flags.string({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'], default: 'error'}),
     kubeconfig: Flags.string({summary: 'Path to the kubeconfig file.'}),
     context: Flags.string({summary: 'Kubeconfig context to use.'}),
@@ -178,7 +181,7 @@ export default class Doctor extends Command {
             const {openKube} = await import('../infra/kube-api.js')
             const kube = openKube({kubeconfig: (flags.kubeconfig as string) ?? null, context: (flags.context as string) ?? null})
             context = kube.context
-            cluster = await kube.fetchClusterObjects({nodeNames: [nodeName]})
+            cluster = await kube.fetchClusterObjects({nodeNames: [nodeName], selector: null})
             if (!cluster.nodes.some((n) => n.metadata.name === nodeName)) {
               warn(`node "${nodeName}" is not in the cluster; pass --node with this host's Kubernetes node name`)
             }
@@ -195,7 +198,39 @@ export default class Doctor extends Command {
         },
       }
     }
-    throw new UserError('cluster mode (probe pods on every node) is not in this version yet: run `sudo kubectl kr doctor --local` on a node, or analyse a saved bundle with --from-bundle')
+    return {
+      warn,
+      saveBundle,
+      collect: async (progress) => {
+        const {openKube} = await import('../infra/kube-api.js')
+        const {collectCluster} = await import('../services/collect-cluster.js')
+        const {readProbeScript} = await import('../probe/script-path.js')
+        const {randomBytes} = await import('node:crypto')
+        const kube = openKube({
+          kubeconfig: (flags.kubeconfig as string) ?? null,
+          context: (flags.context as string) ?? null,
+          qps: flags.qps as number,
+          burst: flags.burst as number,
+        })
+        return collectCluster(
+          kube,
+          {
+            nodeNames: flags.node,
+            selector: (flags.selector as string) ?? null,
+            image: (flags.image as string) ?? null,
+            probeNamespace: flags['probe-namespace'] as string,
+            concurrency: flags.concurrency as number,
+            podTimeoutSec: flags['pod-timeout'] as number,
+            cmdTimeoutSec: flags.timeout as number,
+            runId: randomBytes(3).toString('hex'),
+            script: await readProbeScript(),
+            signal,
+            warn,
+          },
+          progress,
+        )
+      },
+    }
   }
 
   private async render(report: Parameters<typeof import('../report/render-json.js').renderJson>[0], output: string): Promise<string> {

@@ -6,7 +6,7 @@ import {runChecks} from '../checks/run.js'
 import {summarise, sortFindings} from '../report/summary.js'
 import type {Check, NodeCheckContext} from '../checks/define.js'
 import type {Snapshot} from '../model/types.js'
-import type {DoctorReport, NodeReport} from '../report/types.js'
+import type {DoctorReport, Finding, NodeReport} from '../report/types.js'
 
 export interface Analysis {
   report: DoctorReport
@@ -48,9 +48,15 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
     return {name: node.name, status: 'probed', error: null, kubeRouterVersion: facts.version?.text ?? null, sourceIssues: issues}
   })
   for (const failed of snapshot.failedNodes) nodes.push({name: failed.name, status: 'failed', error: failed.error})
+  const failedNodeFindings = snapshot.failedNodes.map((failed) => nodeProbeFinding(failed.name, failed.error))
+  const failedNodeResults = snapshot.failedNodes.flatMap((failed) =>
+    checks
+      .filter((c) => c.scope === 'node')
+      .map((c) => ({check: c.id, node: failed.name, status: 'skipped' as const, reason: `node not probed: ${failed.error}`})),
+  )
 
   const versions = [...new Set(contexts.map((c) => c.facts.version?.text).filter((v): v is string => Boolean(v)))]
-  const findings = sortFindings(run.findings)
+  const findings = sortFindings([...run.findings, ...failedNodeFindings])
   return {
     sourceWarnings,
     report: {
@@ -60,9 +66,31 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
       source: {mode: snapshot.mode, context: snapshot.context, bundle: snapshot.bundle},
       kubeRouter: {version: versions.length === 1 ? versions[0] : versions.length > 1 ? versions.join(',') : null, image: deployment.image, args: deployment.args},
       nodes,
-      results: run.results,
+      results: [...run.results, ...failedNodeResults],
       findings,
       summary: summarise(findings, nodes),
     },
+  }
+}
+
+/** A node that could not be probed is a finding (CONTRACT §2: partial failures are findings, not exit 2). */
+export const NODE_PROBE_CHECK = 'node-probe'
+
+function nodeProbeFinding(node: string, error: string): Finding {
+  const remediation = [`kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${node}`]
+  if (/pull image|ImagePull|ErrImage/i.test(error)) remediation.unshift('pass --image with an image the node can pull (it needs sh, ip, ipset, iptables; the kube-router image has them)')
+  else if (/deadline|did not finish/i.test(error)) remediation.unshift('raise --pod-timeout, or run `sudo kubectl kr doctor --local` on the node')
+  else if (/NotReady/.test(error)) remediation.unshift(`kubectl describe node ${node}`)
+  else remediation.unshift(`run \`sudo kubectl kr doctor --local --node ${node}\` on the node`)
+  return {
+    check: NODE_PROBE_CHECK,
+    severity: 'warning',
+    node,
+    subject: null,
+    title: `node ${node} could not be probed`,
+    detail: `No check ran on ${node}: ${error}`,
+    evidence: [error],
+    remediation,
+    fixedIn: null,
   }
 }

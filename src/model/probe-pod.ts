@@ -1,0 +1,87 @@
+// The probe pod of one node (DESIGN.md "Probe pods"): pinned to the node, host network and PID namespaces,
+// privileged, tolerating every taint, the host's / read-only at /host, a deadline so it ends even when the
+// plugin is killed, and labels that let a later `kubectl kr cleanup` find it. Pure: plain objects in and out.
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
+export const MANAGED_BY = 'kubectl-kr'
+export const RUN_LABEL = 'kr.kube-router.io/run'
+export const NODE_ANNOTATION = 'kr.kube-router.io/node'
+export const PROBE_CONTAINER = 'probe'
+export const HOST_MOUNT = '/host'
+
+/** Every probe pod this tool ever created. */
+export const ALL_PROBE_PODS_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`
+
+export function runSelector(runId: string): string {
+  return `${ALL_PROBE_PODS_SELECTOR},${RUN_LABEL}=${runId}`
+}
+
+export interface ProbePodInput {
+  runId: string
+  nodeName: string
+  namespace: string
+  image: string
+  /** the probe script text: runs as `sh -c SCRIPT`; inputs only in `env` */
+  script: string
+  env: Record<string, string>
+  deadlineSeconds: number
+}
+
+/** kr-probe-<run>-<node>, kept a valid DNS label-ish name (<= 63 chars) and unique per node. */
+export function probePodName(runId: string, nodeName: string): string {
+  const base = `kr-probe-${runId}-`
+  let slug = nodeName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')
+  const room = 63 - base.length
+  if (slug.length > room || slug !== nodeName) {
+    const hash = shortHash(nodeName)
+    slug = `${slug.slice(0, room - hash.length - 1).replace(/-+$/, '')}-${hash}`
+  }
+  return `${base}${slug}`
+}
+
+function shortHash(text: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h.toString(36).padStart(7, '0').slice(-7)
+}
+
+export function probePodManifest(input: ProbePodInput): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: probePodName(input.runId, input.nodeName),
+      namespace: input.namespace,
+      labels: {[MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': 'kr-probe', [RUN_LABEL]: input.runId},
+      annotations: {[NODE_ANNOTATION]: input.nodeName},
+    },
+    spec: {
+      nodeName: input.nodeName,
+      hostNetwork: true,
+      hostPID: true,
+      dnsPolicy: 'ClusterFirstWithHostNet',
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: input.deadlineSeconds,
+      terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      tolerations: [{operator: 'Exists'}],
+      containers: [
+        {
+          name: PROBE_CONTAINER,
+          image: input.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['/bin/sh', '-c', input.script],
+          env: Object.entries(input.env).map(([name, value]) => ({name, value})),
+          securityContext: {privileged: true},
+          resources: {requests: {cpu: '10m', memory: '32Mi'}, limits: {memory: '512Mi'}},
+          volumeMounts: [{name: 'host', mountPath: HOST_MOUNT, readOnly: true}],
+        },
+      ],
+      volumes: [{name: 'host', hostPath: {path: '/', type: 'Directory'}}],
+    },
+  }
+}

@@ -1,0 +1,399 @@
+// Cluster mode: one short-lived probe pod per target node (DESIGN.md "Probe pods"). Preflight first, then at
+// most `concurrency` pods at a time, followed by one watch for the whole run; each finished pod's log is read
+// once and parsed; every pod of the run is deleted at the end, on failure and on interrupt. A node that cannot
+// be probed becomes a failed node with its reason, never a crash of the run.
+import {kubeRouterDeployment} from '../model/kube-router-config.js'
+import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
+import {PROBE_CONTAINER, probePodManifest, probePodName, runSelector} from '../model/probe-pod.js'
+import {apiserverTargets, serviceVipTargets} from '../model/probe-targets.js'
+import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
+import {parseProbeOutput} from '../probe/framing.js'
+import {probeEnvironment} from '../probe/inputs.js'
+import {UserError} from './errors.js'
+import {KubeRequestError, type KubePort, type PodObject} from './kube-port.js'
+import {isPodSecurityRejection, preflight} from './preflight.js'
+import type {NodePhase, ProgressSink} from './progress.js'
+
+export interface ClusterCollectOptions {
+  nodeNames: readonly string[]
+  selector: string | null
+  /** probe image; null = the kube-router DaemonSet's image */
+  image: string | null
+  probeNamespace: string
+  concurrency: number
+  /** activeDeadlineSeconds of each probe pod; the run gives up on a pod a little after it */
+  podTimeoutSec: number
+  /** per-command timeout inside the probe */
+  cmdTimeoutSec: number
+  runId: string
+  script: string
+  signal: AbortSignal
+  warn(message: string): void
+  now?(): number
+  /** how long after the pod deadline the run stops waiting for a pod the kubelet never reports on */
+  graceMs?: number
+}
+
+/** Thrown when the run was interrupted (SIGINT/SIGTERM); its pods are already deleted. */
+export class InterruptedError extends UserError {}
+
+type Settled = PodOutcome & {state: 'finished' | 'failed'}
+
+interface NodeJob {
+  node: string
+  pod: string
+  phase: NodePhase
+  detail: string | null
+  settled: boolean
+  settle(outcome: Settled): void
+  done: Promise<Settled>
+}
+
+export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions, progress: ProgressSink): Promise<{snapshot: Snapshot; issues: string[]}> {
+  const now = opts.now ?? Date.now
+  const step = (message: string) => progress({kind: 'step', message, at: now()})
+  const issues: string[] = []
+  throwIfAborted(opts.signal)
+
+  step(`connecting to ${kube.server}`)
+  await kube.serverVersion()
+  step('checking permissions and Pod Security of the probe namespace')
+  const kubeRouterNamespace = 'kube-system'
+  const access = await preflight(kube, opts.probeNamespace, kubeRouterNamespace)
+  for (const w of access.warnings) opts.warn(w)
+  throwIfAborted(opts.signal)
+
+  step('reading nodes, services, endpoint slices and the kube-router DaemonSet')
+  const cluster = await kube.fetchClusterObjects({nodeNames: opts.nodeNames, selector: opts.selector})
+  const known = new Set(cluster.nodes.map((n) => n.metadata.name))
+  const unknown = opts.nodeNames.filter((n) => !known.has(n))
+  if (unknown.length) throw new UserError(`node${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')} (see \`kubectl get nodes\`)`)
+  if (cluster.nodes.length === 0) throw new UserError(opts.selector ? `no node matches the selector "${opts.selector}"` : 'the cluster has no nodes')
+  const deployment = kubeRouterDeployment(cluster.kubeRouter)
+  const image = opts.image ?? deployment.image
+  if (!image) {
+    throw new UserError(
+      'no kube-router DaemonSet found (label k8s-app=kube-router in kube-system, or a DaemonSet running a kube-router image) to take the probe image from: pass --image with kube-router\'s image',
+    )
+  }
+  const logDirs = await kubeRouterLogDirs(kube, cluster, access.allowed({verb: 'list', resource: 'pods', namespace: deployment.namespace ?? kubeRouterNamespace}), opts.warn)
+  throwIfAborted(opts.signal)
+
+  const nodes = cluster.nodes.map((n) => n.metadata.name)
+  progress({kind: 'run-started', mode: 'cluster', context: kube.context, nodes, at: now()})
+  const runner = new ProbeRun(kube, opts, cluster, image, logDirs, progress, now)
+  const {captures, failed, interrupted, lost, fatal} = await runner.run(nodes)
+  const deleted = await runner.cleanup(access.allowed({verb: 'deletecollection', resource: 'pods', namespace: opts.probeNamespace}))
+
+  if (interrupted) throw new InterruptedError(deleted === null ? `probe pods of run ${opts.runId} could not all be deleted; they stop by their deadline, and \`kubectl kr cleanup\` deletes them` : `deleted ${deleted} probe pod${deleted === 1 ? '' : 's'}`)
+  if (fatal) throw fatal
+  if (lost && captures.length === 0) throw new UserError(`lost the API server during the run: ${lost.message}`)
+  issues.push(...runner.issues)
+  const snapshot: Snapshot = {
+    mode: 'cluster',
+    context: kube.context,
+    bundle: null,
+    createdAt: new Date(now()).toISOString(),
+    cluster,
+    nodes: orderLike(nodes, captures, (c) => c.name),
+    failedNodes: orderLike(nodes, failed, (f) => f.name),
+  }
+  return {snapshot, issues}
+}
+
+class ProbeRun {
+  private readonly jobs = new Map<string, NodeJob>()
+  private readonly created = new Set<string>()
+  private stopped = false
+  private lost: KubeRequestError | null = null
+  private fatal: UserError | null = null
+  private watch: {stop(): void} | null = null
+  private watchGeneration = 0
+  readonly issues: string[] = []
+  private readonly notReady: Map<string, string>
+
+  constructor(
+    private readonly kube: KubePort,
+    private readonly opts: ClusterCollectOptions,
+    private readonly cluster: ClusterObjects,
+    private readonly image: string,
+    private readonly logDirs: Map<string, string>,
+    private readonly progress: ProgressSink,
+    private readonly now: () => number,
+  ) {
+    this.notReady = new Map(cluster.nodes.flatMap((n) => notReadyReason(n)))
+  }
+
+  async run(nodes: string[]) {
+    const captures: NodeCapture[] = []
+    const failed: {name: string; error: string}[] = []
+    const onAbort = () => this.stop(null)
+    this.opts.signal.addEventListener('abort', onAbort, {once: true})
+    try {
+      await this.startWatch()
+      const queue = [...nodes]
+      const worker = async () => {
+        for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+          if (this.stopped) {
+            failed.push({name: node, error: this.stopReason()})
+            this.node(node, 'failed', this.stopReason())
+            continue
+          }
+          const result = await this.probe(node)
+          if ('capture' in result) {
+            captures.push(result.capture)
+            this.node(node, 'collected', null)
+          } else {
+            failed.push({name: node, error: result.error})
+            this.node(node, 'failed', result.error)
+          }
+        }
+      }
+      await Promise.all(Array.from({length: Math.max(1, Math.min(this.opts.concurrency, nodes.length))}, worker))
+    } catch (error) {
+      if (!(error instanceof KubeRequestError)) throw error
+      this.lost ??= error
+      for (const node of nodes) {
+        if (!captures.some((c) => c.name === node) && !failed.some((f) => f.name === node)) failed.push({name: node, error: `lost the API server: ${error.message}`})
+      }
+    } finally {
+      this.opts.signal.removeEventListener('abort', onAbort)
+      this.watch?.stop()
+      this.watch = null
+    }
+    return {captures, failed, interrupted: this.opts.signal.aborted, lost: this.lost, fatal: this.fatal}
+  }
+
+  /** Deletes every pod of the run; null when that failed (reported as a warning). */
+  async cleanup(collection: boolean): Promise<number | null> {
+    if (this.created.size === 0) return 0
+    this.progress({kind: 'step', message: `deleting ${this.created.size} probe pod${this.created.size === 1 ? '' : 's'}`, at: this.now()})
+    try {
+      if (collection) return await this.kube.deletePods(this.opts.probeNamespace, runSelector(this.opts.runId))
+      let n = 0
+      for (const pod of this.created) {
+        try {
+          await this.kube.deletePod(this.opts.probeNamespace, pod)
+          n++
+        } catch (error) {
+          if (!(error instanceof KubeRequestError && error.code === 404)) throw error
+        }
+      }
+      return n
+    } catch (error) {
+      this.opts.warn(
+        `could not delete the probe pods of run ${this.opts.runId} (${error instanceof Error ? error.message : String(error)}); they stop by their deadline (${this.opts.podTimeoutSec}s) and \`kubectl kr cleanup\` deletes them`,
+      )
+      return null
+    }
+  }
+
+  private stopReason(): string {
+    if (this.opts.signal.aborted) return 'interrupted before its probe finished'
+    if (this.fatal) return `not probed: ${this.fatal.message.split('\n')[0]}`
+    return `lost the API server: ${this.lost?.message ?? 'connection closed'}`
+  }
+
+  private stop(lost: KubeRequestError | null) {
+    if (lost) this.lost ??= lost
+    this.stopped = true
+    for (const job of this.jobs.values()) job.settle({state: 'failed', reason: this.stopReason()})
+  }
+
+  private node(node: string, phase: NodePhase, detail: string | null) {
+    this.progress({kind: 'node', node, phase, detail, at: this.now()})
+  }
+
+  private async startWatch(): Promise<void> {
+    const generation = ++this.watchGeneration
+    this.watch = await this.kube.watchPods(this.opts.probeNamespace, runSelector(this.opts.runId), {
+      event: (type, pod) => this.onPodEvent(type, pod),
+      done: (error) => {
+        if (generation !== this.watchGeneration || this.stopped) return
+        // The server ends watches now and then; a new one starts with the current state of every pod.
+        this.startWatch().catch((again: unknown) => {
+          const lost = again instanceof KubeRequestError ? again : new KubeRequestError(String(again), null)
+          this.stop(error && !error.connectionLost ? error : lost)
+        })
+      },
+    })
+  }
+
+  private onPodEvent(type: string, pod: PodObject) {
+    const job = this.jobs.get(pod.metadata?.name ?? '')
+    if (!job || job.settled) return
+    if (type === 'DELETED') {
+      job.settle({state: 'failed', reason: 'the probe pod was deleted before it finished (by someone else, or with its node)'})
+      return
+    }
+    const outcome = interpretPod(pod)
+    if (outcome.state === 'progress') {
+      if (outcome.phase !== job.phase || outcome.detail !== job.detail) {
+        job.phase = outcome.phase
+        job.detail = outcome.detail
+        this.node(job.node, outcome.phase, outcome.detail)
+      }
+      return
+    }
+    job.settle(outcome)
+  }
+
+  private newJob(node: string): NodeJob {
+    let settle!: (o: Settled) => void
+    const done = new Promise<Settled>((resolve) => (settle = resolve))
+    const job: NodeJob = {
+      node,
+      pod: probePodName(this.opts.runId, node),
+      phase: 'waiting',
+      detail: null,
+      settled: false,
+      settle: (o) => {
+        if (job.settled) return
+        job.settled = true
+        settle(o)
+      },
+      done,
+    }
+    return job
+  }
+
+  private async probe(node: string): Promise<{capture: NodeCapture} | {error: string}> {
+    const job = this.newJob(node)
+    this.jobs.set(job.pod, job)
+    const env = probeEnvironment({
+      hostRoot: '/host',
+      sections: 'all',
+      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node)],
+      cmdTimeoutSec: this.opts.cmdTimeoutSec,
+      kubeRouterLogDir: this.logDirs.get(node),
+    })
+    const manifest = probePodManifest({
+      runId: this.opts.runId,
+      nodeName: node,
+      namespace: this.opts.probeNamespace,
+      image: this.image,
+      script: this.opts.script,
+      env,
+      deadlineSeconds: this.opts.podTimeoutSec,
+    })
+    try {
+      this.created.add(job.pod) // before the request: an interrupt during it must still delete the pod
+      await this.kube.createPod(this.opts.probeNamespace, manifest)
+    } catch (error) {
+      this.jobs.delete(job.pod)
+      if (!(error instanceof KubeRequestError)) throw error
+      if (error.connectionLost) {
+        this.stop(error)
+        return {error: `lost the API server: ${error.message}`}
+      }
+      this.created.delete(job.pod)
+      if (isPodSecurityRejection(error) || error.code === 403 || error.code === 401) {
+        this.fatal ??= podCreateRefusal(error, this.opts.probeNamespace)
+        this.stop(null)
+        return {error: `the API server refused the probe pod: ${error.message}`}
+      }
+      return {error: `the API server refused the probe pod: ${error.message}`}
+    }
+    if (this.stopped) job.settle({state: 'failed', reason: this.stopReason()})
+    this.node(node, 'scheduled', null)
+    job.phase = 'scheduled'
+
+    const waitMs = this.opts.podTimeoutSec * 1000 + (this.opts.graceMs ?? 15_000)
+    const timer = setTimeout(() => {
+      const where = job.detail ? `${job.phase}: ${job.detail}` : job.phase
+      const notReady = this.notReady.get(node)
+      job.settle({
+        state: 'failed',
+        reason: `the probe pod did not finish within ${Math.round(waitMs / 1000)}s (last state: ${where})${notReady ? `; the node is NotReady (${notReady})` : ''}`,
+      })
+    }, waitMs)
+    const outcome = await job.done
+    clearTimeout(timer)
+    this.jobs.delete(job.pod)
+    if (outcome.state === 'failed') {
+      const notReady = this.notReady.get(node)
+      return {error: notReady && !outcome.reason.includes('NotReady') ? `${outcome.reason}; the node is NotReady (${notReady})` : outcome.reason}
+    }
+    if (this.stopped) return {error: this.stopReason()}
+    this.node(node, 'running', 'reading the probe output')
+    let log: string
+    try {
+      log = await this.kube.podLog(this.opts.probeNamespace, job.pod, PROBE_CONTAINER)
+    } catch (error) {
+      if (error instanceof KubeRequestError && error.connectionLost) {
+        this.stop(error)
+        return {error: `lost the API server: ${error.message}`}
+      }
+      return {error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
+    }
+    const parsed = parseProbeOutput(log, node)
+    if (!/(?:^|\n)KR-PROBE /.test(log)) {
+      return {error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
+    }
+    if (outcome.exitCode !== 0 && !parsed.complete) {
+      return {error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+    }
+    for (const issue of parsed.issues) this.issues.push(`node ${node}: ${issue}`)
+    return {capture: parsed.capture}
+  }
+}
+
+function podCreateRefusal(error: KubeRequestError, namespace: string): UserError {
+  if (isPodSecurityRejection(error)) {
+    return new UserError(
+      [
+        `Pod Security Admission rejected the probe pod in namespace ${namespace}: ${error.message}`,
+        `  fix: kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`,
+        '  or pass --probe-namespace with a namespace whose Pod Security level is privileged',
+      ].join('\n'),
+    )
+  }
+  return new UserError(`cannot create probe pods in namespace ${namespace}: ${error.message}`)
+}
+
+/** node -> kubelet log directory of its kube-router container, relative to the host root. */
+async function kubeRouterLogDirs(kube: KubePort, cluster: ClusterObjects, allowed: boolean, warn: (m: string) => void): Promise<Map<string, string>> {
+  const dirs = new Map<string, string>()
+  const ds = cluster.kubeRouter as (ClusterObjects['kubeRouter'] & {spec?: {selector?: {matchLabels?: Record<string, string>}}}) | null
+  if (!ds || !allowed) return dirs
+  const namespace = ds.metadata.namespace ?? 'kube-system'
+  const match = ds.spec?.selector?.matchLabels ?? {}
+  const labelSelector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',')
+  if (!labelSelector) return dirs
+  const container = kubeRouterDeployment(cluster.kubeRouter).image
+    ? (ds.spec?.template?.spec?.containers ?? []).find((c) => c.name === 'kube-router' || (c.image ?? '').includes('kube-router'))?.name
+    : undefined
+  let pods: PodObject[]
+  try {
+    pods = await kube.listPods({namespace, labelSelector})
+  } catch (error) {
+    if (error instanceof KubeRequestError && !error.connectionLost) {
+      warn(`cannot list the kube-router pods (${error.message}); kube-router logs are not collected`)
+      return dirs
+    }
+    throw error
+  }
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName
+    const name = pod.metadata?.name
+    const uid = pod.metadata?.uid
+    const c = container ?? pod.spec?.containers?.[0]?.name
+    if (node && name && uid && c) dirs.set(node, `var/log/pods/${namespace}_${name}_${uid}/${c}`)
+  }
+  return dirs
+}
+
+function notReadyReason(node: NodeObject): [string, string][] {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready') as {status?: string; reason?: string; message?: string} | undefined
+  if (!ready || ready.status === 'True') return []
+  return [[node.metadata.name, [ready.reason, ready.message].filter(Boolean).join(': ') || `Ready=${ready.status}`]]
+}
+
+function orderLike<T>(order: string[], items: T[], name: (t: T) => string): T[] {
+  const index = new Map(order.map((n, i) => [n, i]))
+  return [...items].sort((a, b) => (index.get(name(a)) ?? 0) - (index.get(name(b)) ?? 0))
+}
+
+function throwIfAborted(signal: AbortSignal) {
+  if (signal.aborted) throw new InterruptedError('no probe pod was created')
+}

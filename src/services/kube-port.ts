@@ -1,0 +1,57 @@
+// The Kubernetes API as the cluster services see it: a narrow port (src/infra/kube-api.ts implements it over
+// client-node; tests may pass their own). Errors come back as KubeRequestError, with the HTTP code and the
+// API server's own Status message, so services can tell RBAC, Pod Security and lost connections apart.
+import type {ClusterObjects} from '../model/types.js'
+import type {PodLike} from '../model/pod-status.js'
+import {UserError} from './errors.js'
+
+export interface AccessCheck {
+  verb: string
+  resource: string
+  group?: string
+  subresource?: string
+  namespace?: string
+}
+
+export interface PodObject extends PodLike {
+  metadata?: PodLike['metadata'] & {namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>}
+  spec?: PodLike['spec'] & {nodeName?: string; containers?: {name?: string; image?: string}[]}
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
+
+export interface KubePort {
+  readonly context: string
+  readonly server: string
+  /** GET /version: proves the server is reachable and the credentials are accepted */
+  serverVersion(): Promise<string>
+  canI(checks: readonly AccessCheck[]): Promise<boolean[]>
+  /** labels of a namespace; null when it does not exist */
+  namespaceLabels(name: string): Promise<Record<string, string> | null>
+  fetchClusterObjects(filter: {nodeNames: readonly string[]; selector: string | null}): Promise<ClusterObjects>
+  listPods(query: {namespace: string | null; labelSelector?: string; fieldSelector?: string}): Promise<PodObject[]>
+  createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
+  /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
+  watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
+  podLog(namespace: string, name: string, container: string): Promise<string>
+  deletePod(namespace: string, name: string): Promise<void>
+  /** deletecollection; resolves to how many pods were deleted */
+  deletePods(namespace: string, labelSelector: string): Promise<number>
+}
+
+/** A UserError (exit 2) when nothing handles it: the API said no, or could not be reached. */
+export class KubeRequestError extends UserError {
+  constructor(
+    message: string,
+    /** HTTP status, or null when no response came (connection refused, reset, timeout) */
+    readonly code: number | null,
+    /** the Status reason (Forbidden, AlreadyExists, ...) when the server sent one */
+    readonly reason: string | null = null,
+  ) {
+    super(message, 2)
+  }
+
+  get connectionLost(): boolean {
+    return this.code === null
+  }
+}

@@ -1,0 +1,110 @@
+// Before a cluster run creates anything: can we do every call it needs (SelfSubjectAccessReview), and will
+// Pod Security Admission let a privileged host-network pod into the probe namespace? Each refusal names what
+// is missing and the command that fixes it.
+import {UserError} from './errors.js'
+import type {AccessCheck, KubePort} from './kube-port.js'
+import {KubeRequestError} from './kube-port.js'
+
+export interface Permission {
+  check: AccessCheck
+  /** what the run loses without it */
+  why: string
+  /** without it nothing can run */
+  essential: boolean
+}
+
+export function requiredPermissions(probeNamespace: string, kubeRouterNamespace: string): Permission[] {
+  const pods = (verb: string, why: string, essential = true, subresource?: string): Permission => ({
+    check: {verb, resource: 'pods', subresource, namespace: probeNamespace},
+    why,
+    essential,
+  })
+  return [
+    {check: {verb: 'list', resource: 'nodes'}, why: 'to find the nodes to probe', essential: true},
+    {check: {verb: 'list', resource: 'services'}, why: 'to know the Service VIPs', essential: true},
+    {check: {verb: 'list', resource: 'endpointslices', group: 'discovery.k8s.io'}, why: 'to know Service endpoints', essential: true},
+    {check: {verb: 'list', resource: 'daemonsets', group: 'apps', namespace: kubeRouterNamespace}, why: 'to read kube-router\'s image and flags', essential: false},
+    pods('create', 'to start the probe pods'),
+    pods('watch', 'to follow the probe pods'),
+    pods('get', 'to read the probe output', true, 'log'),
+    pods('delete', 'to delete the probe pods'),
+    pods('deletecollection', 'to delete all probe pods of a run in one request (else one by one)', false),
+    {check: {verb: 'list', resource: 'pods', namespace: kubeRouterNamespace}, why: 'to find each node\'s kube-router pod and read its log', essential: false},
+  ]
+}
+
+export function describePermission(c: AccessCheck): string {
+  const resource = `${c.resource}${c.subresource ? `/${c.subresource}` : ''}${c.group ? `.${c.group}` : ''}`
+  return `${c.verb} ${resource}${c.namespace ? ` in namespace ${c.namespace}` : ' (cluster-wide)'}`
+}
+
+const WHOAMI = "$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')"
+
+/** The kubectl commands that grant the missing permissions. */
+export function rbacFix(missing: readonly Permission[], probeNamespace: string): string[] {
+  const fixes: string[] = []
+  const clusterWide = missing.filter((p) => !p.check.namespace || p.check.resource !== 'pods' || p.check.namespace !== probeNamespace)
+  if (clusterWide.length) {
+    fixes.push(
+      `kubectl create clusterrole kr-doctor-read --verb=get,list --resource=nodes,services,endpointslices.discovery.k8s.io,daemonsets.apps,pods && kubectl create clusterrolebinding kr-doctor-read --clusterrole=kr-doctor-read --user=${WHOAMI}`,
+    )
+  }
+  if (missing.some((p) => p.check.resource === 'pods' && p.check.namespace === probeNamespace)) {
+    fixes.push(
+      `kubectl create role kr-probe -n ${probeNamespace} --verb=create,get,list,watch,delete,deletecollection --resource=pods,pods/log && kubectl create rolebinding kr-probe -n ${probeNamespace} --role=kr-probe --user=${WHOAMI}`,
+    )
+  }
+  return fixes
+}
+
+export interface PreflightResult {
+  allowed: (check: AccessCheck) => boolean
+  warnings: string[]
+}
+
+const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce'
+
+export async function preflight(kube: KubePort, probeNamespace: string, kubeRouterNamespace: string): Promise<PreflightResult> {
+  const permissions = requiredPermissions(probeNamespace, kubeRouterNamespace)
+  const answers = await kube.canI(permissions.map((p) => p.check))
+  const denied = permissions.filter((_, i) => !answers[i])
+  const fatal = denied.filter((p) => p.essential)
+  if (fatal.length) {
+    const lines = [
+      `not allowed to run the doctor with context "${kube.context}": missing ${fatal.map((p) => `${describePermission(p.check)} (${p.why})`).join('; ')}`,
+      ...rbacFix(fatal, probeNamespace).map((f) => `  fix: ${f}`),
+      '  or analyse a bundle saved on a node with `sudo kubectl kr doctor --local --save-bundle FILE`',
+    ]
+    throw new UserError(lines.join('\n'))
+  }
+  const warnings = denied.map((p) => `not allowed to ${describePermission(p.check)}: ${p.why} is skipped`)
+
+  let labels: Record<string, string> | null
+  try {
+    labels = await kube.namespaceLabels(probeNamespace)
+  } catch (error) {
+    if (error instanceof KubeRequestError && error.code === 403) {
+      warnings.push(`cannot read namespace ${probeNamespace} to check its Pod Security level; creating the probe pods will tell`)
+      labels = {}
+    } else throw error
+  }
+  if (labels === null) throw new UserError(`probe namespace "${probeNamespace}" does not exist: pass --probe-namespace with an existing namespace (default kube-system)`)
+  const level = labels[PSA_ENFORCE]
+  if (level && level !== 'privileged') {
+    throw new UserError(
+      [
+        `namespace ${probeNamespace} enforces Pod Security "${level}" (label ${PSA_ENFORCE}=${level}); probe pods are privileged and use the host network and PID namespaces`,
+        `  fix: kubectl label namespace ${probeNamespace} ${PSA_ENFORCE}=privileged --overwrite`,
+        '  or pass --probe-namespace with a namespace whose Pod Security level is privileged',
+      ].join('\n'),
+    )
+  }
+  const key = (c: AccessCheck) => `${c.verb} ${c.resource}/${c.subresource ?? ''} ${c.group ?? ''} ${c.namespace ?? ''}`
+  const deniedKeys = new Set(denied.map((p) => key(p.check)))
+  return {allowed: (check) => !deniedKeys.has(key(check)), warnings}
+}
+
+/** A pod creation refused by Pod Security Admission (403 with the admission plugin's message). */
+export function isPodSecurityRejection(error: unknown): boolean {
+  return error instanceof KubeRequestError && error.code === 403 && /violates PodSecurity/i.test(error.message)
+}
