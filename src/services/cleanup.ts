@@ -1,0 +1,53 @@
+// `kubectl kr cleanup`: find the probe pods this tool left behind (by label, in every namespace it may list) and
+// delete them. Finding and deleting are separate so the command can show the list and ask first.
+import {ALL_PROBE_PODS_SELECTOR, NODE_ANNOTATION, RUN_LABEL} from '../model/probe-pod.js'
+import {KubeRequestError, type KubePort} from './kube-port.js'
+
+export interface LeftoverPod {
+  namespace: string
+  name: string
+  node: string | null
+  run: string | null
+  phase: string | null
+}
+
+/** Every probe pod in the cluster; only in `fallbackNamespace` when listing pods cluster-wide is not allowed. */
+export async function findLeftovers(kube: KubePort, namespace: string | null, fallbackNamespace: string): Promise<{pods: LeftoverPod[]; scope: string}> {
+  let scope = namespace ? `namespace ${namespace}` : 'all namespaces'
+  let pods
+  try {
+    pods = await kube.listPods({namespace, labelSelector: ALL_PROBE_PODS_SELECTOR})
+  } catch (error) {
+    if (namespace || !(error instanceof KubeRequestError && error.code === 403)) throw error
+    scope = `namespace ${fallbackNamespace} (not allowed to list pods in all namespaces)`
+    pods = await kube.listPods({namespace: fallbackNamespace, labelSelector: ALL_PROBE_PODS_SELECTOR})
+  }
+  return {
+    scope,
+    pods: pods.map((p) => ({
+      namespace: p.metadata?.namespace ?? namespace ?? fallbackNamespace,
+      name: p.metadata?.name ?? '',
+      node: p.metadata?.annotations?.[NODE_ANNOTATION] ?? p.spec?.nodeName ?? null,
+      run: p.metadata?.labels?.[RUN_LABEL] ?? null,
+      phase: p.status?.phase ?? null,
+    })),
+  }
+}
+
+export async function deleteLeftovers(kube: KubePort, pods: readonly LeftoverPod[]): Promise<{deleted: number; alreadyGone: number; errors: string[]}> {
+  let deleted = 0
+  let alreadyGone = 0
+  const errors: string[] = []
+  await Promise.all(
+    pods.map(async (p) => {
+      try {
+        await kube.deletePod(p.namespace, p.name)
+        deleted++
+      } catch (error) {
+        if (error instanceof KubeRequestError && error.code === 404) alreadyGone++
+        else errors.push(`${p.namespace}/${p.name}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }),
+  )
+  return {deleted, alreadyGone, errors}
+}
