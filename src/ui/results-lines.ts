@@ -29,8 +29,10 @@ export function headerLines(report: DoctorReport, marks: Marks, width: number): 
   else if (source.mode === 'local') where = 'local host'
   else where = 'cluster'
   const context = source.context !== null ? `context ${source.context}` : source.mode === 'cluster' ? 'current context' : null
-  const line1: Line = [seg('kubectl kr doctor', {bold: true}), seg('  '), seg(oneLine(where))]
+  // the context first: a long bundle path is what gets cut on a narrow terminal
+  const line1: Line = [seg('kubectl kr doctor', {bold: true})]
   if (context) line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(context), {bold: true}))
+  line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(where)))
   const versions = new Set(report.nodes.map((n) => n.kubeRouterVersion).filter((v): v is string => Boolean(v)))
   const version = kubeRouter.version ?? (versions.size === 1 ? [...versions][0] : null)
   const line2: Line = [seg('kube-router ', {dim: true}), seg(version !== null ? oneLine(version) : 'version unknown', {bold: true})]
