@@ -27,6 +27,9 @@
 #   KR_KUBE_ROUTER_BIN        kube-router binary (default: kube-router from PATH)
 #   KR_PROBE_IPVS_PROC        file whose existence means IPVS is loaded
 #                             (default /proc/net/ip_vs; tests point it elsewhere)
+#   KR_PROBE_IPVS_SYSCTL      directory of the net.ipv4.vs.* sysctls
+#                             (default /proc/sys/net/ipv4/vs; tests point it elsewhere,
+#                             as this test kernel has no IPVS)
 #   KR_KUBE_ROUTER_LOG_DIR    the kubelet's log directory of this node's kube-router
 #                             container, relative to KR_HOST_ROOT
 #                             (var/log/pods/<ns>_<pod>_<uid>/<container>); when set,
@@ -401,7 +404,7 @@ kr_sysctl() {
 	fi
 	printf '=== kr:begin sysctl.txt\n'
 	for _ks_k in sloppy_tcp conntrack expire_nodest_conn expire_quiescent_template conn_reuse_mode; do
-		kr_sysctl_value "/proc/sys/net/ipv4/vs/$_ks_k" "net.ipv4.vs.$_ks_k"
+		kr_sysctl_value "$KR_IPVS_SYSCTL/$_ks_k" "net.ipv4.vs.$_ks_k"
 	done
 	kr_sysctl_value /proc/sys/net/ipv4/ip_forward net.ipv4.ip_forward
 	kr_sysctl_value /proc/sys/net/ipv6/conf/all/forwarding net.ipv6.conf.all.forwarding
@@ -769,6 +772,7 @@ while :; do
 	esac
 done
 KR_IPVS_PROC=${KR_PROBE_IPVS_PROC:-/proc/net/ip_vs}
+KR_IPVS_SYSCTL=${KR_PROBE_IPVS_SYSCTL:-/proc/sys/net/ipv4/vs}
 if ! kr_uint "${KR_KUBE_ROUTER_LOG_LINES:-5000}" 5000 1000000; then
 	kr_warn "KR_KUBE_ROUTER_LOG_LINES is not a number in 1..1000000; using 5000"
 fi

@@ -377,6 +377,8 @@ export interface NodeSpec {
   networkd: {active: boolean; files: Record<string, string>}
   /** FM1-style DSR programming (fwmark rule, mangle rules, table 79 route up to v2.5.x) */
   dsr?: {externalIP: string; port: number; fwmark: number; mss: number}
+  /** net.ipv4.vs.* values (this kernel has no IPVS): the probe reads them via KR_PROBE_IPVS_SYSCTL */
+  ipvsSysctls?: Record<string, string>
 }
 
 export interface NodeScenario {
@@ -938,6 +940,13 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
     // stands for /proc/net/ip_vs (IPVS loaded) via KR_PROBE_IPVS_PROC
     const ipvsProc = path.join(dir, 'proc-net-ip_vs')
     await writeFile(ipvsProc, 'IP Virtual Server version 1.2.1 (size=4096)\n')
+    const ipvsSysctlEnv: Record<string, string> = {}
+    if (spec.ipvsSysctls) {
+      const sysctlDir = path.join(dir, 'proc-sys-net-ipv4-vs')
+      await mkdir(sysctlDir)
+      for (const [key, value] of Object.entries(spec.ipvsSysctls)) await writeFile(path.join(sysctlDir, key), `${value}\n`)
+      ipvsSysctlEnv.KR_PROBE_IPVS_SYSCTL = sysctlDir
+    }
 
     return {
       scenario: spec.scenario,
@@ -960,6 +969,7 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
         PATH: `${binDir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
         KR_HOST_ROOT: hostRoot,
         KR_PROBE_IPVS_PROC: ipvsProc,
+        ...ipvsSysctlEnv,
       },
       cleanup,
     }
