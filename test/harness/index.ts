@@ -1,0 +1,161 @@
+// A test Kubernetes cluster for end-to-end tests of cluster mode: a real HTTP API server
+// (node:http on 127.0.0.1, random port) with real object shapes, and a fake kubelet that
+// runs each probe pod's command inside the network namespace of the pod's node.
+//
+//   const cluster = await startTestCluster({nodes: [harnessNode(scenario)], services, endpointSlices, daemonSets})
+//   await cluster.writeKubeconfig(file)            // context "harness", token user
+//   ... run `kubectl kr doctor --kubeconfig file` ...
+//   assert.deepEqual(cluster.pods('kube-system').filter(isProbePod), [])   // nothing leaked
+//   await cluster.close()
+//
+// startTestCluster(opts: TestClusterOptions): Promise<TestCluster>   (types.ts documents every option)
+//
+// TestCluster
+//   url                                       http://127.0.0.1:PORT
+//   writeKubeconfig(path, {context?, token?, namespace?})   token defaults to opts.token (or "harness-token")
+//   requests: RequestRecord[]                 {method, path, query, status, at, body?, userAgent?}, in arrival order;
+//                                             watches are logged (status 200) when their stream starts
+//   pods(namespace?) / createPod(pod)         current pods (clones) / seed one (with status: kept as is; without: the kubelet runs it)
+//   objects(resource, namespace?)             any stored resource (clones): 'events', 'services', ...
+//   podPid(namespace, name)                   pid of the pod's running process (undefined when none)
+//   failAfter(n, {method?, pathIncludes?})    after n matching requests: every socket (open watches too) destroyed,
+//                                             the listener closed (connections refused). The n-th is answered first.
+//   setLatency(ms)                            extra latency before every response
+//   close()                                   kills pod processes, closes the server
+//   store, kubelet                            the internals, for tests that need more
+//
+// API surface: /version, /healthz; discovery (/api, /apis, /api/v1, /apis/G/V); nodes, namespaces,
+// services, endpointslices (discovery.k8s.io/v1), daemonsets (apps/v1), events, pods:
+// list (labelSelector =, ==, !=, in, notin, exists, !; fieldSelector =, ==, != on the fields
+// the real server supports; limit/continue with remainingItemCount), get, watch
+// (?watch=true|1, resourceVersion replay, timeoutSeconds, allowWatchBookmarks,
+// sendInitialEvents), create (generateName, dryRun=All), update (PUT), patch (merge, strategic
+// approximated by merge, json-patch), delete, deletecollection; pods/NAME/log (container,
+// tailLines, limitBytes, sinceSeconds, sinceTime, timestamps, previous, follow);
+// POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews. Errors are metav1.Status.
+//
+// Pod creation: 422 Invalid (no containers, bad names, ...), 409 AlreadyExists, 404 when the
+// namespace does not exist, 403 Pod Security (namespace label pod-security.kubernetes.io/enforce
+// = baseline|restricted; `warn` gives a Warning header). Pods without spec.nodeName are
+// scheduled (nodeSelector, required node affinity, taints/tolerations) or stay Pending with
+// PodScheduled False/Unschedulable. kubelet.ts describes the pod lifecycle.
+//
+// Deleting a pod is graceful as in a real cluster: the pod gets deletionTimestamp (MODIFIED),
+// the process gets SIGTERM (SIGKILL after the grace period), then DELETED. Pods on a node
+// that is not ready stay Terminating unless deleted with gracePeriodSeconds=0.
+//
+// Continue tokens page through the current state (a real server pages through the snapshot
+// of the first page's resourceVersion); they never expire.
+import {Kubelet} from './kubelet.js'
+import {writeKubeconfig as writeKubeconfigFile} from './kubeconfig.js'
+import {ApiServer} from './api-server.js'
+import {DEFAULT_NAMESPACES, defaultPod, namespaceObject, nodeObject} from './objects.js'
+import {type KubeObject, RESOURCES, Store, timestamp} from './store.js'
+import type {HarnessNode, RequestRecord, TestClusterOptions} from './types.js'
+
+export type {Denial, HarnessNode, NodeFault, NodeRuntime, RequestRecord, TestClusterOptions} from './types.js'
+export {ApiError} from './status.js'
+export {kubeconfigText} from './kubeconfig.js'
+
+export interface TestCluster {
+  url: string
+  writeKubeconfig(path: string, opts?: {context?: string; token?: string; namespace?: string}): Promise<void>
+  requests: RequestRecord[]
+  pods(namespace?: string): any[]
+  createPod(pod: object): void
+  objects(resource: string, namespace?: string): any[]
+  podPid(namespace: string, name: string): number | undefined
+  failAfter(n: number, what: {method?: string; pathIncludes?: string}): void
+  setLatency(ms: number): void
+  close(): Promise<void>
+  readonly store: Store
+  readonly kubelet: Kubelet
+}
+
+type Obj = Record<string, any>
+
+export async function startTestCluster(opts: TestClusterOptions): Promise<TestCluster> {
+  const store = new Store()
+  const nodes = new Map<string, HarnessNode>()
+  for (const n of opts.nodes) {
+    if (nodes.has(n.name)) throw new Error(`duplicate harness node ${n.name}`)
+    nodes.set(n.name, n)
+  }
+  const kubelet = new Kubelet(store, nodes, {podStartLatencyMs: opts.podStartLatencyMs ?? 50})
+  const podLogs = opts.podLogs ?? {}
+
+  const nsLabels = new Map<string, Record<string, string>>()
+  for (const name of DEFAULT_NAMESPACES) nsLabels.set(name, {})
+  for (const ns of opts.namespaces ?? []) nsLabels.set(ns.name, {...nsLabels.get(ns.name), ...ns.labels})
+  const ensureNamespace = (name: string | undefined) => {
+    if (name && !store.get('namespaces', undefined, name)) store.create('namespaces', namespaceObject(name, nsLabels.get(name)))
+  }
+  for (const name of nsLabels.keys()) ensureNamespace(name)
+  for (const n of opts.nodes) store.create('nodes', nodeObject(n))
+
+  const seed = (resource: string, list: object[] | undefined) => {
+    for (const o of list ?? []) {
+      const obj = structuredClone(o) as KubeObject
+      if (!obj.metadata?.name) throw new Error(`${resource}: every seeded object needs metadata.name`)
+      if (RESOURCES[resource].namespaced) {
+        obj.metadata.namespace ||= 'default'
+        ensureNamespace(obj.metadata.namespace)
+      }
+      store.create(resource, obj)
+    }
+  }
+  seed('services', opts.services)
+  seed('endpointslices', opts.endpointSlices)
+  seed('daemonsets', opts.daemonSets)
+
+  const createPod = (input: object) => {
+    const pod = structuredClone(input) as Obj
+    if (!pod.metadata?.name) throw new Error('createPod: metadata.name is required')
+    pod.metadata.namespace ||= 'default'
+    ensureNamespace(pod.metadata.namespace)
+    if (pod.status) {
+      pod.spec ??= {containers: []}
+      const created = store.create('pods', pod as KubeObject)
+      kubelet.adoptPod(created, podLogs[`${pod.metadata.namespace}/${pod.metadata.name}`])
+      return
+    }
+    if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new Error('createPod: spec.containers is required')
+    defaultPod(pod)
+    if (pod.spec.nodeName) pod.status.conditions = [{type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp()}]
+    kubelet.podCreated(store.create('pods', pod as KubeObject))
+  }
+  for (const p of opts.pods ?? []) createPod(p)
+
+  const server = new ApiServer({
+    store,
+    kubelet,
+    token: opts.token,
+    user: opts.user ?? 'harness-user',
+    deny: opts.deny ?? [],
+    latencyMs: opts.latencyMs ?? 0,
+    serverVersion: opts.serverVersion ?? 'v1.33.4',
+  })
+  const url = await server.listen()
+  let closed = false
+
+  return {
+    url,
+    requests: server.requests,
+    store,
+    kubelet,
+    writeKubeconfig: (file, o = {}) =>
+      writeKubeconfigFile(file, {server: url, context: o.context, token: o.token ?? opts.token, namespace: o.namespace, user: opts.user ?? 'harness-user'}),
+    pods: (namespace) => store.list('pods', namespace).map((p) => structuredClone(p)),
+    objects: (resource, namespace) => store.list(resource, namespace).map((o) => structuredClone(o)),
+    createPod,
+    podPid: (namespace, name) => kubelet.pid(namespace, name),
+    failAfter: (n, what) => server.failAfter(n, what),
+    setLatency: (ms) => server.setLatency(ms),
+    async close() {
+      if (closed) return
+      closed = true
+      await kubelet.close()
+      await server.close()
+    },
+  }
+}

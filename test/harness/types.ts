@@ -1,0 +1,99 @@
+// Public option and result types of the test cluster (see index.ts for the overview).
+
+export type NodeRuntime =
+  | {
+      /** run the pod's command inside `ip netns exec <ns>` */
+      kind: 'netns'
+      ns: string
+      /** first in PATH (fake ipvsadm/kube-router) */
+      binDir: string
+      /** applied last, over the pod's env (e.g. KR_HOST_ROOT -> the scenario's hostRoot, standing for the pod's /host) */
+      env: Record<string, string>
+    }
+  | {
+      /** recorded probe output, written as the pod log after runMs, then exit 0 (or exitCode) */
+      kind: 'replay'
+      log: string
+      runMs?: number
+      exitCode?: number
+    }
+
+export type NodeFault =
+  /** container waiting ErrImagePull, then ImagePullBackOff (with a message); never runs */
+  | 'image-pull'
+  /** kubelet admission rejects the pod: phase Failed, reason OutOfpods */
+  | 'rejected'
+  /** the container runs but never finishes (until activeDeadlineSeconds or delete) */
+  | 'hang'
+  /** the container writes a line to stderr and exits 1 */
+  | 'exit-1'
+
+export interface HarnessNode {
+  name: string
+  /** default true; false = Ready condition False (+ not-ready taints) and its pods never start */
+  ready?: boolean
+  labels?: Record<string, string>
+  /** default [{type: 'Hostname', address: name}] */
+  addresses?: {type: string; address: string}[]
+  podCIDRs?: string[]
+  taints?: object[]
+  /** kubeletVersion, kernelVersion, osImage, containerRuntimeVersion, architecture overrides */
+  nodeInfo?: Record<string, string>
+  runtime: NodeRuntime
+  fault?: NodeFault
+}
+
+export interface Denial {
+  /** get, list, watch, create, update, patch, delete, deletecollection, or '*' */
+  verb: string
+  /** e.g. 'pods'; '*' for all */
+  resource: string
+  /** e.g. 'log'; matched exactly ('' / absent = the resource itself); '*' for any */
+  subresource?: string
+  /** API group ('' = core); absent = any group */
+  group?: string
+  /** absent = every namespace and cluster-scoped requests */
+  namespace?: string
+}
+
+export interface TestClusterOptions {
+  nodes: HarnessNode[]
+  /** v1 Service objects */
+  services?: object[]
+  /** discovery.k8s.io/v1 EndpointSlice objects */
+  endpointSlices?: object[]
+  /** apps/v1 DaemonSet objects */
+  daemonSets?: object[]
+  /** pre-existing pods; those with a `status` are kept as given (no process runs), those without go through the kubelet */
+  pods?: object[]
+  /** "namespace/name" -> log text of pre-existing pods */
+  podLogs?: Record<string, string>
+  /** default, kube-system, kube-public (and kube-node-lease) always exist; labels here are merged */
+  namespaces?: {name: string; labels?: Record<string, string>}[]
+  /** bearer token required on every request (401 otherwise); absent = any or none accepted */
+  token?: string
+  /** user name in 403 messages and SSAR answers; default "harness-user" */
+  user?: string
+  /** RBAC denials: SSAR answers allowed:false and real requests get 403 */
+  deny?: Denial[]
+  /** time from pod creation to Running; default 50 ms */
+  podStartLatencyMs?: number
+  /** extra latency on every response (setLatency changes it); default 0 */
+  latencyMs?: number
+  /** reported by GET /version; default v1.33.4 */
+  serverVersion?: string
+}
+
+export interface RequestRecord {
+  method: string
+  /** path without the query string */
+  path: string
+  query: Record<string, string>
+  /** 0 while in flight (watches: 200 as soon as the stream starts); 0 if the connection was destroyed first */
+  status: number
+  /** Date.now() at arrival */
+  at: number
+  /** parsed JSON body of POST/PUT/PATCH requests */
+  body?: unknown
+  userAgent?: string
+}
