@@ -313,7 +313,7 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 
 export function helpLines(marks: Marks, width: number): Line[] {
   const ascii = marks.up !== '↑'
-  const fix = (s: string) => (ascii ? s.replace('↑ ↓', 'up down').replace('← →', 'left right').replace('→', '->').replace('→', '->') : s)
+  const fix = (s: string) => (ascii ? s.replace('↑ ↓', 'up down').replace('← →', 'left right').replaceAll('→', '->').replaceAll('×', marks.times) : s)
   const keyW = Math.max(...HELP_KEYS.map(([k]) => fix(k).length)) + 2
   const lines: Line[] = [[seg('Keys', {bold: true})], []]
   for (const [k, what] of HELP_KEYS) {
