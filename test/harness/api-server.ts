@@ -556,6 +556,7 @@ export class ApiServer {
     } else from = -1
 
     res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'})
+    res.flushHeaders()
     const write = (type: string, object: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({type, object})}\n`)
     }
@@ -635,6 +636,7 @@ export class ApiServer {
         if (!started) {
           started = true
           res.writeHead(200, {'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked'})
+          res.flushHeaders()
         }
         if (text && !res.writableEnded) res.write(text)
       },
