@@ -85,6 +85,7 @@ export class Kubelet {
   private readonly runs = new Map<string, PodRun>()
   private podIpCounter = new Map<string, number>()
   private closed = false
+  private eventSeq = 0
 
   constructor(
     private readonly store: Store,
@@ -118,7 +119,8 @@ export class Kubelet {
     if (opts.fieldPath) involved.fieldPath = opts.fieldPath
     try {
       this.store.create('events', {
-        metadata: {name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: pod.metadata.namespace},
+        // like client-go's recorder: <object>.<hex UnixNano>, so names sort by time
+        metadata: {name: `${pod.metadata.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(++this.eventSeq)).toString(16)}`, namespace: pod.metadata.namespace},
         involvedObject: involved,
         reason,
         message,
