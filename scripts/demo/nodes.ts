@@ -59,9 +59,9 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     'ipset create inet6:kube-router-svip hash:ip family inet6 timeout 0',
     ...[...V6_VIPS, n.ip6].map((v) => `ipset add inet6:kube-router-svip ${v} timeout 0`),
     'ipset create kube-router-svip-prt hash:ip,port family inet timeout 0',
-    'ipset add kube-router-svip-prt 10.96.0.1,tcp:443 timeout 0', `ipset add kube-router-svip-prt ${n.ip4},tcp:30080 timeout 0`,
+    ...svipPorts(n, 4).map((e) => `ipset add kube-router-svip-prt ${e} timeout 0`),
     'ipset create inet6:kube-router-svip-prt hash:ip,port family inet6 timeout 0',
-    'ipset add inet6:kube-router-svip-prt fd00:10:96::1,tcp:443 timeout 0', `ipset add inet6:kube-router-svip-prt ${n.ip6},tcp:30080 timeout 0`,
+    ...svipPorts(n, 6).map((e) => `ipset add inet6:kube-router-svip-prt ${e} timeout 0`),
     'ipset create kube-router-pod-subnets hash:net family inet timeout 0',
     ...DEMO_NODES.map((o) => `ipset add kube-router-pod-subnets ${o.pod4} timeout 0`),
     'ipset create kube-router-node-ips hash:ip family inet timeout 0',
@@ -79,6 +79,18 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     }),
   ]
   sh(ns, lines.join('\n'))
+}
+
+/** kube-router-svip-prt members: "ip,proto:port" of every virtual service (as kube-router keeps them). */
+function svipPorts(n: DemoNode, family: 4 | 6): string[] {
+  const out: string[] = []
+  for (const line of demoIpvsadmText(n, true).split('\n')) {
+    const m = /^(TCP|UDP)\s+(?:\[([^\]]+)\]|([\d.]+)):(\d+)\s/.exec(line)
+    if (!m) continue
+    const ip = m[2] ?? m[3]
+    if ((family === 6) === ip.includes(':')) out.push(`${ip},${m[1].toLowerCase()}:${m[4]}`)
+  }
+  return out
 }
 
 /** The recorded-format `ipvsadm -Ln` of a demo node (this kernel has no IPVS). */
