@@ -273,7 +273,7 @@ export class ApiServer {
         const text = await readBody(req)
         if (text.trim() !== '') {
           const type = String(req.headers['content-type'] ?? 'application/json')
-          if (type.includes('yaml')) throw ApiError.unsupportedMediaType(type)
+          if (type.includes('yaml') || type.includes('protobuf') || type.includes('cbor')) throw ApiError.unsupportedMediaType(type)
           try {
             body = JSON.parse(text)
           } catch (err) {
@@ -585,9 +585,7 @@ export class ApiServer {
     } else {
       for (const e of store.eventsSince(info.resource, from)) send(e)
     }
-    const unsubscribe = store.subscribe((e) => {
-      if (e.resource === info.resource) send(e)
-    })
+    const unsubscribe = store.subscribe(info.resource, send)
     let timer: NodeJS.Timeout | undefined
     const end = () => {
       unsubscribe()
@@ -756,7 +754,7 @@ export class ApiServer {
     } else if (contentType.startsWith('application/merge-patch+json') || contentType.startsWith('application/strategic-merge-patch+json')) {
       // strategic merge patch is approximated by a JSON merge patch (lists are replaced)
       next = mergePatch(cur, body)
-    } else throw ApiError.unsupportedMediaType(contentType)
+    } else throw ApiError.unsupportedMediaType(contentType, ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'])
     const obj = next as Obj
     const rv = (body as Obj | undefined)?.metadata?.resourceVersion
     if (rv && rv !== cur.metadata.resourceVersion) throw ApiError.conflict(info.resource, name, info.group)

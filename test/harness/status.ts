@@ -104,8 +104,8 @@ export class ApiError extends Error {
     return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
   }
 
-  static unsupportedMediaType(type: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`)
+  static unsupportedMediaType(type: string, accepted = ['application/json']): ApiError {
+    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')} (got ${type})`)
   }
 
   static internal(message: string): ApiError {

@@ -113,7 +113,7 @@ export class Store {
   private readonly objects = new Map<string, Map<string, KubeObject>>()
   private readonly sorted = new Map<string, KubeObject[] | null>()
   readonly history: StoreEvent[] = []
-  private readonly listeners = new Set<(e: StoreEvent) => void>()
+  private readonly listeners = new Map<string, Set<(e: StoreEvent) => void>>()
 
   constructor() {
     for (const r of Object.keys(RESOURCES)) this.objects.set(r, new Map())
@@ -129,14 +129,18 @@ export class Store {
     return t
   }
 
-  subscribe(fn: (e: StoreEvent) => void): () => void {
-    this.listeners.add(fn)
-    return () => this.listeners.delete(fn)
+  /** Live events of one resource; returns the unsubscribe function. */
+  subscribe(resource: string, fn: (e: StoreEvent) => void): () => void {
+    let set = this.listeners.get(resource)
+    if (!set) this.listeners.set(resource, (set = new Set()))
+    set.add(fn)
+    return () => set.delete(fn)
   }
 
   private emit(e: StoreEvent): void {
     this.history.push(e)
-    for (const fn of [...this.listeners]) fn(e)
+    const set = this.listeners.get(e.resource)
+    if (set) for (const fn of [...set]) fn(e)
   }
 
   get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
