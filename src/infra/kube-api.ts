@@ -11,6 +11,8 @@ import {
   VersionApi,
   Watch,
 } from '@kubernetes/client-node'
+import {existsSync} from 'node:fs'
+import {delimiter} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
 import {UserError} from '../services/errors.js'
 import {KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../services/kube-port.js'
@@ -35,8 +37,9 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   const kc = new KubeConfig()
   try {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig)
-    else kc.loadFromDefault()
+    else loadLikeKubectl(kc)
   } catch (error) {
+    if (error instanceof UserError) throw error
     throw new UserError(`cannot load kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${oneLine(error)}`)
   }
   if (opts.context) {
@@ -209,6 +212,21 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       )) as unknown as {items?: unknown[]}
       return Array.isArray(result?.items) ? result.items.length : 0
     },
+  }
+}
+
+/** KUBECONFIG may list several files, some absent: kubectl skips the absent ones, client-node does not. */
+function loadLikeKubectl(kc: KubeConfig): void {
+  const list = process.env.KUBECONFIG
+  if (!list) return kc.loadFromDefault()
+  const files = list.split(delimiter).filter((f) => f && existsSync(f))
+  if (files.length === 0) throw new UserError(`no usable kubeconfig: none of the KUBECONFIG files exist (${list})`)
+  const saved = process.env.KUBECONFIG
+  process.env.KUBECONFIG = files.join(delimiter)
+  try {
+    kc.loadFromDefault()
+  } finally {
+    process.env.KUBECONFIG = saved
   }
 }
 

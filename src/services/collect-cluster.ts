@@ -37,6 +37,9 @@ export interface ClusterCollectOptions {
 /** Thrown when the run was interrupted (SIGINT/SIGTERM); its pods are already deleted. */
 export class InterruptedError extends UserError {}
 
+/** consecutive failed watches (with backoff 0.2, 0.4, 0.8 s) before the API server counts as gone */
+const MAX_WATCH_FAILURES = 3
+
 type Settled = PodOutcome & {state: 'finished' | 'failed'}
 
 interface NodeJob {
@@ -109,6 +112,7 @@ class ProbeRun {
   private fatal: UserError | null = null
   private watch: {stop(): void} | null = null
   private watchGeneration = 0
+  private watchFailures = 0
   readonly issues: string[] = []
   private readonly notReady: Map<string, string>
 
@@ -207,14 +211,24 @@ class ProbeRun {
   private async startWatch(): Promise<void> {
     const generation = ++this.watchGeneration
     this.watch = await this.kube.watchPods(this.opts.probeNamespace, runSelector(this.opts.runId), {
-      event: (type, pod) => this.onPodEvent(type, pod),
+      event: (type, pod) => {
+        this.watchFailures = 0
+        this.onPodEvent(type, pod)
+      },
       done: (error) => {
         if (generation !== this.watchGeneration || this.stopped) return
         // The server ends watches now and then; a new one starts with the current state of every pod.
-        this.startWatch().catch((again: unknown) => {
-          const lost = again instanceof KubeRequestError ? again : new KubeRequestError(String(again), null)
-          this.stop(error && !error.connectionLost ? error : lost)
-        })
+        // Failing again and again (the watch call itself resolves even when nothing answers) means the server is gone.
+        if (error) this.watchFailures++
+        if (this.watchFailures > MAX_WATCH_FAILURES) {
+          this.stop(error)
+          return
+        }
+        const delay = error ? 200 * 2 ** (this.watchFailures - 1) : 0
+        setTimeout(() => {
+          if (this.stopped) return
+          this.startWatch().catch((again: unknown) => this.stop(again instanceof KubeRequestError ? again : new KubeRequestError(String(again), null)))
+        }, delay)
       },
     })
   }
@@ -298,7 +312,7 @@ class ProbeRun {
     this.node(node, 'scheduled', null)
     job.phase = 'scheduled'
 
-    const waitMs = this.opts.podTimeoutSec * 1000 + (this.opts.graceMs ?? 15_000)
+    const waitMs = this.opts.podTimeoutSec * 1000 + (this.opts.graceMs ?? Math.min(15_000, this.opts.podTimeoutSec * 1000))
     const timer = setTimeout(() => {
       const where = job.detail ? `${job.phase}: ${job.detail}` : job.phase
       const notReady = this.notReady.get(node)
@@ -327,6 +341,9 @@ class ProbeRun {
       return {error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
     }
     const parsed = parseProbeOutput(log, node)
+    if (!/(?:^|\n)KR-PROBE /.test(log) && outcome.exitCode !== 0) {
+      return {error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+    }
     if (!/(?:^|\n)KR-PROBE /.test(log)) {
       return {error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
     }

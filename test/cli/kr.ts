@@ -43,3 +43,24 @@ export function kr(args: string[], opts: KrOptions = {}): Promise<KrResult> {
     })
   })
 }
+
+/** `kubectl kr ...` as a running process, for tests that signal it mid-run. */
+export function krSpawn(args: string[], opts: KrOptions = {}): {child: ReturnType<typeof spawn>; done: Promise<KrResult>} {
+  const {PATH: extraPath, ...extraEnv} = opts.env ?? {}
+  const path = [...(opts.pathPrefix ?? []), `${REPO}bin`, dirname(process.execPath), extraPath ?? process.env.PATH ?? '/usr/bin:/bin'].join(':')
+  const env: Record<string, string> = {...(process.env as Record<string, string>), ...extraEnv, PATH: path, NO_COLOR: '1'}
+  const child = spawn('kubectl', ['kr', ...args], {env, cwd: REPO})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
+  const done = new Promise<KrResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code: code ?? (signal ? 128 + ({SIGKILL: 9, SIGTERM: 15, SIGINT: 2} as Record<string, number>)[signal] : null), stdout, stderr})
+    })
+  })
+  return {child, done}
+}

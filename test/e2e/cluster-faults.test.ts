@@ -1,0 +1,173 @@
+// Cluster mode when things go wrong: RBAC and Pod Security refusals before anything is created, nodes whose
+// probe cannot run (each a failed node with its reason, the others still diagnosed), and the API server going
+// away mid-run. Nodes replay a recorded probe output (the demo bundle's healthy node-c) or carry a fault.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, test} from 'node:test'
+import {demoCluster} from '../../scripts/demo/cluster.js'
+import type {DoctorReport} from '../../src/report/types.js'
+import {kr} from '../cli/kr.js'
+import {startTestCluster, type HarnessNode, type TestClusterOptions, type TestCluster} from '../harness/index.js'
+import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+
+const MANAGED = 'app.kubernetes.io/managed-by'
+const HEALTHY = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
+const demo = demoCluster()
+
+let work: string
+const clusters: TestCluster[] = []
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'kr-e2e-faults-'))
+})
+after(async () => {
+  await Promise.all(clusters.map((c) => c.close()))
+  await rm(work, {recursive: true, force: true})
+})
+
+function replayNode(name: string, extra: Partial<HarnessNode> = {}): HarnessNode {
+  return {name, runtime: {kind: 'replay', log: HEALTHY, runMs: 50}, ...extra}
+}
+
+async function cluster(opts: Partial<TestClusterOptions> & {nodes: HarnessNode[]}): Promise<{c: TestCluster; kubeconfig: string}> {
+  const c = await startTestCluster({
+    services: demo.services,
+    endpointSlices: demo.endpointSlices,
+    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
+    ...opts,
+  })
+  clusters.push(c)
+  const kubeconfig = join(work, `kubeconfig-${clusters.length}`)
+  await c.writeKubeconfig(kubeconfig)
+  return {c, kubeconfig}
+}
+
+const probePods = (c: TestCluster) => c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+const podCreates = (c: TestCluster) => c.requests.filter((q) => q.method === 'POST' && /\/pods$/.test(q.path))
+
+test('RBAC: a missing permission is named with the command that grants it; nothing is created; exit 2', async () => {
+  const {c, kubeconfig} = await cluster({nodes: [replayNode('node-c')], deny: [{verb: 'create', resource: 'pods', namespace: 'kube-system'}, {verb: 'list', resource: 'nodes'}]})
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig])
+  assert.equal(r.code, 2)
+  const lines = r.stderr.trim().split('\n')
+  assert.match(lines[0], /^error: not allowed to run the doctor with context "harness": missing list nodes \(cluster-wide\) \(to find the nodes to probe\); create pods in namespace kube-system \(to start the probe pods\)$/)
+  assert.ok(lines.some((l) => l.includes('fix: kubectl create role kr-probe -n kube-system --verb=create,get,list,watch,delete,deletecollection --resource=pods,pods/log')))
+  assert.ok(lines.some((l) => l.includes('fix: kubectl create clusterrole kr-doctor-read')))
+  assert.equal(podCreates(c).length, 0)
+  assert.ok(c.requests.some((q) => q.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'))
+})
+
+test('Pod Security: a baseline probe namespace is refused before creating anything, with the label command; exit 2', async () => {
+  const {c, kubeconfig} = await cluster({nodes: [replayNode('node-c')], namespaces: [{name: 'kube-system', labels: {'pod-security.kubernetes.io/enforce': 'baseline'}}]})
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig])
+  assert.equal(r.code, 2)
+  assert.match(r.stderr, /^error: namespace kube-system enforces Pod Security "baseline" \(label pod-security.kubernetes.io\/enforce=baseline\)/)
+  assert.match(r.stderr, /fix: kubectl label namespace kube-system pod-security.kubernetes.io\/enforce=privileged --overwrite/)
+  assert.equal(podCreates(c).length, 0)
+
+  // --probe-namespace elsewhere, but that namespace does not exist
+  const missing = await kr(['doctor', '--kubeconfig', kubeconfig, '--probe-namespace', 'kr-probes'])
+  assert.equal(missing.code, 2)
+  assert.equal(missing.stderr.trim(), 'error: probe namespace "kr-probes" does not exist: pass --probe-namespace with an existing namespace (default kube-system)')
+})
+
+test('Pod Security rejection at creation (namespace labels unreadable): the admission message and the fix; exit 2, no pod left', async () => {
+  const {c, kubeconfig} = await cluster({
+    nodes: [replayNode('node-c'), replayNode('node-d')],
+    namespaces: [{name: 'kube-system', labels: {'pod-security.kubernetes.io/enforce': 'restricted'}}],
+    deny: [{verb: 'get', resource: 'namespaces'}],
+  })
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig])
+  assert.equal(r.code, 2)
+  assert.match(r.stderr, /warning: cannot read namespace kube-system to check its Pod Security level/)
+  assert.match(r.stderr, /error: Pod Security Admission rejected the probe pod in namespace kube-system: .*violates PodSecurity "restricted:latest"/)
+  assert.match(r.stderr, /fix: kubectl label namespace kube-system pod-security.kubernetes.io\/enforce=privileged --overwrite/)
+  assert.deepEqual(probePods(c), [])
+})
+
+test('partial failure: rejected, image pull, deadline, exit 1, garbage output and NotReady nodes fail with their reason; the healthy node is diagnosed', async () => {
+  const {c, kubeconfig} = await cluster({
+    nodes: [
+      replayNode('node-c'),
+      replayNode('full-node', {fault: 'rejected'}),
+      replayNode('no-pull', {fault: 'image-pull'}),
+      replayNode('slow-node', {fault: 'hang'}),
+      replayNode('crashing', {fault: 'exit-1'}),
+      {name: 'garbled', runtime: {kind: 'replay', log: 'exec /bin/sh: exec format error\n'}},
+      replayNode('down-node', {ready: false}),
+    ],
+  })
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--pod-timeout', '5'], {timeoutMs: 60_000})
+  assert.equal(r.code, 0, r.stderr)
+  const report = JSON.parse(r.stdout) as DoctorReport
+  const status = Object.fromEntries(report.nodes.map((n) => [n.name, n.status === 'failed' ? n.error : n.status]))
+  assert.equal(status['node-c'], 'probed')
+  assert.match(status['full-node']!, /^the kubelet rejected the probe pod \(OutOfpods\): Pod was rejected: Node didn't have enough resource: pods/)
+  assert.match(status['no-pull']!, /^cannot pull image docker\.io\/cloudnativelabs\/kube-router:v2\.1\.2 \(ImagePullBackOff\); pass --image with an image the node can pull/)
+  assert.match(status['slow-node']!, /^probe pod exceeded its deadline of 5s \(activeDeadlineSeconds\); raise --pod-timeout/)
+  assert.match(status['crashing']!, /^the probe exited with code 1 before finishing: /)
+  assert.match(status['garbled']!, /^unreadable probe output \(exit code 0\): .*; last line: exec \/bin\/sh: exec format error$/)
+  assert.match(status['down-node']!, /^the probe pod did not finish within 10s \(last state: .*\); the node is NotReady \(/)
+  assert.equal(report.summary.nodesProbed, 1)
+  assert.equal(report.summary.nodesFailed, 6)
+  // each failed node is a warning finding with a next step, and its checks are skipped with the reason
+  const probeFindings = report.findings.filter((f) => f.check === 'node-probe')
+  assert.deepEqual(probeFindings.map((f) => f.node).sort(), ['crashing', 'down-node', 'full-node', 'garbled', 'no-pull', 'slow-node'])
+  assert.ok(probeFindings.every((f) => f.severity === 'warning' && f.remediation.length > 0))
+  assert.ok(report.results.some((x) => x.node === 'no-pull' && x.status === 'skipped' && x.reason?.startsWith('node not probed: cannot pull image')))
+  assert.deepEqual(report.findings.filter((f) => f.node === 'node-c'), [])
+  assert.deepEqual(probePods(c), [])
+
+  const strict = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--pod-timeout', '5', '--node', 'full-node', '--fail-on', 'warning'])
+  assert.equal(strict.code, 1)
+})
+
+test('the API server goes away mid-run: nodes already collected are reported, the rest failed; with none collected, exit 2', async () => {
+  const nodes = ['node-c', 'node-d', 'node-e'].map((n) => replayNode(n))
+  const first = await cluster({nodes})
+  // the 2nd pod creation is answered, then the server is gone
+  first.c.failAfter(2, {method: 'POST', pathIncludes: '/pods'})
+  const r = await kr(['doctor', '--kubeconfig', first.kubeconfig, '-o', 'json', '--concurrency', '1'], {timeoutMs: 60_000})
+  assert.equal(r.code, 0, r.stderr)
+  const report = JSON.parse(r.stdout) as DoctorReport
+  assert.deepEqual(report.nodes.map((n) => [n.name, n.status]), [['node-c', 'probed'], ['node-d', 'failed'], ['node-e', 'failed']])
+  assert.match(report.nodes[1].error!, /^lost the API server: .*cannot reach the API server at http:\/\/127\.0\.0\.1:\d+/)
+  assert.match(r.stderr, /warning: could not delete the probe pods of run [0-9a-f]{6} .*kubectl kr cleanup/)
+
+  const second = await cluster({nodes})
+  second.c.failAfter(1, {method: 'POST', pathIncludes: '/pods'})
+  const none = await kr(['doctor', '--kubeconfig', second.kubeconfig], {timeoutMs: 60_000})
+  assert.equal(none.code, 2)
+  assert.match(none.stderr, /^error: lost the API server during the run: .*cannot reach the API server/m)
+})
+
+test('connection: no kubeconfig, unknown context, unreachable server, rejected token: one line, exit 2', async () => {
+  const empty = join(work, 'no-such-kubeconfig')
+  const none = await kr(['doctor'], {env: {KUBECONFIG: empty, HOME: work}})
+  assert.equal(none.code, 2)
+  assert.equal(none.stderr.trim().split('\n').length, 1)
+  assert.match(none.stderr, /^error: (no usable kubeconfig|cannot load kubeconfig)/)
+
+  const {c, kubeconfig} = await cluster({nodes: [replayNode('node-c')], token: 'right-token'})
+  const ctx = await kr(['doctor', '--kubeconfig', kubeconfig, '--context', 'prod'])
+  assert.equal(ctx.code, 2)
+  assert.equal(ctx.stderr.trim(), 'error: context "prod" not found in kubeconfig; available: harness')
+
+  const wrong = join(work, 'kubeconfig-wrong-token')
+  await c.writeKubeconfig(wrong, {token: 'wrong'})
+  const denied = await kr(['doctor', '--kubeconfig', wrong])
+  assert.equal(denied.code, 2)
+  assert.match(denied.stderr.trim(), /^error: the API server at http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(401 Unauthorized\)/)
+
+  // KUBECONFIG with several files: the context comes from the second one
+  const several = await kr(['doctor', '--context', 'harness', '-o', 'json'], {env: {KUBECONFIG: `${empty}:${kubeconfig}`}})
+  assert.equal(several.code, 0, several.stderr)
+
+  await c.close()
+  const gone = await kr(['doctor', '--kubeconfig', kubeconfig])
+  assert.equal(gone.code, 2)
+  assert.equal(gone.stderr.trim().split('\n').length, 1)
+  assert.match(gone.stderr, /^error: the server version: cannot reach the API server at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/)
+})
