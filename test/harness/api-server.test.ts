@@ -441,6 +441,7 @@ describe('pods', () => {
       {name: 'reject', fault: 'rejected', runtime: {kind: 'replay', log: ''}},
       {name: 'exit', fault: 'exit-1', runtime: {kind: 'replay', log: ''}},
       {name: 'hang', fault: 'hang', runtime: {kind: 'replay', log: ''}},
+      {name: 'crash', fault: 'exit-1', runtime: {kind: 'replay', log: ''}},
     ]
     await withCluster({nodes, podStartLatencyMs: 30}, async (cluster) => {
       const {core} = await connect(cluster)
@@ -459,6 +460,16 @@ describe('pods', () => {
       const exited = await waitFor('exit 1', () => pod('exit')?.status?.phase === 'Failed' && pod('exit'))
       assert.deepEqual([exited.status.containerStatuses[0].state.terminated.exitCode, exited.status.containerStatuses[0].state.terminated.reason], [1, 'Error'])
       assert.match(await core.readNamespacedPodLog({namespace: 'kube-system', name: 'p-exit'}), /simulated container failure/)
+
+      // restartPolicy Always: CrashLoopBackOff, and the log is the exited container's
+      await core.createNamespacedPod({namespace: 'kube-system', body: {...probePod('p-crash'), spec: {...probePod('').spec, nodeName: 'crash', restartPolicy: 'Always'}} as any})
+      const crashing = await waitFor('CrashLoopBackOff', () => pod('crash')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' && pod('crash'))
+      assert.equal(crashing.status.phase, 'Running')
+      assert.equal(crashing.status.containerStatuses[0].restartCount, 1)
+      assert.equal(crashing.status.containerStatuses[0].lastState.terminated.exitCode, 1)
+      assert.match(crashing.status.containerStatuses[0].state.waiting.message, /^back-off 10s restarting failed container=probe pod=p-crash_kube-system\(/)
+      assert.match(await core.readNamespacedPodLog({namespace: 'kube-system', name: 'p-crash'}), /simulated container failure/)
+      assert.match(await core.readNamespacedPodLog({namespace: 'kube-system', name: 'p-crash', previous: true}), /simulated container failure/)
 
       assert.equal(pod('hang').status.phase, 'Running')
       const t0 = Date.now()
@@ -505,6 +516,18 @@ describe('pods', () => {
         ['ghost-node', 'keep'],
       )
     })
+  })
+})
+
+test('follow=true streams the log until the container exits', async () => {
+  await withCluster({nodes: [{name: 'node-a', runtime: {kind: 'replay', log: 'first\nsecond\n', runMs: 300}}], podStartLatencyMs: 10}, async (cluster) => {
+    const {core} = await connect(cluster)
+    await core.createNamespacedPod({namespace: 'kube-system', body: probePod('follow') as any})
+    await waitFor('running', () => cluster.pods('kube-system')[0]?.status?.phase === 'Running')
+    const t0 = Date.now()
+    assert.equal(await core.readNamespacedPodLog({namespace: 'kube-system', name: 'follow', follow: true}), 'first\nsecond\n')
+    assert.ok(Date.now() - t0 >= 200, 'the stream stayed open while the container ran')
+    assert.equal(cluster.pods('kube-system')[0].status.phase, 'Succeeded')
   })
 })
 

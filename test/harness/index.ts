@@ -15,7 +15,9 @@
 //   writeKubeconfig(path, {context?, token?, namespace?})   token defaults to opts.token (or "harness-token")
 //   requests: RequestRecord[]                 {method, path, query, status, at, body?, userAgent?}, in arrival order;
 //                                             watches are logged (status 200) when their stream starts
-//   pods(namespace?) / createPod(pod)         current pods (clones) / seed one (with status: kept as is; without: the kubelet runs it)
+//   pods(namespace?)                          current pods (clones), e.g. for leak assertions
+//   createPod(pod, log?)                      seed one (leftovers of a killed run): with a status it is kept as is and `log`
+//                                             (or opts.podLogs) is its log; without one the kubelet runs it like a created pod
 //   objects(resource, namespace?)             any stored resource (clones): 'events', 'services', ...
 //   podPid(namespace, name)                   pid of the pod's running process (undefined when none)
 //   failAfter(n, {method?, pathIncludes?})    after n matching requests: every socket (open watches too) destroyed,
@@ -62,7 +64,7 @@ export interface TestCluster {
   writeKubeconfig(path: string, opts?: {context?: string; token?: string; namespace?: string}): Promise<void>
   requests: RequestRecord[]
   pods(namespace?: string): any[]
-  createPod(pod: object): void
+  createPod(pod: object, log?: string): void
   objects(resource: string, namespace?: string): any[]
   podPid(namespace: string, name: string): number | undefined
   failAfter(n: number, what: {method?: string; pathIncludes?: string}): void
@@ -108,7 +110,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
   seed('endpointslices', opts.endpointSlices)
   seed('daemonsets', opts.daemonSets)
 
-  const createPod = (input: object) => {
+  const createPod = (input: object, log?: string) => {
     const pod = structuredClone(input) as Obj
     if (!pod.metadata?.name) throw new Error('createPod: metadata.name is required')
     pod.metadata.namespace ||= 'default'
@@ -116,7 +118,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     if (pod.status) {
       pod.spec ??= {containers: []}
       const created = store.create('pods', pod as KubeObject)
-      kubelet.adoptPod(created, podLogs[`${pod.metadata.namespace}/${pod.metadata.name}`])
+      kubelet.adoptPod(created, log ?? podLogs[`${pod.metadata.namespace}/${pod.metadata.name}`])
       return
     }
     if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new Error('createPod: spec.containers is required')

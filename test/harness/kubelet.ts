@@ -157,7 +157,7 @@ export class Kubelet {
       followers: new Set(),
     }
     this.runs.set(this.key(run.ns, run.name), run)
-    this.later(run, Math.min(5, this.opts.podStartLatencyMs), () => this.admit(run))
+    this.later(run, this.admitDelay(), () => this.admit(run))
   }
 
   /** A pre-existing pod that already has a status: only its log is served (no process). */
@@ -178,6 +178,11 @@ export class Kubelet {
       followers: new Set(),
     }
     this.runs.set(this.key(run.ns, run.name), run)
+  }
+
+  /** The kubelet's first status update comes after this; Running at podStartLatencyMs after creation. */
+  private admitDelay(): number {
+    return Math.min(5, this.opts.podStartLatencyMs / 2)
   }
 
   private nodeIPs(node: HarnessNode): string[] {
@@ -305,7 +310,7 @@ export class Kubelet {
       })
       return
     }
-    this.later(run, latency, () => this.startContainer(run))
+    this.later(run, Math.max(0, latency - this.admitDelay()), () => this.startContainer(run))
   }
 
   private startContainer(run: PodRun): void {
