@@ -207,10 +207,7 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       await call(`delete pod ${name}`, () => core.deleteNamespacedPod({namespace, name, gracePeriodSeconds: 0}))
     },
     async deletePods(namespace, labelSelector) {
-      const result = (await call(`delete pods in ${namespace}`, () =>
-        core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}),
-      )) as unknown as {items?: unknown[]}
-      return Array.isArray(result?.items) ? result.items.length : 0
+      await call(`delete pods in ${namespace}`, () => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}))
     },
   }
 }

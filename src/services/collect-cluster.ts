@@ -173,7 +173,10 @@ class ProbeRun {
     if (this.created.size === 0) return 0
     this.progress({kind: 'step', message: `deleting ${this.created.size} probe pod${this.created.size === 1 ? '' : 's'}`, at: this.now()})
     try {
-      if (collection) return await this.kube.deletePods(this.opts.probeNamespace, runSelector(this.opts.runId))
+      if (collection) {
+        await this.kube.deletePods(this.opts.probeNamespace, runSelector(this.opts.runId))
+        return this.created.size
+      }
       let n = 0
       for (const pod of this.created) {
         try {

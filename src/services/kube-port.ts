@@ -35,8 +35,8 @@ export interface KubePort {
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
   podLog(namespace: string, name: string, container: string): Promise<string>
   deletePod(namespace: string, name: string): Promise<void>
-  /** deletecollection; resolves to how many pods were deleted */
-  deletePods(namespace: string, labelSelector: string): Promise<number>
+  /** deletecollection of the pods matching the selector */
+  deletePods(namespace: string, labelSelector: string): Promise<void>
 }
 
 /** A UserError (exit 2) when nothing handles it: the API said no, or could not be reached. */

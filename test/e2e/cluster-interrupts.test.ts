@@ -1,0 +1,138 @@
+// SIGINT / SIGTERM at several points of a cluster run leave no probe pod behind; a SIGKILLed run's pods are
+// removed by `kubectl kr cleanup`.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {demoCluster} from '../../scripts/demo/cluster.js'
+import {kr, krSpawn} from '../cli/kr.js'
+import {startTestCluster, type HarnessNode, type TestCluster, type TestClusterOptions} from '../harness/index.js'
+import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+
+const MANAGED = 'app.kubernetes.io/managed-by'
+const HEALTHY = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
+const demo = demoCluster()
+
+let work: string
+const clusters: TestCluster[] = []
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'kr-e2e-int-'))
+})
+after(async () => {
+  await Promise.all(clusters.map((c) => c.close()))
+  await rm(work, {recursive: true, force: true})
+})
+
+async function cluster(nodes: number, runMs: number, extra: Partial<TestClusterOptions> = {}): Promise<{c: TestCluster; kubeconfig: string}> {
+  const harnessNodes: HarnessNode[] = Array.from({length: nodes}, (_, i) => ({name: `node-${i + 1}`, runtime: {kind: 'replay', log: HEALTHY, runMs}}))
+  const c = await startTestCluster({
+    nodes: harnessNodes,
+    services: demo.services,
+    endpointSlices: demo.endpointSlices,
+    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
+    ...extra,
+  })
+  clusters.push(c)
+  const kubeconfig = join(work, `kubeconfig-${clusters.length}`)
+  await c.writeKubeconfig(kubeconfig)
+  return {c, kubeconfig}
+}
+
+const probePods = (c: TestCluster) => c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+
+async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+const running = (c: TestCluster) => probePods(c).filter((p) => p.status?.phase === 'Running').length
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  const code = signal === 'SIGINT' ? 130 : 143
+
+  test(`${signal} while probe pods run: all of them are deleted, exit ${code}`, async () => {
+    const {c, kubeconfig} = await cluster(4, 60_000)
+    const run = krSpawn(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'])
+    await until('4 running probe pods', () => running(c) === 4)
+    run.child.kill(signal)
+    const r = await run.done
+    assert.equal(r.code, code, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, new RegExp(`^interrupted \\(${signal}\\): deleted 4 probe pods$`, 'm'))
+    assert.deepEqual(probePods(c), [])
+  })
+
+  test(`${signal} before any pod exists (still reading the cluster): nothing created, exit ${code}`, async () => {
+    const {c, kubeconfig} = await cluster(2, 50, {latencyMs: 400})
+    const run = krSpawn(['doctor', '--kubeconfig', kubeconfig])
+    await until('the first request', () => c.requests.length > 0)
+    run.child.kill(signal)
+    const r = await run.done
+    assert.equal(r.code, code, r.stderr)
+    assert.match(r.stderr, new RegExp(`^interrupted \\(${signal}\\)`, 'm'))
+    await sleep(1000) // a request in flight must not create a pod afterwards
+    assert.deepEqual(probePods(c), [])
+  })
+}
+
+test('SIGINT while pods are still being created (slow API): the pod being created is deleted too', async () => {
+  const {c, kubeconfig} = await cluster(5, 60_000, {podStartLatencyMs: 300})
+  const run = krSpawn(['doctor', '--kubeconfig', kubeconfig, '--concurrency', '2'])
+  await until('a probe pod', () => probePods(c).length > 0)
+  c.setLatency(300) // the next creation is in flight when the signal arrives
+  await sleep(100)
+  run.child.kill('SIGINT')
+  const r = await run.done
+  assert.equal(r.code, 130, r.stderr)
+  assert.deepEqual(probePods(c), [])
+  assert.ok(c.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pods')).length <= 3)
+})
+
+test('a second Ctrl-C during cleanup does not cut it short', async () => {
+  const {c, kubeconfig} = await cluster(3, 60_000)
+  const run = krSpawn(['doctor', '--kubeconfig', kubeconfig])
+  await until('3 running probe pods', () => running(c) === 3)
+  c.setLatency(1500) // the deletion takes a while
+  run.child.kill('SIGINT')
+  await sleep(300)
+  run.child.kill('SIGINT')
+  const r = await run.done
+  assert.equal(r.code, 130, r.stderr)
+  assert.match(r.stderr, /still cleaning up; exiting as soon as the probe pods are deleted/)
+  assert.match(r.stderr, /interrupted \(SIGINT\): deleted 3 probe pods/)
+  assert.deepEqual(probePods(c), [])
+})
+
+test('kubectl kr cleanup deletes the pods a SIGKILLed run left, after showing them and asking', async () => {
+  const {c, kubeconfig} = await cluster(3, 60_000)
+  const run = krSpawn(['doctor', '--kubeconfig', kubeconfig])
+  await until('3 running probe pods', () => running(c) === 3)
+  run.child.kill('SIGKILL')
+  await run.done
+  assert.equal(probePods(c).length, 3, 'a killed run cannot clean up')
+  for (const p of probePods(c)) assert.ok(p.spec.activeDeadlineSeconds > 0, 'they still end by their deadline')
+
+  const dry = await kr(['cleanup', '--kubeconfig', kubeconfig, '--dry-run'])
+  assert.equal(dry.code, 0, dry.stderr)
+  assert.match(dry.stdout, /^would delete 3 probe pods \(all namespaces\):$/m)
+  assert.match(dry.stdout, /kube-system\/kr-probe-[0-9a-f]{6}-node-1 {2}node=node-1 {2}run=[0-9a-f]{6} {2}phase=Running/)
+  assert.equal(probePods(c).length, 3)
+
+  const unasked = await kr(['cleanup', '--kubeconfig', kubeconfig])
+  assert.equal(unasked.code, 2)
+  assert.match(unasked.stderr, /^error: not deleting 3 pods without confirmation: pass --yes \(no terminal to ask on\)$/m)
+  assert.equal(probePods(c).length, 3)
+
+  const yes = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
+  assert.equal(yes.code, 0, yes.stderr)
+  assert.match(yes.stdout, /^deleted 3 probe pods$/m)
+  assert.deepEqual(probePods(c), [])
+
+  const again = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
+  assert.equal(again.stdout.trim(), 'no probe pods left behind in all namespaces')
+})
