@@ -31,6 +31,9 @@ export function liveHeader(state: LiveState, marks: Marks): Line {
   return line
 }
 
+/** the longest phase word and a gap */
+const LABEL_W = Math.max(...Object.values(PHASE_LABEL).map((l) => l.length)) + 2
+
 function nameWidth(state: LiveState, columns: number): number {
   return Math.min(Math.max(8, ...state.order.map((n) => n.length)), Math.max(8, Math.floor(columns * 0.4)))
 }
@@ -41,9 +44,9 @@ export function nodeLine(node: LiveNode, state: LiveState, mark: Line[number], n
   if (node.phase === 'failed') {
     line.push(seg(`failed: ${oneLine(node.detail ?? 'unknown error')}`, {tone: 'red'}))
   } else if (node.phase === 'collected') {
-    line.push(seg(padTo(PHASE_LABEL.collected, 13), {tone: 'green'}), seg(formatElapsed(node.finishedAt! - (state.startedAt ?? node.finishedAt!)), {dim: true}))
+    line.push(seg(padTo(PHASE_LABEL.collected, LABEL_W), {tone: 'green'}), seg(formatElapsed(node.finishedAt! - (state.startedAt ?? node.finishedAt!)), {dim: true}))
   } else {
-    line.push(seg(padTo(PHASE_LABEL[node.phase], 13), node.phase === 'waiting' ? {dim: true} : {tone: 'cyan'}))
+    line.push(seg(padTo(PHASE_LABEL[node.phase], LABEL_W), node.phase === 'waiting' ? {dim: true} : {tone: 'cyan'}))
     line.push(seg(formatElapsed(now - node.since), {dim: true}))
     if (node.detail) line.push(seg(`  ${oneLine(node.detail)}`, {dim: true}))
   }

@@ -1,10 +1,14 @@
 /** @jsxRuntime automatic */
 // The results browser rendered with ink-testing-library at fixed sizes, on real reports (the demo bundle, a run
 // with a failed node, a clean run, a 200-node cluster), colours stripped.
-import {test} from 'node:test'
+import {afterEach, test} from 'node:test'
+import {cleanup} from 'ink-testing-library'
 import assert from 'node:assert/strict'
 import {cleanNodeReport, demoReport, failedNodeReport, largeReport} from './reports.js'
 import {KEY, renderResults, waitFor} from './harness.js'
+
+// a failed assertion must not leave an app (and the test process) running
+afterEach(cleanup)
 
 /** Column of the matrix header's number `n` (1-based check column). */
 function columnX(lines: string[], n: number): number {
