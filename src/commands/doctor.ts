@@ -204,7 +204,7 @@ export default class Doctor extends Command {
       collect: async (progress) => {
         const {openKube} = await import('../infra/kube-api.js')
         const {collectCluster} = await import('../services/collect-cluster.js')
-        const {readProbeScript} = await import('../probe/script-path.js')
+        const {readProbeScript, compactScript} = await import('../probe/script-path.js')
         const {randomBytes} = await import('node:crypto')
         const kube = openKube({
           kubeconfig: (flags.kubeconfig as string) ?? null,
@@ -223,7 +223,7 @@ export default class Doctor extends Command {
             podTimeoutSec: flags['pod-timeout'] as number,
             cmdTimeoutSec: flags.timeout as number,
             runId: randomBytes(3).toString('hex'),
-            script: await readProbeScript(),
+            script: compactScript(await readProbeScript()),
             signal,
             warn,
           },

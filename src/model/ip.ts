@@ -47,14 +47,32 @@ function parseV6(text: string): number[] | null {
   return bytes.length === 16 ? bytes : null
 }
 
+// Nodes repeat the same few thousand addresses across every source; parsing them once matters on big clusters.
+const MEMO_LIMIT = 100_000
+const parsedMemo = new Map<string, ParsedIp | null>()
+const canonicalMemo = new Map<string, string>()
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(key, value)
+  return value
+}
+
+/** The parsed address (shared and frozen: do not mutate), or null when the text is not an IP address. */
 export function parseIp(text: string): ParsedIp | null {
+  const hit = parsedMemo.get(text)
+  if (hit !== undefined || parsedMemo.has(text)) return hit ?? null
+  return remember(parsedMemo, text, parseIpUncached(text))
+}
+
+function parseIpUncached(text: string): ParsedIp | null {
   const t = text.trim()
   if (t.includes(':')) {
     const bytes = parseV6(t.replace(/^\[|\]$/g, '').replace(/%.*$/, ''))
-    return bytes ? {family: 6, bytes} : null
+    return bytes ? Object.freeze({family: 6 as const, bytes: Object.freeze(bytes) as number[]}) : null
   }
   const bytes = parseV4(t)
-  return bytes ? {family: 4, bytes} : null
+  return bytes ? Object.freeze({family: 4 as const, bytes: Object.freeze(bytes) as number[]}) : null
 }
 
 export function ipFamily(text: string): Family | null {
@@ -81,9 +99,10 @@ function formatV6(bytes: number[]): string {
 
 /** Canonical text of an address (lower-case, compressed IPv6), or the input unchanged when it is not an IP. */
 export function canonicalIp(text: string): string {
+  const hit = canonicalMemo.get(text)
+  if (hit !== undefined) return hit
   const ip = parseIp(text)
-  if (!ip) return text
-  return ip.family === 4 ? ip.bytes.join('.') : formatV6(ip.bytes)
+  return remember(canonicalMemo, text, !ip ? text : ip.family === 4 ? ip.bytes.join('.') : formatV6(ip.bytes))
 }
 
 export interface Prefix {

@@ -11,3 +11,14 @@ export function probeScriptPath(): string {
 export async function readProbeScript(): Promise<string> {
   return readFile(probeScriptPath(), 'utf8')
 }
+
+/** The script without its comment-only and blank lines: what goes into every probe pod's spec (it is stored
+ * in etcd and sent in every watch event, once per node). The script has no here-documents and no multi-line
+ * strings whose lines start with "#", so this changes nothing it does. */
+export function compactScript(text: string): string {
+  return text
+    .split('\n')
+    .filter((line, i) => (i === 0 && line.startsWith('#!')) || !/^\s*(#.*)?$/.test(line))
+    .join('\n')
+    .concat('\n')
+}

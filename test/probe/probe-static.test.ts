@@ -86,3 +86,13 @@ for (const shell of [['dash'], ['busybox', 'sh'], ['sh']]) {
     execFileSync(shell[0], [...shell.slice(1), '-n', probeScriptPath()])
   })
 }
+
+test('the compact script (what probe pods carry) keeps every command line and drops only comments and blank lines', async () => {
+  const {readProbeScript, compactScript} = await import('../../src/probe/script-path.js')
+  const full = await readProbeScript()
+  const compact = compactScript(full)
+  assert.ok(compact.length < full.length * 0.75, `${compact.length} vs ${full.length}`)
+  assert.ok(compact.startsWith('#!/bin/sh\n'))
+  const code = (t: string) => t.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))
+  assert.deepEqual(code(compact), code(full))
+})
