@@ -45,7 +45,9 @@ before(() => {
 
 after(() => {
   if (!hasTmux) return
+  const socketPath = spawnSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{socket_path}'], {encoding: 'utf8'}).stdout?.trim()
   spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
+  if (socketPath) rmSync(socketPath, {force: true})
   if (dir) rmSync(dir, {recursive: true, force: true})
 })
 
