@@ -19,7 +19,7 @@ export function LiveApp({store, marks, color, onInterrupt, clock = Date.now}: Li
   const state = useSyncExternalStore(store.subscribe, store.get, store.get)
   const {isRawModeSupported} = useStdin()
   const {columns, rows} = useWindowSize()
-  const {frame} = useAnimation({interval: 100, isActive: state.stage !== 'finished'})
+  const {frame} = useAnimation({interval: 100, isActive: state.stage !== 'finished' && state.stage !== 'stopped'})
   useInput(
     (input, key) => {
       if (key.ctrl && input === 'c') {

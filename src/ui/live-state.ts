@@ -12,7 +12,8 @@ export interface LiveNode {
   finishedAt: number | null
 }
 
-export type LiveStage = 'starting' | 'collecting' | 'analysing' | 'finished'
+/** stopped: the run ended without a report (an error, or interrupted) */
+export type LiveStage = 'starting' | 'collecting' | 'analysing' | 'finished' | 'stopped'
 
 export interface LiveState {
   mode: 'cluster' | 'local' | 'bundle' | null
@@ -99,6 +100,12 @@ export function markInterrupted(state: LiveState): LiveState {
   return state.interrupted ? state : {...state, interrupted: true}
 }
 
+/** The run ended without a report: the clock stops, no spinner is left turning. */
+export function markStopped(state: LiveState, at: number): LiveState {
+  if (state.stage === 'finished' || state.stage === 'stopped') return state
+  return {...state, stage: 'stopped', startedAt: state.startedAt ?? at, finishedAt: at}
+}
+
 export interface LiveCounts {
   total: number
   waiting: number
@@ -143,6 +150,7 @@ export function describeLive(state: LiveState, now: number, glyphs: {ellipsis: s
   const c = liveCounts(state)
   const elapsed = formatElapsed((state.finishedAt ?? now) - (state.startedAt ?? now))
   const nodes = (n: number) => `${n} node${n === 1 ? '' : 's'}`
+  if (state.interrupted && state.stage === 'stopped') return `interrupted after ${elapsed}`
   if (state.interrupted) return `interrupted: stopping the run and deleting probe pods${e} ${elapsed}`
   switch (state.stage) {
     case 'starting':
@@ -151,6 +159,8 @@ export function describeLive(state: LiveState, now: number, glyphs: {ellipsis: s
       return `analysing ${nodes(c.collected)}${e} ${elapsed}`
     case 'finished':
       return `done: ${nodes(c.total)}, ${c.collected} collected, ${c.failed} failed in ${elapsed}`
+    case 'stopped':
+      return `stopped after ${elapsed}${c.total > 0 ? `: ${c.collected} of ${nodes(c.total)} collected` : ''}`
     case 'collecting': {
       const parts = [`probing ${c.collected + c.failed}/${nodes(c.total)} done`]
       if (c.running) parts.push(`${c.running} probing`)
@@ -169,6 +179,7 @@ export interface LiveStore {
   get(): LiveState
   dispatch(event: ProgressEvent): void
   interrupt(): void
+  stop(at: number): void
   subscribe(listener: () => void): () => void
 }
 
@@ -184,6 +195,7 @@ export function createLiveStore(initial: LiveState = emptyLiveState()): LiveStor
     get: () => state,
     dispatch: (event) => set(applyLiveEvent(state, event)),
     interrupt: () => set(markInterrupted(state)),
+    stop: (at) => set(markStopped(state, at)),
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

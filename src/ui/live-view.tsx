@@ -73,8 +73,13 @@ export function LiveView({state, now, frame, marks, color, columns, rows}: LiveV
   const shown = [...active].sort((a, b) => rank[a.phase] - rank[b.phase]).slice(0, Math.max(1, rows - 4))
   const hidden = active.length - shown.length
   const done = state.stage === 'finished'
+  const stopped = state.stage === 'stopped'
   const summary: Line = [
-    done ? seg(marks.nodeDone, {tone: 'green', bold: true}) : seg(spinner, {tone: state.interrupted ? 'yellow' : 'cyan'}),
+    done
+      ? seg(marks.nodeDone, {tone: 'green', bold: true})
+      : stopped
+        ? seg(marks.nodeFailed, {tone: 'red', bold: true})
+        : seg(spinner, {tone: state.interrupted ? 'yellow' : 'cyan'}),
     seg(' '),
     seg(describeLive(state, now, marks), state.interrupted ? {tone: 'yellow', bold: true} : {bold: done}),
   ]
@@ -84,7 +89,7 @@ export function LiveView({state, now, frame, marks, color, columns, rows}: LiveV
       {shown.map((node) => (
         <StyledLine
           key={node.name}
-          line={nodeLine(node, state, node.phase === 'waiting' ? seg(' ') : seg(spinner, {tone: 'cyan'}), now, marks, columns)}
+          line={nodeLine(node, state, node.phase === 'waiting' || stopped ? seg(' ') : seg(spinner, {tone: 'cyan'}), stopped ? (state.finishedAt ?? now) : now, marks, columns)}
           color={color}
         />
       ))}

@@ -46,6 +46,7 @@ export const startTui: StartTui = (opts): TuiSession => {
     },
 
     async close() {
+      if (live) store.stop(Date.now())
       await endLive()
       const instance = results
       results = null

@@ -3,7 +3,6 @@
 // finished rows printed once (<Static>); Ctrl-C calls the command's interrupt.
 import {afterEach, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {EventEmitter} from 'node:events'
 import {render as inkRender} from 'ink'
 import {cleanup, render} from 'ink-testing-library'
 import {LiveApp} from '../../src/ui/live-app.js'
@@ -12,6 +11,7 @@ import {marksFor} from '../../src/ui/marks.js'
 import type {ProgressEvent} from '../../src/services/progress.js'
 import {clusterRun, T0} from './progress-runs.js'
 import {KEY, sleep, stripAnsi, waitFor} from './harness.js'
+import {FakeStdin, FakeTty} from './fake-terminal.js'
 
 afterEach(cleanup)
 
@@ -98,35 +98,21 @@ test('Ctrl-C during the live phase calls onInterrupt once and says the run is st
   ui.stdin.write(KEY.ctrlC)
   await sleep(50)
   assert.equal(ui.interrupts(), 1)
+  ui.store.stop(T0 + 3000)
+  await waitFor('stopped', () => ui.frame().includes('interrupted after'))
+  assert.match(ui.frame(), /^✗ interrupted after 3\.0s$/m)
   ui.unmount()
 })
 
-/** A terminal-like stdout: records every write. */
-class FakeTty extends EventEmitter {
-  isTTY = true
-  columns = 100
-  rows = 30
-  writes: string[] = []
-  write = (chunk: string, encodingOrCallback?: unknown, callback?: unknown) => {
-    this.writes.push(chunk)
-    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback
-    if (typeof done === 'function') queueMicrotask(() => done())
-    return true
-  }
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true
-  setRawMode() {}
-  setEncoding() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read() {
-    return null
-  }
-}
+test('a run that ends without a report: the spinner stops and the line says so', async () => {
+  const ui = renderLive()
+  for (const e of clusterRun()) ui.store.dispatch(e)
+  ui.store.stop(T0 + 2500)
+  await waitFor('stopped', () => ui.frame().includes('stopped after'))
+  assert.match(ui.frame(), /^✗ stopped after 2\.5s: 1 of 4 nodes collected$/m)
+  assert.match(ui.frame(), /^ {2}node-a +pulling image +2\.2s/m)
+  ui.unmount()
+})
 
 test('finished rows are printed once (<Static>), while rows in flight are redrawn', async () => {
   const stdout = new FakeTty()

@@ -1,7 +1,7 @@
 // The live phase's state: progress events folded in order, counts, the lines the live view is made of.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {activeNodes, applyLiveEvent, createLiveStore, describeLive, emptyLiveState, formatElapsed, liveCounts, markInterrupted, type LiveState} from '../../src/ui/live-state.js'
+import {activeNodes, applyLiveEvent, createLiveStore, describeLive, emptyLiveState, formatElapsed, liveCounts, markInterrupted, markStopped, type LiveState} from '../../src/ui/live-state.js'
 import type {ProgressEvent} from '../../src/services/progress.js'
 import {clusterRun, T0} from './progress-runs.js'
 
@@ -99,4 +99,14 @@ test('the store notifies subscribers on every change, not on no-ops', () => {
   store.dispatch({kind: 'analysing', at: T0})
   assert.equal(calls, clusterRun().length + 1)
   assert.equal(store.get().stage, 'analysing')
+})
+
+test('stopped without a report: the clock stops; a finished run is not stopped afterwards', () => {
+  const stopped = markStopped(fold(clusterRun()), T0 + 3000)
+  assert.equal(stopped.stage, 'stopped')
+  assert.equal(describeLive(stopped, T0 + 99_000), 'stopped after 3.0s: 1 of 4 nodes collected')
+  assert.equal(describeLive(markStopped(emptyLiveState(), T0), T0 + 5000), 'stopped after 0.0s')
+  assert.equal(describeLive(markStopped(markInterrupted(fold(clusterRun())), T0 + 4000), T0 + 9000), 'interrupted after 4.0s')
+  const done = fold([...clusterRun(), {kind: 'run-finished', at: T0 + 2000}])
+  assert.equal(markStopped(done, T0 + 5000), done)
 })
