@@ -11,7 +11,7 @@ import {REPO} from './kr.js'
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 const SOCKET = `kr-test-${process.pid}`
-const TARGET = 'kr'
+let TARGET = 'kr'
 let dir = ''
 
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], {encoding: 'utf8'})
@@ -36,6 +36,9 @@ async function key(k: string, what: string, check: (s: string) => boolean): Prom
   return waitFor(what, check)
 }
 
+/** single-quoted for sh */
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
 const selected = (s: string): string => s.split('\n').find((l) => l.startsWith('› ')) ?? ''
 
 before(() => {
@@ -54,7 +57,6 @@ after(() => {
 test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to errors, quit cleanly', {skip: hasTmux ? false : 'tmux is not installed', timeout: 120_000}, async () => {
   const rcFile = join(dir, 'rc')
   const path = [join(REPO, 'bin'), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
   // the test runner may run under CI=true: the pane must not (CI turns the default output to text)
   const command = [
     'env -u CI -u NO_COLOR -u FORCE_COLOR',
@@ -124,4 +126,27 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   ])
   for (const n of ['node-a', 'node-b', 'node-c']) assert.match(lines.find((l) => l.startsWith(`✓ ${n} `)) ?? '', new RegExp(`^✓ ${n} +collected +\\d`))
   assert.ok(!/\u001b|\[\?25|\[\?1049|Findings|q quit/.test(s), `no leftovers:\n${s}`)
+})
+
+test('npm run demo opens the TUI on the demo bundle in a terminal; q exits 0 (--fail-on none)', {skip: hasTmux ? false : 'tmux is not installed', timeout: 120_000}, async () => {
+  TARGET = 'demo'
+  const rcFile = join(dir, 'demo-rc')
+  const path = [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')
+  // --ignore-scripts skips predemo (a rebuild of dist/ would pull it from under the tests running alongside);
+  // the demo script itself still runs, as `npm run demo` runs it
+  const command = [
+    'env -u CI -u NO_COLOR -u FORCE_COLOR',
+    `PATH=${q(path)} TERM=xterm-256color LANG=C.UTF-8`,
+    `sh -c ${q(`cd ${q(REPO)} && npm run --silent --ignore-scripts demo; echo $? > ${q(rcFile)}; echo KR-EXITED; exec sleep 600`)}`,
+  ].join(' ')
+  tmux('new-session', '-d', '-s', TARGET, '-x', '100', '-y', '30', command)
+  const s = await waitFor('the results browser', (x) => x.includes('Findings 17') && x.includes('q quit'), 60_000)
+  assert.equal(paneFlag('alternate_on'), '1')
+  assert.match(s, /^kubectl kr doctor · context demo-dualstack · bundle examples\/demo-bundle$/m)
+  tmux('send-keys', '-t', TARGET, 'q')
+  await waitFor('the command to exit', (x) => x.includes('KR-EXITED'))
+  const until = Date.now() + 5000
+  while (!existsSync(rcFile) && Date.now() < until) await sleep(50)
+  assert.equal(readFileSync(rcFile, 'utf8').trim(), '0')
+  assert.equal(paneFlag('alternate_on'), '0')
 })
