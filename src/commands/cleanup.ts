@@ -23,14 +23,15 @@ export default class Cleanup extends Command {
       const {openKube} = await import('../infra/kube-api.js')
       const {findLeftovers, deleteLeftovers} = await import('../services/cleanup.js')
       const kube = openKube({kubeconfig: flags.kubeconfig ?? null, context: flags.context ?? null})
-      const {pods, scope} = await findLeftovers(kube, flags.namespace ?? null, flags['probe-namespace'])
-      if (pods.length === 0) {
+      const {pods, configMaps, scope} = await findLeftovers(kube, flags.namespace ?? null, flags['probe-namespace'])
+      if (pods.length === 0 && configMaps.length === 0) {
         process.stdout.write(`no probe pods left behind in ${scope}\n`)
         return
       }
       const plural = pods.length === 1 ? '' : 's'
       process.stdout.write(`${flags['dry-run'] ? 'would delete' : 'will delete'} ${pods.length} probe pod${plural} (${scope}):\n`)
       for (const p of pods) process.stdout.write(`  ${p.namespace}/${p.name}  node=${p.node ?? '?'}  run=${p.run ?? '?'}  phase=${p.phase ?? '?'}\n`)
+      for (const cm of configMaps) process.stdout.write(`  configmap ${cm.namespace}/${cm.name}  (probe script)\n`)
       if (flags['dry-run']) return
       if (!flags.yes) {
         if (!process.stdin.isTTY) throw new UserError(`not deleting ${pods.length} pod${plural} without confirmation: pass --yes (no terminal to ask on)`)
@@ -39,8 +40,9 @@ export default class Cleanup extends Command {
           return
         }
       }
-      const result = await deleteLeftovers(kube, pods)
-      process.stdout.write(`deleted ${result.deleted} probe pod${result.deleted === 1 ? '' : 's'}${result.alreadyGone ? ` (${result.alreadyGone} already gone)` : ''}\n`)
+      const result = await deleteLeftovers(kube, pods, configMaps)
+      const scripts = result.configMapsDeleted ? ` and ${result.configMapsDeleted} probe script ConfigMap${result.configMapsDeleted === 1 ? '' : 's'}` : ''
+      process.stdout.write(`deleted ${result.deleted} probe pod${result.deleted === 1 ? '' : 's'}${scripts}${result.alreadyGone ? ` (${result.alreadyGone} pods already gone)` : ''}\n`)
       if (result.errors.length) {
         for (const e of result.errors) process.stderr.write(`error: ${e}\n`)
         process.exitCode = 1

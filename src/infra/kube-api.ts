@@ -206,6 +206,20 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     async deletePod(namespace, name) {
       await call(`delete pod ${name}`, () => core.deleteNamespacedPod({namespace, name, gracePeriodSeconds: 0}))
     },
+    async createConfigMap(namespace, manifest) {
+      await call(`create configmap ${String((manifest.metadata as {name?: string})?.name)} in ${namespace}`, () =>
+        core.createNamespacedConfigMap({namespace, body: manifest as never}),
+      )
+    },
+    async deleteConfigMap(namespace, name) {
+      await call(`delete configmap ${name}`, () => core.deleteNamespacedConfigMap({namespace, name}))
+    },
+    async listConfigMaps({namespace, labelSelector}) {
+      const items = namespace
+        ? await paged(`configmaps in ${namespace}`, (c) => core.listNamespacedConfigMap({namespace, labelSelector, limit: PAGE, _continue: c}))
+        : await paged('configmaps', (c) => core.listConfigMapForAllNamespaces({labelSelector, limit: PAGE, _continue: c}))
+      return items.map((cm) => ({namespace: cm.metadata?.namespace ?? namespace ?? '', name: cm.metadata?.name ?? ''}))
+    },
     async deletePods(namespace, labelSelector) {
       await call(`delete pods in ${namespace}`, () => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}))
     },

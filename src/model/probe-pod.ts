@@ -8,6 +8,9 @@ export const RUN_LABEL = 'kr.kube-router.io/run'
 export const NODE_ANNOTATION = 'kr.kube-router.io/node'
 export const PROBE_CONTAINER = 'probe'
 export const HOST_MOUNT = '/host'
+/** where the probe script's ConfigMap is mounted in the pod */
+export const SCRIPT_MOUNT = '/kr'
+export const SCRIPT_KEY = 'probe.sh'
 
 /** Every probe pod this tool ever created. */
 export const ALL_PROBE_PODS_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`
@@ -21,10 +24,29 @@ export interface ProbePodInput {
   nodeName: string
   namespace: string
   image: string
-  /** the probe script text: runs as `sh -c SCRIPT`; inputs only in `env` */
-  script: string
+  /** the ConfigMap holding the probe script (probeScriptConfigMap); inputs only in `env` */
+  scriptConfigMap: string
   env: Record<string, string>
   deadlineSeconds: number
+}
+
+export function scriptConfigMapName(runId: string): string {
+  return `kr-probe-${runId}`
+}
+
+/** The run's one copy of the probe script, mounted by every probe pod (a pod spec per node would carry it
+ * once per node: into etcd and through every watch event). */
+export function probeScriptConfigMap(input: {runId: string; namespace: string; script: string}): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: scriptConfigMapName(input.runId),
+      namespace: input.namespace,
+      labels: {[MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': 'kr-probe', [RUN_LABEL]: input.runId},
+    },
+    data: {[SCRIPT_KEY]: input.script},
+  }
 }
 
 /** kr-probe-<run>-<node>, kept a valid DNS label-ish name (<= 63 chars) and unique per node. */
@@ -74,14 +96,20 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
           name: PROBE_CONTAINER,
           image: input.image,
           imagePullPolicy: 'IfNotPresent',
-          command: ['/bin/sh', '-c', input.script],
+          command: ['/bin/sh', `${SCRIPT_MOUNT}/${SCRIPT_KEY}`],
           env: Object.entries(input.env).map(([name, value]) => ({name, value})),
           securityContext: {privileged: true},
           resources: {requests: {cpu: '10m', memory: '32Mi'}, limits: {memory: '512Mi'}},
-          volumeMounts: [{name: 'host', mountPath: HOST_MOUNT, readOnly: true}],
+          volumeMounts: [
+            {name: 'host', mountPath: HOST_MOUNT, readOnly: true},
+            {name: 'probe', mountPath: SCRIPT_MOUNT, readOnly: true},
+          ],
         },
       ],
-      volumes: [{name: 'host', hostPath: {path: '/', type: 'Directory'}}],
+      volumes: [
+        {name: 'host', hostPath: {path: '/', type: 'Directory'}},
+        {name: 'probe', configMap: {name: input.scriptConfigMap, defaultMode: 0o444}},
+      ],
     },
   }
 }

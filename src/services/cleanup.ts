@@ -11,19 +11,33 @@ export interface LeftoverPod {
   phase: string | null
 }
 
-/** Every probe pod in the cluster; only in `fallbackNamespace` when listing pods cluster-wide is not allowed. */
-export async function findLeftovers(kube: KubePort, namespace: string | null, fallbackNamespace: string): Promise<{pods: LeftoverPod[]; scope: string}> {
+/** Every probe pod (and probe script ConfigMap) in the cluster; only in `fallbackNamespace` when listing
+ * cluster-wide is not allowed. */
+export async function findLeftovers(
+  kube: KubePort,
+  namespace: string | null,
+  fallbackNamespace: string,
+): Promise<{pods: LeftoverPod[]; configMaps: {namespace: string; name: string}[]; scope: string}> {
   let scope = namespace ? `namespace ${namespace}` : 'all namespaces'
+  let where = namespace
   let pods
   try {
     pods = await kube.listPods({namespace, labelSelector: ALL_PROBE_PODS_SELECTOR})
   } catch (error) {
     if (namespace || !(error instanceof KubeRequestError && error.code === 403)) throw error
     scope = `namespace ${fallbackNamespace} (not allowed to list pods in all namespaces)`
+    where = fallbackNamespace
     pods = await kube.listPods({namespace: fallbackNamespace, labelSelector: ALL_PROBE_PODS_SELECTOR})
+  }
+  let configMaps: {namespace: string; name: string}[] = []
+  try {
+    configMaps = await kube.listConfigMaps({namespace: where, labelSelector: ALL_PROBE_PODS_SELECTOR})
+  } catch (error) {
+    if (!(error instanceof KubeRequestError && error.code === 403)) throw error
   }
   return {
     scope,
+    configMaps,
     pods: pods.map((p) => ({
       namespace: p.metadata?.namespace ?? namespace ?? fallbackNamespace,
       name: p.metadata?.name ?? '',
@@ -34,7 +48,12 @@ export async function findLeftovers(kube: KubePort, namespace: string | null, fa
   }
 }
 
-export async function deleteLeftovers(kube: KubePort, pods: readonly LeftoverPod[]): Promise<{deleted: number; alreadyGone: number; errors: string[]}> {
+export async function deleteLeftovers(
+  kube: KubePort,
+  pods: readonly LeftoverPod[],
+  configMaps: readonly {namespace: string; name: string}[] = [],
+): Promise<{deleted: number; alreadyGone: number; configMapsDeleted: number; errors: string[]}> {
+  let configMapsDeleted = 0
   let deleted = 0
   let alreadyGone = 0
   const errors: string[] = []
@@ -49,5 +68,13 @@ export async function deleteLeftovers(kube: KubePort, pods: readonly LeftoverPod
       }
     }),
   )
-  return {deleted, alreadyGone, errors}
+  for (const cm of configMaps) {
+    try {
+      await kube.deleteConfigMap(cm.namespace, cm.name)
+      configMapsDeleted++
+    } catch (error) {
+      if (!(error instanceof KubeRequestError && error.code === 404)) errors.push(`configmap ${cm.namespace}/${cm.name}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return {deleted, alreadyGone, configMapsDeleted, errors}
 }

@@ -4,7 +4,7 @@
 // be probed becomes a failed node with its reason, never a crash of the run.
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
 import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
-import {PROBE_CONTAINER, probePodManifest, probePodName, runSelector} from '../model/probe-pod.js'
+import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
 import {apiserverTargets, serviceVipTargets} from '../model/probe-targets.js'
 import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
 import {parseProbeOutput} from '../probe/framing.js'
@@ -113,6 +113,7 @@ class ProbeRun {
   private watch: {stop(): void} | null = null
   private watchGeneration = 0
   private watchFailures = 0
+  private scriptCreated = false
   readonly issues: string[] = []
   private readonly notReady: Map<string, string>
 
@@ -135,7 +136,9 @@ class ProbeRun {
     this.opts.signal.addEventListener('abort', onAbort, {once: true})
     try {
       await this.startWatch()
-      const queue = [...nodes]
+      await this.createScript()
+      const queue = this.stopped ? [] : [...nodes]
+      for (const node of this.stopped ? nodes : []) failed.push({name: node, error: this.stopReason()})
       const worker = async () => {
         for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
           if (this.stopped) {
@@ -168,8 +171,34 @@ class ProbeRun {
     return {captures, failed, interrupted: this.opts.signal.aborted, lost: this.lost, fatal: this.fatal}
   }
 
-  /** Deletes every pod of the run; null when that failed (reported as a warning). */
+  private async createScript(): Promise<void> {
+    this.scriptCreated = true // before the request: an interrupt during it must still delete it
+    try {
+      await this.kube.createConfigMap(this.opts.probeNamespace, probeScriptConfigMap({runId: this.opts.runId, namespace: this.opts.probeNamespace, script: this.opts.script}))
+    } catch (error) {
+      if (!(error instanceof KubeRequestError) || error.connectionLost) throw error
+      this.scriptCreated = false
+      this.fatal ??= new UserError(`cannot create the probe script ConfigMap in namespace ${this.opts.probeNamespace}: ${error.message}`)
+      this.stop(null)
+    }
+  }
+
+  /** Deletes every pod of the run and its script; null when that failed (reported as a warning). */
   async cleanup(collection: boolean): Promise<number | null> {
+    const deleted = await this.deletePods(collection)
+    if (this.scriptCreated) {
+      try {
+        await this.kube.deleteConfigMap(this.opts.probeNamespace, scriptConfigMapName(this.opts.runId))
+      } catch (error) {
+        if (!(error instanceof KubeRequestError && error.code === 404) && deleted !== null) {
+          this.opts.warn(`could not delete ConfigMap ${scriptConfigMapName(this.opts.runId)} (${error instanceof Error ? error.message : String(error)}); \`kubectl kr cleanup\` deletes it`)
+        }
+      }
+    }
+    return deleted
+  }
+
+  private async deletePods(collection: boolean): Promise<number | null> {
     if (this.created.size === 0) return 0
     this.progress({kind: 'step', message: `deleting ${this.created.size} probe pod${this.created.size === 1 ? '' : 's'}`, at: this.now()})
     try {
@@ -289,7 +318,7 @@ class ProbeRun {
       nodeName: node,
       namespace: this.opts.probeNamespace,
       image: this.image,
-      script: this.opts.script,
+      scriptConfigMap: scriptConfigMapName(this.opts.runId),
       env,
       deadlineSeconds: this.opts.podTimeoutSec,
     })

@@ -35,6 +35,10 @@ export interface KubePort {
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
   podLog(namespace: string, name: string, container: string): Promise<string>
   deletePod(namespace: string, name: string): Promise<void>
+  createConfigMap(namespace: string, manifest: Record<string, unknown>): Promise<void>
+  deleteConfigMap(namespace: string, name: string): Promise<void>
+  /** names of the ConfigMaps matching the selector (all namespaces when namespace is null) */
+  listConfigMaps(query: {namespace: string | null; labelSelector: string}): Promise<{namespace: string; name: string}[]>
   /** deletecollection of the pods matching the selector */
   deletePods(namespace: string, labelSelector: string): Promise<void>
 }

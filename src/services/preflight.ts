@@ -29,6 +29,8 @@ export function requiredPermissions(probeNamespace: string, kubeRouterNamespace:
     pods('get', 'to read the probe output', true, 'log'),
     pods('delete', 'to delete the probe pods'),
     pods('deletecollection', 'to delete all probe pods of a run in one request (else one by one)', false),
+    {check: {verb: 'create', resource: 'configmaps', namespace: probeNamespace}, why: 'to hand the probe script to the pods', essential: true},
+    {check: {verb: 'delete', resource: 'configmaps', namespace: probeNamespace}, why: 'to delete the probe script afterwards', essential: true},
     {check: {verb: 'list', resource: 'pods', namespace: kubeRouterNamespace}, why: 'to find each node\'s kube-router pod and read its log', essential: false},
   ]
 }
@@ -43,15 +45,16 @@ const WHOAMI = "$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')
 /** The kubectl commands that grant the missing permissions. */
 export function rbacFix(missing: readonly Permission[], probeNamespace: string): string[] {
   const fixes: string[] = []
-  const clusterWide = missing.filter((p) => !p.check.namespace || p.check.resource !== 'pods' || p.check.namespace !== probeNamespace)
+  const inProbeNamespace = (p: Permission) => p.check.namespace === probeNamespace && (p.check.resource === 'pods' || p.check.resource === 'configmaps')
+  const clusterWide = missing.filter((p) => !inProbeNamespace(p))
   if (clusterWide.length) {
     fixes.push(
       `kubectl create clusterrole kr-doctor-read --verb=get,list --resource=nodes,services,endpointslices.discovery.k8s.io,daemonsets.apps,pods && kubectl create clusterrolebinding kr-doctor-read --clusterrole=kr-doctor-read --user=${WHOAMI}`,
     )
   }
-  if (missing.some((p) => p.check.resource === 'pods' && p.check.namespace === probeNamespace)) {
+  if (missing.some(inProbeNamespace)) {
     fixes.push(
-      `kubectl create role kr-probe -n ${probeNamespace} --verb=create,get,list,watch,delete,deletecollection --resource=pods,pods/log && kubectl create rolebinding kr-probe -n ${probeNamespace} --role=kr-probe --user=${WHOAMI}`,
+      `kubectl create role kr-probe -n ${probeNamespace} --verb=create,get,list,watch,delete,deletecollection --resource=pods,pods/log,configmaps && kubectl create rolebinding kr-probe -n ${probeNamespace} --role=kr-probe --user=${WHOAMI}`,
     )
   }
   return fixes

@@ -44,7 +44,10 @@ after(async () => {
 })
 
 function probePods(): unknown[] {
-  return harness.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+  return [
+    ...harness.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
+    ...harness.objects('configmaps').filter((cm) => cm.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
+  ]
 }
 
 function findingsOn(report: DoctorReport, node: string | null): string[] {
@@ -92,14 +95,19 @@ test('3 dual-stack nodes: every failure mode on the right node, nothing on the h
   assert.equal(pod.spec.containers[0].securityContext.privileged, true)
   assert.equal(pod.spec.containers[0].image, 'docker.io/cloudnativelabs/kube-router:v2.1.2')
   assert.equal(pod.spec.containers[0].imagePullPolicy, 'IfNotPresent')
-  assert.deepEqual(pod.spec.containers[0].volumeMounts, [{name: 'host', mountPath: '/host', readOnly: true}])
+  assert.deepEqual(pod.spec.containers[0].volumeMounts, [{name: 'host', mountPath: '/host', readOnly: true}, {name: 'probe', mountPath: '/kr', readOnly: true}])
+  assert.deepEqual(pod.spec.containers[0].command, ['/bin/sh', '/kr/probe.sh'])
+  // the script travels once per run, in a ConfigMap, not once per node
+  const scripts = harness.requests.filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces/kube-system/configmaps')
+  assert.equal(scripts.length, 1)
+  assert.match((scripts[0].body as any).data['probe.sh'], /^#!\/bin\/sh\n/)
   assert.equal(pod.metadata.labels[MANAGED], 'kubectl-kr')
   assert.match(pod.metadata.labels['kr.kube-router.io/run'], /^[0-9a-f]{6}$/)
   const env = Object.fromEntries(pod.spec.containers[0].env.map((e: {name: string; value: string}) => [e.name, e.value]))
   assert.equal(env.KR_HOST_ROOT, '/host')
   assert.match(env.KR_PROBE_TARGETS, /^apiserver 4 10\.96\.0\.1 443 default\/kubernetes$/m)
   assert.match(env.KR_PROBE_TARGETS, /^service-vip 6 fd00:10:96::1234 80 default\/web$/m)
-  assert.ok(!pod.spec.containers[0].command.join(' ').includes('fd00:10:96::1234'), 'inputs never spliced into the script')
+  assert.ok(!(scripts[0].body as any).data['probe.sh'].includes('fd00:10:96::1234'), 'inputs never spliced into the script')
   // one watch for the whole run, no polling of single pods
   const watches = harness.requests.filter((q) => q.query.watch === 'true' || q.query.watch === '1')
   assert.equal(watches.length, 1)

@@ -40,7 +40,10 @@ async function cluster(nodes: number, runMs: number, extra: Partial<TestClusterO
   return {c, kubeconfig}
 }
 
-const probePods = (c: TestCluster) => c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+const probePods = (c: TestCluster) => [
+  ...c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
+  ...c.objects('configmaps').filter((cm) => cm.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
+]
 
 async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -50,7 +53,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Pro
   }
 }
 
-const running = (c: TestCluster) => probePods(c).filter((p) => p.status?.phase === 'Running').length
+const running = (c: TestCluster) => probePods(c).filter((p) => p.kind !== 'ConfigMap' && p.status?.phase === 'Running').length
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   const code = signal === 'SIGINT' ? 130 : 143
@@ -114,24 +117,27 @@ test('kubectl kr cleanup deletes the pods a SIGKILLed run left, after showing th
   await until('3 running probe pods', () => running(c) === 3)
   run.child.kill('SIGKILL')
   await run.done
-  assert.equal(probePods(c).length, 3, 'a killed run cannot clean up')
-  for (const p of probePods(c)) assert.ok(p.spec.activeDeadlineSeconds > 0, 'they still end by their deadline')
+  const left = c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+  assert.equal(left.length, 3, 'a killed run cannot clean up')
+  for (const p of left) assert.ok(p.spec.activeDeadlineSeconds > 0, 'they still end by their deadline')
 
   const dry = await kr(['cleanup', '--kubeconfig', kubeconfig, '--dry-run'])
   assert.equal(dry.code, 0, dry.stderr)
   assert.match(dry.stdout, /^would delete 3 probe pods \(all namespaces\):$/m)
   assert.match(dry.stdout, /kube-system\/kr-probe-[0-9a-f]{6}-node-1 {2}node=node-1 {2}run=[0-9a-f]{6} {2}phase=Running/)
-  assert.equal(probePods(c).length, 3)
+  assert.match(dry.stdout, /configmap kube-system\/kr-probe-[0-9a-f]{6} {2}\(probe script\)/)
+  assert.equal(probePods(c).length, 4)
 
   const unasked = await kr(['cleanup', '--kubeconfig', kubeconfig])
   assert.equal(unasked.code, 2)
   assert.match(unasked.stderr, /^error: not deleting 3 pods without confirmation: pass --yes \(no terminal to ask on\)$/m)
-  assert.equal(probePods(c).length, 3)
+  assert.equal(probePods(c).length, 4)
 
   const yes = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
   assert.equal(yes.code, 0, yes.stderr)
-  assert.match(yes.stdout, /^deleted 3 probe pods$/m)
+  assert.match(yes.stdout, /^deleted 3 probe pods and 1 probe script ConfigMap$/m)
   assert.deepEqual(probePods(c), [])
+  assert.deepEqual(c.objects('configmaps').filter((cm) => cm.metadata.labels?.[MANAGED]), [])
 
   const again = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
   assert.equal(again.stdout.trim(), 'no probe pods left behind in all namespaces')

@@ -17,6 +17,9 @@
 // The pod log is stdout+stderr merged in arrival order, as the kubelet keeps it.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {ApiError} from './status.js'
 import {type KubeObject, type Store, timestamp} from './store.js'
 import type {HarnessNode} from './types.js'
@@ -418,6 +421,22 @@ export class Kubelet {
       this.containerExited(run, 128, 'StartError', 'failed to create containerd task: failed to create shim task: OCI runtime create failed: the harness knows no image entrypoints: set spec.containers[0].command')
       return
     }
+    // configMap volumes: their keys become files in a temp dir standing for the mount path
+    for (const mount of (c.volumeMounts ?? []) as Obj[]) {
+      const volume = ((pod.spec.volumes ?? []) as Obj[]).find((v) => v.name === mount.name)
+      if (!volume?.configMap) continue
+      const cm = this.store.get('configmaps', pod.metadata.namespace, volume.configMap.name) as Obj | undefined
+      if (!cm) {
+        this.appendLog(run, '')
+        this.containerExited(run, 128, 'StartError', `MountVolume.SetUp failed for volume "${mount.name}": configmap "${volume.configMap.name}" not found`)
+        return
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'kr-harness-cm-'))
+      for (const [key, text] of Object.entries((cm.data ?? {}) as Record<string, string>)) writeFileSync(join(dir, key), text, {mode: volume.configMap.defaultMode ?? 0o644})
+      this.mountDirs.add(dir)
+      const prefix = `${String(mount.mountPath).replace(/\/+$/, '')}/`
+      for (let i = 0; i < argv.length; i++) if (argv[i].startsWith(prefix)) argv[i] = `${dir}/${argv[i].slice(prefix.length)}`
+    }
     const {PATH: podPath, ...restEnv} = podEnv
     const env: Record<string, string> = {
       HOSTNAME: pod.spec.hostNetwork ? run.node.name : pod.metadata.name,
@@ -712,9 +731,14 @@ export class Kubelet {
     return () => run.followers.delete(follower)
   }
 
+  /** temp dirs standing for configMap volume mounts; removed on close */
+  private readonly mountDirs = new Set<string>()
+
   /** Kill every process, stop every timer. */
   async close(): Promise<void> {
     this.closed = true
+    for (const dir of this.mountDirs) rmSync(dir, {recursive: true, force: true})
+    this.mountDirs.clear()
     const waits: Promise<void>[] = []
     for (const run of this.runs.values()) {
       for (const t of run.timers) clearTimeout(t)

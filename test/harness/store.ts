@@ -36,6 +36,7 @@ export const RESOURCES: Record<string, ResourceInfo> = {
     verbs: ALL_VERBS,
     shortNames: ['po'],
   },
+  configmaps: {resource: 'configmaps', group: '', version: 'v1', kind: 'ConfigMap', namespaced: true, fieldLabels: [...META_FIELDS], verbs: ALL_VERBS, shortNames: ['cm']},
   services: {resource: 'services', group: '', version: 'v1', kind: 'Service', namespaced: true, fieldLabels: [...META_FIELDS, 'spec.clusterIP', 'spec.type'], verbs: ALL_VERBS, shortNames: ['svc']},
   events: {
     resource: 'events',

@@ -15,12 +15,13 @@ test('probe pod names: readable, unique per node, at most 63 characters', () => 
 })
 
 test('the probe pod manifest: pinned, host namespaces, privileged, read-only host root, deadline, labels', () => {
-  const pod = probePodManifest({runId: 'a1b2c3', nodeName: 'node-a', namespace: 'kube-system', image: 'kube-router:v2.1.2', script: 'echo hi', env: {KR_HOST_ROOT: '/host'}, deadlineSeconds: 120}) as any
+  const pod = probePodManifest({runId: 'a1b2c3', nodeName: 'node-a', namespace: 'kube-system', image: 'kube-router:v2.1.2', scriptConfigMap: 'kr-probe-a1b2c3', env: {KR_HOST_ROOT: '/host'}, deadlineSeconds: 120}) as any
   assert.equal(pod.spec.nodeName, 'node-a')
   assert.equal(pod.spec.activeDeadlineSeconds, 120)
-  assert.deepEqual(pod.spec.containers[0].command, ['/bin/sh', '-c', 'echo hi'])
+  assert.deepEqual(pod.spec.containers[0].command, ['/bin/sh', '/kr/probe.sh'])
+  assert.deepEqual(pod.spec.volumes[1], {name: 'probe', configMap: {name: 'kr-probe-a1b2c3', defaultMode: 0o444}})
   assert.deepEqual(pod.spec.containers[0].env, [{name: 'KR_HOST_ROOT', value: '/host'}])
-  assert.deepEqual(pod.spec.volumes, [{name: 'host', hostPath: {path: '/', type: 'Directory'}}])
+  assert.deepEqual(pod.spec.volumes[0], {name: 'host', hostPath: {path: '/', type: 'Directory'}})
   assert.equal(pod.metadata.annotations['kr.kube-router.io/node'], 'node-a')
   assert.equal(runSelector('a1b2c3'), 'app.kubernetes.io/managed-by=kubectl-kr,kr.kube-router.io/run=a1b2c3')
 })
