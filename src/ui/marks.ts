@@ -15,6 +15,8 @@ export interface Marks {
   times: string
   up: string
   down: string
+  /** up and down together, for the footer */
+  upDown: string
   enter: string
   sep: string
   arrowRight: string
@@ -31,6 +33,7 @@ export const UNICODE_MARKS: Marks = {
   times: '×',
   up: '↑',
   down: '↓',
+  upDown: '↑↓',
   enter: '⏎',
   sep: '·',
   arrowRight: '›',
@@ -47,6 +50,7 @@ export const ASCII_MARKS: Marks = {
   times: 'x',
   up: 'up',
   down: 'down',
+  upDown: 'up/down',
   enter: 'enter',
   sep: '|',
   arrowRight: '>',
@@ -81,4 +85,10 @@ export const PHASE_LABEL: Record<NodePhase, string> = {
   running: 'probing',
   collected: 'collected',
   failed: 'failed',
+}
+
+/** A result as words: "✓ pass", or just "pass" where the ASCII mark is itself a word (ok, FAIL, ERR). */
+export function resultWords(marks: Marks, status: ResultStatus): string {
+  const mark = marks.result[status]
+  return /^[a-z]+$/i.test(mark) ? status : `${mark} ${status}`
 }

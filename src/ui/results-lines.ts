@@ -11,7 +11,7 @@ import {
   type MatrixRow,
 } from './browse-model.js'
 import type {BrowseState} from './browse-state.js'
-import {resultTone, SEVERITY_TONE, type Marks} from './marks.js'
+import {resultTone, resultWords, SEVERITY_TONE, type Marks} from './marks.js'
 import {lineText, oneLine, padLine, padTo, seg, truncate, truncateLine, wrapProse, type Line, wrapVerbatim} from './text.js'
 
 const SEVERITY_WORD: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
@@ -220,7 +220,7 @@ export function cellInfoLine(model: BrowseModel, row: MatrixRow | undefined, col
   const head: Line = [seg(`${label} ${marks.times} ${column.check}`, {bold: true}), seg(': ')]
   if (result === null) return truncateLine([...head, seg(row.node === null ? 'a per-node check' : 'a cluster-level check: see the cluster row', {dim: true})], width, marks.ellipsis)
   const worst = result.status === 'fail' ? worstOfCell(model, column.check, row.node) : null
-  head.push(seg(`${marks.result[result.status]} ${result.status}`, {tone: resultTone(result.status, worst), bold: true}))
+  head.push(seg(resultWords(marks, result.status), {tone: resultTone(result.status, worst), bold: true}))
   const findings = findingsOfCell(model, column.check, row.node)
   if (result.reason !== null) head.push(seg(': '), seg(oneLine(result.reason)))
   else if (findings.length > 0) head.push(seg(`, ${plural(findings.length, 'finding')} ${marks.sep} ${marks.enter} to open`, {dim: true}))
@@ -276,12 +276,14 @@ export function cellDetailLines(model: BrowseModel, node: string | null, check: 
   const title = model.checkTitles.get(check)
   if (title) lines.push(truncateLine([seg('check: ', {dim: true}), seg(oneLine(title))], width, marks.ellipsis))
   if (!result) {
-    lines.push([seg('status: ', {dim: true}), seg('not evaluated for this row', {dim: true})])
+    const clusterLevel = model.report.results.some((r) => r.check === check && r.node === null)
+    const why = clusterLevel ? 'a cluster-level check: see the cluster row' : node === null ? 'a per-node check: see the node rows' : `not evaluated on ${label}`
+    lines.push([seg('status: ', {dim: true}), seg(why, {dim: true})])
     return lines
   }
   const findings = findingsOfCell(model, check, node)
   const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) < severityRank(w) ? f.severity : w), null)
-  lines.push([seg('status: ', {dim: true}), seg(`${marks.result[result.status]} ${result.status}`, {tone: resultTone(result.status, worst), bold: true})])
+  lines.push([seg('status: ', {dim: true}), seg(resultWords(marks, result.status), {tone: resultTone(result.status, worst), bold: true})])
   if (result.reason !== null) {
     lines.push([seg('reason:', {dim: true})])
     for (const l of wrapProse(result.reason, width - 2)) lines.push([seg(`  ${l}`)])
@@ -336,7 +338,7 @@ export function footerLine(state: BrowseState, marks: Marks, width: number): Lin
     return keysLine([[marks.enter, filter ? 'keep filter' : 'confirm', 9], ['esc', filter ? 'clear filter' : 'cancel', 9], ['ctrl-u', 'erase', 5]], width, marks)
   }
   if (state.help) return keysLine([['esc', 'close help', 9], ['q', 'quit', 9]], width, marks)
-  const move = `${marks.up}${marks.down}`
+  const move = marks.upDown
   const items: KeyItem[] =
     state.screen.kind === 'list'
       ? [[move, 'move', 1], [marks.enter, 'open', 4], ['tab', 'pane', 3], ['/', 'filter', 5], ['f', 'severity', 6], ['s', 'save', 7], ['o', 'report', 7], ['?', 'help', 9], ['q', 'quit', 9]]

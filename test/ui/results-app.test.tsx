@@ -82,6 +82,9 @@ test('a matrix cell with findings opens with every finding in full', async () =>
   assert.match(frame, /node-a × ipv6-vip-routes\ncheck: /)
   assert.match(frame, /status: ✗ fail/)
   assert.match(frame, /✗ ERROR {2}ipv6-vip-routes · node-a · 2001:db8:100::10/)
+  // a node row under a cluster-level check points to the cluster row
+  await ui.type([KEY.escape, 'h', 'h', 'h', KEY.enter], (f) => f.includes('node-a × kube-router-version\ncheck:'))
+  assert.match(ui.frame(), /status: a cluster-level check: see the cluster row/)
   ui.unmount()
 })
 
@@ -253,6 +256,9 @@ test('no UTF-8: ASCII marks that still read', async () => {
   const x4 = columnX(lines, 4)
   assert.equal(matrixRow(lines, 'node-a').slice(x4 - 1, x4 + 3), 'FAIL')
   assert.match(matrixRow(lines, 'node-c'), /ok +- +ok/)
+  assert.match(lines[29], /^up\/down move {2}enter open {2}tab pane/)
+  await ui.type(['j', 'l', 'l', 'l'], (f) => f.includes('node-a x ipv6-vip-routes'))
+  assert.match(ui.lines()[28], /^node-a x ipv6-vip-routes: fail, 4 findings \| enter to open$/)
   await ui.type('?', (f) => f.includes('Keys'))
   assert.match(ui.frame(), /Marks {2}ok pass {2}FAIL fail {2}- skipped {2}ERR error/)
   // our glyphs are all ASCII (the report's own text is shown as it is)
