@@ -341,8 +341,8 @@ export function footerLine(state: BrowseState, marks: Marks, width: number): Lin
   const move = marks.upDown
   const items: KeyItem[] =
     state.screen.kind === 'list'
-      ? [[move, 'move', 1], [marks.enter, 'open', 4], ['tab', 'pane', 3], ['/', 'filter', 5], ['f', 'severity', 6], ['s', 'save', 7], ['o', 'report', 7], ['?', 'help', 9], ['q', 'quit', 9]]
-      : [[move, 'scroll', 1], ['esc', 'back', 8], ['tab', 'pane', 3], ['f', 'severity', 6], ['s', 'save', 7], ['o', 'report', 7], ['?', 'help', 9], ['q', 'quit', 9]]
+      ? [[move, 'move', 1], [marks.enter, 'open', 8], ['tab', 'pane', 7], ['/', 'filter', 5], ['f', 'severity', 6], ['s', 'save', 3], ['o', 'report', 2], ['?', 'help', 9], ['q', 'quit', 9]]
+      : [[move, 'scroll', 1], ['esc', 'back', 8], ['tab', 'pane', 7], ['f', 'severity', 6], ['s', 'save', 3], ['o', 'report', 2], ['?', 'help', 9], ['q', 'quit', 9]]
   return keysLine(items, width, marks)
 }
 
