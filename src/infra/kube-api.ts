@@ -27,8 +27,8 @@ export interface KubeAccessOptions {
   requestTimeoutMs?: number
 }
 
-export const DEFAULT_QPS = 100
-export const DEFAULT_BURST = 200
+export const DEFAULT_QPS = 200
+export const DEFAULT_BURST = 400
 const PAGE = 500
 const MAX_429_RETRIES = 5
 
