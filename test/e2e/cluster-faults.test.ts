@@ -2,7 +2,7 @@
 // probe cannot run (each a failed node with its reason, the others still diagnosed), and the API server going
 // away mid-run. Nodes replay a recorded probe output (the demo bundle's healthy node-c) or carry a fault.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
@@ -161,6 +161,35 @@ test('connection: no kubeconfig, unknown context, unreachable server, rejected t
   assert.equal(denied.code, 2)
   assert.match(denied.stderr.trim(), /^error: the API server at http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(401 Unauthorized\)/)
 
+  // exec credential plugin (as cloud providers' kubeconfigs use)
+  const plugin = join(work, 'token-plugin')
+  await writeFile(plugin, '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"right-token"}}\'\n', {mode: 0o755})
+  const execConfig = join(work, 'kubeconfig-exec')
+  await writeFile(
+    execConfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: exec',
+      'clusters:',
+      `- name: harness\n  cluster:\n    server: ${c.url}\n    insecure-skip-tls-verify: true`,
+      'contexts:',
+      '- name: exec\n  context:\n    cluster: harness\n    user: plugin',
+      'users:',
+      `- name: plugin\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}\n      interactiveMode: Never`,
+      '',
+    ].join('\n'),
+  )
+  const viaPlugin = await kr(['doctor', '--kubeconfig', execConfig, '-o', 'json'])
+  assert.equal(viaPlugin.code, 0, viaPlugin.stderr)
+  assert.equal((JSON.parse(viaPlugin.stdout) as DoctorReport).source.context, 'exec')
+
+  // nothing configured at all: client-node would quietly use http://localhost:8080; the plugin says so instead
+  const emptyHome = await mkdtemp(join(work, 'home-'))
+  const nothing = await kr(['doctor'], {env: {KUBECONFIG: '', HOME: emptyHome, KUBERNETES_SERVICE_HOST: ''}})
+  assert.equal(nothing.code, 2)
+  assert.equal(nothing.stderr.trim(), 'error: no usable kubeconfig: set KUBECONFIG, pass --kubeconfig, or run inside a cluster')
+
   // KUBECONFIG with several files: the context comes from the second one
   const several = await kr(['doctor', '--context', 'harness', '-o', 'json'], {env: {KUBECONFIG: `${empty}:${kubeconfig}`}})
   assert.equal(several.code, 0, several.stderr)
@@ -170,4 +199,31 @@ test('connection: no kubeconfig, unknown context, unreachable server, rejected t
   assert.equal(gone.code, 2)
   assert.equal(gone.stderr.trim().split('\n').length, 1)
   assert.match(gone.stderr, /^error: the server version: cannot reach the API server at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/)
+})
+
+test('10,000 Services and their EndpointSlices are read in pages; a DaemonSet without the label is found by its image', async () => {
+  const services = Array.from({length: 10_000}, (_, i) => ({
+    metadata: {name: `svc-${i}`, namespace: `team-${i % 50}`},
+    spec: {type: 'ClusterIP', clusterIP: `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, clusterIPs: [`10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`], ipFamilies: ['IPv4'], ports: [{name: 'http', protocol: 'TCP', port: 80}]},
+  }))
+  const slices = services.map((svc, i) => ({
+    metadata: {name: `${svc.metadata.name}-abcde`, namespace: svc.metadata.namespace, labels: {'kubernetes.io/service-name': svc.metadata.name}},
+    addressType: 'IPv4',
+    endpoints: [{addresses: [`10.244.${(i >> 8) & 255}.${i & 255}`], conditions: {ready: true}, nodeName: 'node-c'}],
+    ports: [{name: 'http', port: 8080, protocol: 'TCP'}],
+  }))
+  const unlabelled = {apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter, metadata: {name: 'kube-router', namespace: 'networking'}}
+  const c = await startTestCluster({nodes: [replayNode('node-c')], services: [...demo.services, ...services], endpointSlices: [...demo.endpointSlices, ...slices], daemonSets: [unlabelled]})
+  clusters.push(c)
+  const kubeconfig = join(work, 'kubeconfig-10k')
+  await c.writeKubeconfig(kubeconfig)
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'], {timeoutMs: 120_000})
+  assert.equal(r.code, 0, r.stderr)
+  const report = JSON.parse(r.stdout) as DoctorReport
+  assert.equal(report.kubeRouter.image, 'docker.io/cloudnativelabs/kube-router:v2.1.2')
+  const pages = (path: string) => c.requests.filter((q) => q.path === path)
+  assert.equal(pages('/api/v1/services').length, Math.ceil((10_000 + demo.services.length) / 500))
+  assert.ok(pages('/api/v1/services').slice(1).every((q) => q.query.continue && q.query.limit === '500'))
+  assert.equal(pages('/apis/discovery.k8s.io/v1/endpointslices').length, Math.ceil((10_000 + demo.endpointSlices.length) / 500))
+  assert.equal(pages('/apis/apps/v1/daemonsets').length, 1, 'the label search in kube-system found nothing; all DaemonSets were searched by image')
 })
