@@ -54,6 +54,14 @@ export default class Doctor extends Command {
     const interrupt = new InterruptGuard()
     let tui: TuiSession | null = null
     let endProgress = () => {}
+    // notes (warnings, "bundle saved") go to stderr, except while the TUI owns the terminal: then they wait
+    const held: string[] = []
+    let say = (line: string): void => {
+      process.stderr.write(`${line}\n`)
+    }
+    const flushWarnings = () => {
+      for (const line of held.splice(0)) process.stderr.write(`${line}\n`)
+    }
     try {
       const {selectChecks, UnknownCheckError} = await import('../checks/index.js')
       let checks
@@ -67,7 +75,7 @@ export default class Doctor extends Command {
       if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
         throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit when piping')
       }
-      const ports = await this.ports(flags, interrupt.signal)
+      const ports = await this.ports(flags, interrupt.signal, (line) => say(line))
       if (output === 'tui') {
         const {startTui} = await import('../ui/start-tui.js')
         const {shouldUseColor, supportsUnicode} = await import('../report/render-text.js')
@@ -80,7 +88,9 @@ export default class Doctor extends Command {
         })
         tui = session
         ports.progress = session.progress
-        ports.warn = () => {} // the TUI shows sources and failed nodes itself; stderr would tear the screen
+        say = (line) => {
+          held.push(line)
+        }
       } else if (process.stderr.isTTY && !process.env.CI) {
         const {progressLine} = await import('../report/render-progress.js')
         ports.progress = progressLine(process.stderr)
@@ -111,6 +121,7 @@ export default class Doctor extends Command {
           },
         })
         tui = null
+        flushWarnings()
       } else {
         process.stdout.write(await this.render(report, output))
       }
@@ -118,6 +129,7 @@ export default class Doctor extends Command {
     } catch (error) {
       endProgress()
       if (tui) await tui.close().catch(() => {})
+      flushWarnings()
       if (interrupt.signalName) {
         process.stderr.write(`interrupted (${interrupt.signalName})${error instanceof UserError ? `: ${error.message}` : ''}\n`)
         process.exitCode = interrupt.signalName === 'SIGTERM' ? 143 : 130
@@ -136,9 +148,9 @@ export default class Doctor extends Command {
     }
   }
 
-  private async ports(flags: Record<string, unknown> & {node: string[]}, signal: AbortSignal): Promise<DoctorPorts> {
+  private async ports(flags: Record<string, unknown> & {node: string[]}, signal: AbortSignal, say: (line: string) => void): Promise<DoctorPorts> {
     const {UserError} = await import('../services/errors.js')
-    const warn = (m: string) => process.stderr.write(`warning: ${m}\n`)
+    const warn = (message: string) => say(`warning: ${message}`)
     const saveTo = flags['save-bundle'] as string | undefined
     const version = this.config.version
     if (saveTo) await (await import('../infra/bundle.js')).checkBundleTarget(saveTo)
@@ -146,7 +158,7 @@ export default class Doctor extends Command {
       ? async (snapshot: Parameters<NonNullable<DoctorPorts['saveBundle']>>[0]) => {
           const {writeBundle} = await import('../infra/bundle.js')
           await writeBundle(snapshot, saveTo, version)
-          process.stderr.write(`bundle saved to ${saveTo}\n`)
+          say(`bundle saved to ${saveTo}`)
         }
       : undefined
 
