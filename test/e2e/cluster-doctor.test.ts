@@ -59,24 +59,25 @@ test('3 dual-stack nodes: every failure mode on the right node, nothing on the h
   const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--save-bundle', bundle], {timeoutMs: 120_000})
   assert.equal(r.code, 1, r.stderr)
   const report = JSON.parse(r.stdout) as DoctorReport
+  const all = report.findings.map((f) => `${f.node} ${f.check} ${f.subject}: ${f.title} | ${f.evidence.slice(0, 3).join(' / ')}`).join('\n')
   assert.deepEqual(report.source, {mode: 'cluster', context: 'e2e', bundle: null})
   assert.deepEqual(report.nodes.map((n) => [n.name, n.status, n.error]), [['node-a', 'probed', null], ['node-b', 'probed', null], ['node-c', 'probed', null]])
   assert.equal(report.kubeRouter.version, 'v2.1.2', 'version from `kube-router --version` run by the probe')
   assert.equal(report.kubeRouter.image, 'docker.io/cloudnativelabs/kube-router:v2.1.2')
 
   // seed 001 (FM2) and 002 (FM3) in node-a's kernel; the IPv6 VIPs are really unreachable from it
-  assert.deepEqual(findingsOn(report, 'node-a'), ['apiserver-reachability', 'ipv6-vip-routes', 'local-ips-ipset', 'vip-reachability'])
+  assert.deepEqual(findingsOn(report, 'node-a'), ['apiserver-reachability', 'ipv6-vip-routes', 'local-ips-ipset', 'vip-reachability'], all)
   // only the IPv6 VIPs fail (FM2); FM3 also rejects the API server's IPv6 replies to the node IP
   assert.deepEqual(report.findings.filter((f) => f.node === 'node-a' && f.check === 'vip-reachability').map((f) => f.subject), ['IPv6 VIPs'])
   const api = report.findings.find((f) => f.node === 'node-a' && f.check === 'apiserver-reachability')!
   assert.ok(!api.subject?.includes('10.96.0.1]') && !api.subject?.includes('192.168.56.2'), api.subject ?? '')
   // seed 003 (FM4) in node-b's kernel; seeds 000 (FM1, its kube-router log read from the kubelet log directory) and 004 (FM5)
-  assert.deepEqual(findingsOn(report, 'node-b'), ['dsr-route-noise', 'dsr-sloppy-tcp', 'networkd-foreign-rules', 'policy-routing-rules'])
+  assert.deepEqual(findingsOn(report, 'node-b'), ['dsr-route-noise', 'dsr-sloppy-tcp', 'networkd-foreign-rules', 'policy-routing-rules'], all)
   const noise = report.findings.find((f) => f.check === 'dsr-route-noise')!
   assert.equal(noise.severity, 'info')
   assert.ok(noise.evidence.some((e) => e.includes("Failed to add route for 199.27.151.9 in custom route table for external IP's")), noise.evidence.join('\n'))
   // the healthy node: passes, no findings
-  assert.deepEqual(findingsOn(report, 'node-c'), [])
+  assert.deepEqual(findingsOn(report, 'node-c'), [], all)
   assert.ok(report.results.filter((x) => x.node === 'node-c').every((x) => x.status === 'pass' || x.status === 'skipped'))
   assert.ok(report.results.some((x) => x.node === 'node-c' && x.check === 'vip-reachability' && x.status === 'pass'))
   assert.ok(report.results.some((x) => x.node === 'node-c' && x.check === 'apiserver-reachability' && x.status === 'pass'))
