@@ -263,7 +263,7 @@ export class ApiServer {
       if (rule.count === rule.n) triggerAfter = true
     }
     if (triggerAfter) {
-      res.on('finish', () => this.goAway())
+      res.on('finish', () => setImmediate(() => this.goAway()))
       ;(res as any).krFailAfterStream = () => setImmediate(() => this.goAway())
     }
 
@@ -357,7 +357,7 @@ export class ApiServer {
     const {info, namespace, name, subresource} = route
     const watch = boolParam(q, 'watch')
     let verb: string
-    if (get) verb = name === undefined ? (watch ? 'watch' : 'list') : 'get'
+    if (get) verb = watch ? 'watch' : name === undefined ? 'list' : 'get'
     else if (method === 'POST') verb = 'create'
     else if (method === 'PUT') verb = 'update'
     else if (method === 'PATCH') verb = 'patch'
@@ -371,8 +371,12 @@ export class ApiServer {
       if (subresource === 'status' && get) return this.sendJson(res, 200, this.getObject(info, namespace, name!))
       throw ApiError.noRoute()
     }
+    if (get && watch) {
+      // the deprecated single-object watch path is a watch with a metadata.name field selector
+      const query = name === undefined ? q : {...q, fieldSelector: [q.fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',')}
+      return this.watch(req, res, info, namespace, query)
+    }
     if (get && name === undefined) {
-      if (watch) return this.watch(req, res, info, namespace, q)
       return this.sendJson(res, 200, this.list(info, namespace, q))
     }
     if (get) return this.sendJson(res, 200, this.getObject(info, namespace, name!))
