@@ -27,10 +27,10 @@
 //   store, kubelet                            the internals, for tests that need more
 //
 // API surface: /version, /healthz; discovery (/api, /apis, /api/v1, /apis/G/V); nodes, namespaces,
-// services, endpointslices (discovery.k8s.io/v1), daemonsets (apps/v1), events, pods:
+// services, configmaps, endpointslices (discovery.k8s.io/v1), daemonsets (apps/v1), events, pods:
 // list (labelSelector =, ==, !=, in, notin, exists, !; fieldSelector =, ==, != on the fields
 // the real server supports; limit/continue with remainingItemCount), get, watch
-// (?watch=true|1, resourceVersion replay, timeoutSeconds, allowWatchBookmarks,
+// (?watch=true|1, also on .../NAME; resourceVersion replay, timeoutSeconds, allowWatchBookmarks,
 // sendInitialEvents), create (generateName, dryRun=All), update (PUT), patch (merge, strategic
 // approximated by merge, json-patch), delete, deletecollection; pods/NAME/log (container,
 // tailLines, limitBytes, sinceSeconds, sinceTime, timestamps, previous, follow);
@@ -40,7 +40,16 @@
 // namespace does not exist, 403 Pod Security (namespace label pod-security.kubernetes.io/enforce
 // = baseline|restricted; `warn` gives a Warning header). Pods without spec.nodeName are
 // scheduled (nodeSelector, required node affinity, taints/tolerations) or stay Pending with
-// PodScheduled False/Unschedulable. kubelet.ts describes the pod lifecycle.
+// PodScheduled False/Unschedulable. kubelet.ts describes the pod lifecycle; only containers[0]
+// runs (init containers and further containers get statuses but no process). configMap volumes
+// are files in a temp dir: command/args starting with the mount path are rewritten to it.
+// Request bodies must be JSON (protobuf/CBOR/YAML: 415). kubectl itself works against a cluster
+// without `token` (client-go sends no bearer token over plain http); `kubectl auth can-i` sends
+// protobuf and gets 415.
+//
+// scenario.ts turns netns scenarios (test/helpers/netns.ts) into options: harnessNode(s),
+// serviceObject / endpointSliceObjects(ServiceSpec), kubeRouterDaemonSet, kubeRouterPod,
+// scenarioClusterOptions(scenarios, extra).
 //
 // Deleting a pod is graceful as in a real cluster: the pod gets deletionTimestamp (MODIFIED),
 // the process gets SIGTERM (SIGKILL after the grace period), then DELETED. Pods on a node
