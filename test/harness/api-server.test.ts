@@ -2,7 +2,7 @@
 // pagination, selectors, Status errors, SSAR, watches, logs, deletes, failAfter, request log.
 import assert from 'node:assert/strict'
 import {mkdtemp, rm} from 'node:fs/promises'
-import {connect} from 'node:net'
+import {connect as netConnect} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -547,7 +547,7 @@ describe('server behaviour', () => {
       await assert.rejects(core.listNode(), (err: Error) => /ECONNREFUSED|fetch failed|other side closed|ECONNRESET/i.test(`${err.message} ${(err as any).cause?.code ?? ''}`))
       assert.ok(cluster.pods('kube-system').some((p) => p.metadata.name === 'f2'), 'the n-th request was served')
       const refused = await new Promise<string>((resolve) => {
-        const sock = connect(Number(new URL(cluster.url).port), '127.0.0.1')
+        const sock = netConnect(Number(new URL(cluster.url).port), '127.0.0.1')
         sock.on('connect', () => {
           sock.destroy()
           resolve('connected')
