@@ -409,9 +409,7 @@ async function kubeRouterLogDirs(kube: KubePort, cluster: ClusterObjects, allowe
   const match = ds.spec?.selector?.matchLabels ?? {}
   const labelSelector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',')
   if (!labelSelector) return dirs
-  const container = kubeRouterDeployment(cluster.kubeRouter).image
-    ? (ds.spec?.template?.spec?.containers ?? []).find((c) => c.name === 'kube-router' || (c.image ?? '').includes('kube-router'))?.name
-    : undefined
+  const container = (ds.spec?.template?.spec?.containers ?? []).find((c) => c.name === 'kube-router' || (c.image ?? '').includes('kube-router'))?.name
   let pods: PodObject[]
   try {
     pods = await kube.listPods({namespace, labelSelector})
