@@ -6,9 +6,8 @@ import {spawn} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {demoCluster} from '../scripts/demo/cluster.js'
 import {REPO} from '../test/cli/kr.js'
-import {DEMO_BUNDLE, probeOutputFromBundle} from '../test/e2e/replay.js'
+import {demoClusterObjects, leftovers, replayNode} from '../test/e2e/replay.js'
 import {startTestCluster} from '../test/harness/index.js'
 
 const SIZES = (process.env.KR_BENCH_SIZES ?? '1,50,200').split(',').map(Number)
@@ -33,13 +32,9 @@ function kind(method: string, path: string, query: Record<string, string>): stri
 }
 
 async function once(nodes: number): Promise<Sample> {
-  const demo = demoCluster()
-  const log = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
   const cluster = await startTestCluster({
-    nodes: Array.from({length: nodes}, (_, i) => ({name: `node-${String(i + 1).padStart(4, '0')}`, runtime: {kind: 'replay' as const, log, runMs: PROBE_RUN_MS}})),
-    services: demo.services,
-    endpointSlices: demo.endpointSlices,
-    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
+    nodes: Array.from({length: nodes}, (_, i) => replayNode(`node-${String(i + 1).padStart(4, '0')}`, {}, PROBE_RUN_MS)),
+    ...demoClusterObjects(),
     podStartLatencyMs: POD_START_MS,
   })
   const work = await mkdtemp(join(tmpdir(), 'kr-bench-'))
@@ -55,8 +50,8 @@ async function once(nodes: number): Promise<Sample> {
     })
     const wallMs = performance.now() - started
     if (code !== 0) throw new Error(`doctor exited ${code} on ${nodes} nodes`)
-    const left = cluster.pods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-kr').length
-    if (left) throw new Error(`${left} probe pods left behind`)
+    const left = leftovers(cluster).length
+    if (left) throw new Error(`${left} probe pods or script ConfigMaps left behind`)
     if (process.env.KR_BENCH_TIMELINE) {
       const t0 = cluster.requests[0]?.at ?? 0
       const span = (k: string) => {

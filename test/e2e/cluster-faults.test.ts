@@ -2,49 +2,26 @@
 // probe cannot run (each a failed node with its reason, the others still diagnosed), and the API server going
 // away mid-run. Nodes replay a recorded probe output (the demo bundle's healthy node-c) or carry a fault.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {demoCluster} from '../../scripts/demo/cluster.js'
 import type {DoctorReport} from '../../src/report/types.js'
 import {kr} from '../cli/kr.js'
-import {startTestCluster, type HarnessNode, type TestClusterOptions, type TestCluster} from '../harness/index.js'
-import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+import type {TestCluster} from '../harness/index.js'
+import {leftovers, replayClusters, replayNode} from './replay.js'
 
-const MANAGED = 'app.kubernetes.io/managed-by'
-const HEALTHY = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
 const demo = demoCluster()
-
+const replay = replayClusters('faults')
+const cluster = replay.start
 let work: string
-const clusters: TestCluster[] = []
 
 before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'kr-e2e-faults-'))
+  work = await replay.dir()
 })
-after(async () => {
-  await Promise.all(clusters.map((c) => c.close()))
-  await rm(work, {recursive: true, force: true})
-})
+after(() => replay.closeAll())
 
-function replayNode(name: string, extra: Partial<HarnessNode> = {}): HarnessNode {
-  return {name, runtime: {kind: 'replay', log: HEALTHY, runMs: 50}, ...extra}
-}
-
-async function cluster(opts: Partial<TestClusterOptions> & {nodes: HarnessNode[]}): Promise<{c: TestCluster; kubeconfig: string}> {
-  const c = await startTestCluster({
-    services: demo.services,
-    endpointSlices: demo.endpointSlices,
-    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
-    ...opts,
-  })
-  clusters.push(c)
-  const kubeconfig = join(work, `kubeconfig-${clusters.length}`)
-  await c.writeKubeconfig(kubeconfig)
-  return {c, kubeconfig}
-}
-
-const probePods = (c: TestCluster) => c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr')
+const probePods = leftovers
 const podCreates = (c: TestCluster) => c.requests.filter((q) => q.method === 'POST' && /\/pods$/.test(q.path))
 
 test('RBAC: a missing permission is named with the command that grants it; nothing is created; exit 2', async () => {
@@ -213,10 +190,7 @@ test('10,000 Services and their EndpointSlices are read in pages; a DaemonSet wi
     ports: [{name: 'http', port: 8080, protocol: 'TCP'}],
   }))
   const unlabelled = {apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter, metadata: {name: 'kube-router', namespace: 'networking'}}
-  const c = await startTestCluster({nodes: [replayNode('node-c')], services: [...demo.services, ...services], endpointSlices: [...demo.endpointSlices, ...slices], daemonSets: [unlabelled]})
-  clusters.push(c)
-  const kubeconfig = join(work, 'kubeconfig-10k')
-  await c.writeKubeconfig(kubeconfig)
+  const {c, kubeconfig} = await cluster({nodes: [replayNode('node-c')], services: [...demo.services, ...services], endpointSlices: [...demo.endpointSlices, ...slices], daemonSets: [unlabelled]})
   const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'], {timeoutMs: 120_000})
   assert.equal(r.code, 0, r.stderr)
   const report = JSON.parse(r.stdout) as DoctorReport

@@ -1,49 +1,21 @@
 // SIGINT / SIGTERM at several points of a cluster run leave no probe pod behind; a SIGKILLed run's pods are
 // removed by `kubectl kr cleanup`.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {after, before, test} from 'node:test'
+import {after, test} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {demoCluster} from '../../scripts/demo/cluster.js'
 import {kr, krSpawn} from '../cli/kr.js'
-import {startTestCluster, type HarnessNode, type TestCluster, type TestClusterOptions} from '../harness/index.js'
-import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+import type {TestCluster, TestClusterOptions} from '../harness/index.js'
+import {leftovers, replayClusters, replayNode} from './replay.js'
 
 const MANAGED = 'app.kubernetes.io/managed-by'
-const HEALTHY = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
-const demo = demoCluster()
+const replay = replayClusters('int')
+after(() => replay.closeAll())
 
-let work: string
-const clusters: TestCluster[] = []
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'kr-e2e-int-'))
-})
-after(async () => {
-  await Promise.all(clusters.map((c) => c.close()))
-  await rm(work, {recursive: true, force: true})
-})
-
-async function cluster(nodes: number, runMs: number, extra: Partial<TestClusterOptions> = {}): Promise<{c: TestCluster; kubeconfig: string}> {
-  const harnessNodes: HarnessNode[] = Array.from({length: nodes}, (_, i) => ({name: `node-${i + 1}`, runtime: {kind: 'replay', log: HEALTHY, runMs}}))
-  const c = await startTestCluster({
-    nodes: harnessNodes,
-    services: demo.services,
-    endpointSlices: demo.endpointSlices,
-    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
-    ...extra,
-  })
-  clusters.push(c)
-  const kubeconfig = join(work, `kubeconfig-${clusters.length}`)
-  await c.writeKubeconfig(kubeconfig)
-  return {c, kubeconfig}
+function cluster(nodes: number, runMs: number, extra: Partial<TestClusterOptions> = {}): Promise<{c: TestCluster; kubeconfig: string}> {
+  return replay.start({nodes: Array.from({length: nodes}, (_, i) => replayNode(`node-${i + 1}`, {}, runMs)), ...extra})
 }
 
-const probePods = (c: TestCluster) => [
-  ...c.pods().filter((p) => p.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
-  ...c.objects('configmaps').filter((cm) => cm.metadata?.labels?.[MANAGED] === 'kubectl-kr'),
-]
+const probePods = leftovers as (c: TestCluster) => any[]
 
 async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs

@@ -5,27 +5,18 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
-import {demoCluster} from '../../scripts/demo/cluster.js'
 import {openKube} from '../../src/infra/kube-api.js'
 import {compactScript, readProbeScript} from '../../src/probe/script-path.js'
 import {collectCluster} from '../../src/services/collect-cluster.js'
 import type {ProgressEvent} from '../../src/services/progress.js'
 import {applyProgress, describeProgress, emptyProgress, progressLine} from '../../src/report/render-progress.js'
 import {startTestCluster} from '../harness/index.js'
-import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+import {demoClusterObjects, replayNode} from './replay.js'
 
 test('cluster progress: every node walks waiting → scheduled → pulling → running → collected, or ends failed with its reason', async () => {
-  const demo = demoCluster()
-  const log = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
   const cluster = await startTestCluster({
-    nodes: [
-      {name: 'node-1', runtime: {kind: 'replay', log, runMs: 50}},
-      {name: 'node-2', runtime: {kind: 'replay', log, runMs: 50}},
-      {name: 'node-3', runtime: {kind: 'replay', log}, fault: 'image-pull'},
-    ],
-    services: demo.services,
-    endpointSlices: demo.endpointSlices,
-    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
+    nodes: [replayNode('node-1'), replayNode('node-2'), replayNode('node-3', {fault: 'image-pull'})],
+    ...demoClusterObjects(),
     podStartLatencyMs: 200,
   })
   const work = await mkdtemp(join(tmpdir(), 'kr-progress-'))

@@ -7,10 +7,9 @@ import {mkdtempSync, readFileSync, rmSync, existsSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {after, test} from 'node:test'
-import {demoCluster} from '../../scripts/demo/cluster.js'
 import {REPO} from '../cli/kr.js'
 import {startTestCluster, type TestCluster} from '../harness/index.js'
-import {DEMO_BUNDLE, probeOutputFromBundle} from './replay.js'
+import {demoClusterObjects, leftovers, replayNode} from './replay.js'
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 const SOCKET = `kr-e2e-tui-${process.pid}`
@@ -37,17 +36,9 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): 
 
 test('TUI over a cluster run: live rows per node, Ctrl-C deletes every probe pod, exit 130', {skip: hasTmux ? false : 'tmux is not installed', timeout: 90_000}, async () => {
   dir = mkdtempSync(join(tmpdir(), 'kr-e2e-tui-'))
-  const demo = demoCluster()
-  const log = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
   cluster = await startTestCluster({
-    nodes: [
-      {name: 'node-1', runtime: {kind: 'replay', log, runMs: 60_000}},
-      {name: 'node-2', runtime: {kind: 'replay', log, runMs: 60_000}},
-      {name: 'node-3', runtime: {kind: 'replay', log}, fault: 'image-pull'},
-    ],
-    services: demo.services,
-    endpointSlices: demo.endpointSlices,
-    daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}],
+    nodes: [replayNode('node-1', {}, 60_000), replayNode('node-2', {}, 60_000), replayNode('node-3', {fault: 'image-pull'})],
+    ...demoClusterObjects(),
   })
   const kubeconfig = join(dir, 'kubeconfig')
   await cluster.writeKubeconfig(kubeconfig)
@@ -61,6 +52,7 @@ test('TUI over a cluster run: live rows per node, Ctrl-C deletes every probe pod
   tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '30', command)
 
   const probePods = () => cluster!.pods().filter((p) => p.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-kr')
+  const left = () => leftovers(cluster!)
   await waitFor('two running probe pods and the failed node on screen', () => {
     const s = screen()
     return probePods().filter((p) => p.status?.phase === 'Running').length === 2 && /node-3 +failed/.test(s) && /node-1 +probing/.test(s)
@@ -72,7 +64,6 @@ test('TUI over a cluster run: live rows per node, Ctrl-C deletes every probe pod
   tmux('send-keys', '-t', 'kr', 'C-c')
   await waitFor('the exit code', () => existsSync(rcFile) && readFileSync(rcFile, 'utf8').trim() !== '')
   assert.equal(readFileSync(rcFile, 'utf8').trim(), '130')
-  assert.deepEqual(probePods(), [])
-  assert.deepEqual(cluster.objects('configmaps').filter((c) => c.metadata?.labels?.['app.kubernetes.io/managed-by']), [])
+  assert.deepEqual(left(), [])
   assert.match(screen(), /interrupted \(SIGINT\): deleted 3 probe pods/)
 })

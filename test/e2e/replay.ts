@@ -1,10 +1,16 @@
-// Probe output (the framed format of src/probe/probe.sh) rebuilt from a bundle node's files: what the test
-// kubelet replays as a probe pod's log on nodes that have no network namespace behind them.
+// Replay clusters: test API servers whose nodes have no network namespace behind them. The kubelet replays a
+// probe output rebuilt from a bundle node's files (the framed format of src/probe/probe.sh), and the cluster
+// objects are the demo cluster's.
 import {readdirSync, readFileSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {demoCluster} from '../../scripts/demo/cluster.js'
 import {REPO} from '../cli/kr.js'
+import {startTestCluster, type HarnessNode, type TestCluster, type TestClusterOptions} from '../harness/index.js'
 
 export const DEMO_BUNDLE = join(REPO, 'examples/demo-bundle')
+const MANAGED = 'app.kubernetes.io/managed-by'
 
 export function probeOutputFromBundle(bundleDir: string, node: string, opts: {skip?: string[]} = {}): string {
   const dir = join(bundleDir, 'nodes', node)
@@ -16,4 +22,47 @@ export function probeOutputFromBundle(bundleDir: string, node: string, opts: {sk
   }
   out.push('=== kr:done', '')
   return out.join('\n')
+}
+
+/** The demo bundle's healthy node-c, as its probe pod prints it. */
+export const HEALTHY_PROBE_OUTPUT = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
+
+export function replayNode(name: string, extra: Partial<HarnessNode> = {}, runMs = 50): HarnessNode {
+  return {name, runtime: {kind: 'replay', log: HEALTHY_PROBE_OUTPUT, runMs}, ...extra}
+}
+
+/** Services, EndpointSlices and the kube-router DaemonSet of the demo cluster. */
+export function demoClusterObjects(): Pick<TestClusterOptions, 'services' | 'endpointSlices' | 'daemonSets'> {
+  const demo = demoCluster()
+  return {services: demo.services, endpointSlices: demo.endpointSlices, daemonSets: [{apiVersion: 'apps/v1', kind: 'DaemonSet', ...demo.kubeRouter}]}
+}
+
+/** Starts test clusters with the demo objects, each with its kubeconfig file; `closeAll` ends them all. */
+export function replayClusters(tag: string) {
+  const clusters: TestCluster[] = []
+  let work: string | null = null
+  return {
+    async start(opts: Partial<TestClusterOptions> & {nodes: HarnessNode[]}): Promise<{c: TestCluster; kubeconfig: string}> {
+      work ??= await mkdtemp(join(tmpdir(), `kr-e2e-${tag}-`))
+      const c = await startTestCluster({...demoClusterObjects(), ...opts})
+      clusters.push(c)
+      const kubeconfig = join(work, `kubeconfig-${clusters.length}`)
+      await c.writeKubeconfig(kubeconfig)
+      return {c, kubeconfig}
+    },
+    /** a scratch directory that closeAll removes */
+    async dir(): Promise<string> {
+      work ??= await mkdtemp(join(tmpdir(), `kr-e2e-${tag}-`))
+      return work
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(clusters.map((c) => c.close()))
+      if (work) await rm(work, {recursive: true, force: true})
+    },
+  }
+}
+
+/** Everything a run of this tool leaves in the cluster: probe pods and probe script ConfigMaps. */
+export function leftovers(c: TestCluster): unknown[] {
+  return [...c.pods(), ...c.objects('configmaps')].filter((o) => o.metadata?.labels?.[MANAGED] === 'kubectl-kr')
 }
