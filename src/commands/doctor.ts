@@ -5,6 +5,7 @@ import type {DoctorPorts} from '../services/doctor.js'
 import type {FailOn} from '../report/types.js'
 import type {TuiSession} from '../ui/session.js'
 import {InterruptGuard} from '../infra/interrupt.js'
+import {DEFAULT_BURST, DEFAULT_QPS} from '../services/kube-port.js'
 
 /** tui when a person is at a terminal (and not under CI), text otherwise; -o always wins. */
 export function chooseOutput(flag: string | undefined, env: NodeJS.ProcessEnv, tty = Boolean(process.stdin.isTTY && process.stdout.isTTY)): string {
@@ -39,8 +40,8 @@ export default class Doctor extends Command {
     timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1}),
     concurrency: Flags.integer({summary: 'Probe pods running at once (cluster mode).', default: 200, min: 1}),
     'pod-timeout': Flags.integer({summary: 'Seconds a probe pod may run (its activeDeadlineSeconds), pulling the image included.', default: 120, min: 5}),
-    qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: 200, min: 1, helpGroup: 'API'}),
-    burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: 400, min: 1, helpGroup: 'API'}),
+    qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: DEFAULT_QPS, min: 1, helpGroup: 'API'}),
+    burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: DEFAULT_BURST, min: 1, helpGroup: 'API'}),
     'fail-on': Flags.string({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'], default: 'error'}),
     kubeconfig: Flags.string({summary: 'Path to the kubeconfig file.'}),
     context: Flags.string({summary: 'Kubeconfig context to use.'}),

@@ -15,7 +15,7 @@ import {existsSync} from 'node:fs'
 import {delimiter} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
 import {UserError} from '../services/errors.js'
-import {KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../services/kube-port.js'
+import {DEFAULT_BURST, DEFAULT_QPS, KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../services/kube-port.js'
 import {TokenBucket} from './token-bucket.js'
 
 export interface KubeAccessOptions {
@@ -27,8 +27,6 @@ export interface KubeAccessOptions {
   requestTimeoutMs?: number
 }
 
-export const DEFAULT_QPS = 200
-export const DEFAULT_BURST = 400
 const PAGE = 500
 const MAX_429_RETRIES = 5
 

@@ -5,6 +5,10 @@ import type {ClusterObjects} from '../model/types.js'
 import type {PodLike} from '../model/pod-status.js'
 import {UserError} from './errors.js'
 
+/** Client-side API request rate: requests per second after a burst (`--qps`, `--burst`); bench/RESULTS.md. */
+export const DEFAULT_QPS = 200
+export const DEFAULT_BURST = 400
+
 export interface AccessCheck {
   verb: string
   resource: string
