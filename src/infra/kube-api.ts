@@ -245,13 +245,13 @@ function toRequestError(what: string, server: string, error: unknown): KubeReque
   if (typeof code === 'number' && code >= 100) {
     const status = statusOf((error as {body?: unknown}).body)
     const message = status.message ?? `HTTP ${code}`
-    if (code === 401) return new KubeRequestError(`the API server at ${server} rejected the credentials (401 Unauthorized): log in again or check the kubeconfig user`, 401, 'Unauthorized')
-    return new KubeRequestError(`${what}: ${message}`, code, status.reason ?? null)
+    if (code === 401) return new KubeRequestError(`the API server at ${server} rejected the credentials (401 Unauthorized): log in again or check the kubeconfig user`, 401)
+    return new KubeRequestError(`${what}: ${message}`, code)
   }
   return new KubeRequestError(`${what}: cannot reach the API server at ${server}: ${networkReason(error)}`, null)
 }
 
-function statusOf(body: unknown): {message?: string; reason?: string} {
+function statusOf(body: unknown): {message?: string} {
   let parsed = body
   if (typeof body === 'string') {
     try {
@@ -261,8 +261,8 @@ function statusOf(body: unknown): {message?: string; reason?: string} {
     }
   }
   if (parsed && typeof parsed === 'object') {
-    const {message, reason} = parsed as {message?: unknown; reason?: unknown}
-    return {message: typeof message === 'string' ? message : undefined, reason: typeof reason === 'string' ? reason : undefined}
+    const {message} = parsed as {message?: unknown}
+    return {message: typeof message === 'string' ? message : undefined}
   }
   return {}
 }

@@ -30,8 +30,6 @@ export interface ClusterCollectOptions {
   signal: AbortSignal
   warn(message: string): void
   now?(): number
-  /** how long after the pod deadline the run stops waiting for a pod the kubelet never reports on */
-  graceMs?: number
 }
 
 /** Thrown when the run was interrupted (SIGINT/SIGTERM); its pods are already deleted. */
@@ -344,7 +342,8 @@ class ProbeRun {
     this.node(node, 'scheduled', null)
     job.phase = 'scheduled'
 
-    const waitMs = this.opts.podTimeoutSec * 1000 + (this.opts.graceMs ?? Math.min(15_000, this.opts.podTimeoutSec * 1000))
+    // past the deadline, a pod the kubelet never reports on (node down) gets a grace period, then counts as failed
+    const waitMs = this.opts.podTimeoutSec * 1000 + Math.min(15_000, this.opts.podTimeoutSec * 1000)
     const timer = setTimeout(() => {
       const where = job.detail ? `${job.phase}: ${job.detail}` : job.phase
       const notReady = this.notReady.get(node)

@@ -53,8 +53,6 @@ export class KubeRequestError extends UserError {
     message: string,
     /** HTTP status, or null when no response came (connection refused, reset, timeout) */
     readonly code: number | null,
-    /** the Status reason (Forbidden, AlreadyExists, ...) when the server sent one */
-    readonly reason: string | null = null,
   ) {
     super(message, 2)
   }
