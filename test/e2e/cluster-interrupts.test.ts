@@ -2,9 +2,9 @@
 // removed by `kubectl kr cleanup`.
 import assert from 'node:assert/strict'
 import {after, test} from 'node:test'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {kr, krSpawn} from '../cli/kr.js'
 import type {TestCluster, TestClusterOptions} from '../harness/index.js'
+import {sleep, waitFor} from '../helpers/wait-for.js'
 import {leftovers, replayClusters, replayNode} from './replay.js'
 
 const MANAGED = 'app.kubernetes.io/managed-by'
@@ -17,13 +17,7 @@ function cluster(nodes: number, runMs: number, extra: Partial<TestClusterOptions
 
 const probePods = leftovers as (c: TestCluster) => any[]
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+const until = (what: string, cond: () => boolean, timeoutMs = 20_000) => waitFor(what, cond, timeoutMs, 20)
 
 const running = (c: TestCluster) => probePods(c).filter((p) => p.kind !== 'ConfigMap' && p.status?.phase === 'Running').length
 

@@ -8,6 +8,7 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {ApiException, AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, Watch} from '@kubernetes/client-node'
 import {startTestCluster, type TestCluster, type TestClusterOptions} from './index.js'
+import {sleep, waitFor} from '../helpers/wait-for.js'
 
 const TOKEN = 'secret-token'
 let tmp: string
@@ -71,17 +72,6 @@ function probePod(name: string, extra: Record<string, any> = {}) {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 describe('lists', () => {
   test('10k services page through limit=500 with continue and remainingItemCount; endpointslices too', async () => {

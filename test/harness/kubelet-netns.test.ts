@@ -15,6 +15,7 @@ import {readProbeScript} from '../../src/probe/script-path.js'
 import {buildHealthyNode, createNetns, deleteNetns, netnsSkipReason, run, writeExecutable} from '../helpers/netns.js'
 import {startTestCluster, type TestCluster} from './index.js'
 import {scenarioClusterOptions} from './scenario.js'
+import {sleep, waitFor} from '../helpers/wait-for.js'
 
 const skip = netnsSkipReason()
 let ns = ''
@@ -22,17 +23,6 @@ let dir = ''
 let cluster: TestCluster
 let core: CoreV1Api
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 /** Running (a zombie counts as dead: orphans may wait long for a PID 1 that reaps slowly). */
 function alive(pid: number): boolean {
