@@ -5,7 +5,7 @@ import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
-import {isRoot} from '../helpers/netns.js'
+import {unmet} from '../helpers/requirements.js'
 import type {DoctorReport} from '../../src/report/types.js'
 
 const DEMO = join(REPO, 'examples/demo-bundle')
@@ -71,7 +71,7 @@ test('an invalid -o value: exit 2 without a stack trace', async () => {
   assert.ok(res.stderr.includes('xml'))
 })
 
-test('--local without root: exit 2, one line saying root is needed', {skip: isRoot() ? false : 'needs root to switch to an unprivileged user'}, async () => {
+test('--local without root: exit 2, one line saying root is needed', {skip: unmet({root: true, tools: ['setpriv']})}, async () => {
   const res = await kr(['doctor', '--local'], {asUser: {uid: 65534, gid: 65534}, env: {HOME: '/tmp'}})
   assert.equal(res.code, 2, res.stderr)
   assertOneLineError(res.stderr, ['root'])

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr} from './kr.js'
 import {readFileSync} from 'node:fs'
-import {buildHealthyNode, buildSeed001Node, buildSeed002Node, buildSeed003Node, netnsSkipReason, RECORDED_DIR, startListener, type Listener, type NodeScenario} from '../helpers/netns.js'
+import {buildHealthyNode, buildSeed001Node, buildSeed002Node, buildSeed003Node, RECORDED_DIR, startListener, type Listener, type NodeScenario} from '../helpers/netns.js'
 import {parseIpvsadm} from '../../src/parsers/ipvsadm.js'
 
 /** Stands in for IPVS (absent from this kernel): a listener on every TCP virtual service whose VIP the node holds. */
@@ -17,8 +17,9 @@ async function answerLikeIpvs(node: NodeScenario): Promise<Listener[]> {
   return Promise.all(services.map((s) => startListener(node.ns, s.address!, s.port!)))
 }
 import type {DoctorReport} from '../../src/report/types.js'
+import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = netnsSkipReason()
+const skip = unmet(NETNS, {tools: PROBE_TOOLS})
 
 async function doctorIn(node: NodeScenario, extra: string[] = []) {
   const res = await kr(['doctor', '--local', '--node', node.nodeName, '--host-root', node.hostRoot, '-o', 'json', ...extra], {ns: node.ns, env: node.probeEnv})

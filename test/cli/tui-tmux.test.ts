@@ -8,8 +8,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {REPO} from './kr.js'
+import {TMUX, unmet} from '../helpers/requirements.js'
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0
+const skip = unmet(TMUX)
 const SOCKET = `kr-test-${process.pid}`
 let TARGET = 'kr'
 let dir = ''
@@ -42,19 +43,19 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 const selected = (s: string): string => s.split('\n').find((l) => l.startsWith('› ')) ?? ''
 
 before(() => {
-  if (!hasTmux) return
+  if (skip) return
   dir = mkdtempSync(join(tmpdir(), 'kr-tmux-'))
 })
 
 after(() => {
-  if (!hasTmux) return
+  if (skip) return
   const socketPath = spawnSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{socket_path}'], {encoding: 'utf8'}).stdout?.trim()
   spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
   if (socketPath) rmSync(socketPath, {force: true})
   if (dir) rmSync(dir, {recursive: true, force: true})
 })
 
-test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to errors, quit cleanly', {skip: hasTmux ? false : 'tmux is not installed', timeout: 120_000}, async () => {
+test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to errors, quit cleanly', {skip, timeout: 120_000}, async () => {
   const rcFile = join(dir, 'rc')
   const path = [join(REPO, 'bin'), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')
   // the test runner may run under CI=true: the pane must not (CI turns the default output to text)
@@ -128,7 +129,7 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   assert.ok(!/\u001b|\[\?25|\[\?1049|Findings|q quit/.test(s), `no leftovers:\n${s}`)
 })
 
-test('npm run demo opens the TUI on the demo bundle in a terminal; q exits 0 (--fail-on none)', {skip: hasTmux ? false : 'tmux is not installed', timeout: 120_000}, async () => {
+test('npm run demo opens the TUI on the demo bundle in a terminal; q exits 0 (--fail-on none)', {skip, timeout: 120_000}, async () => {
   TARGET = 'demo'
   const rcFile = join(dir, 'demo-rc')
   const path = [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')

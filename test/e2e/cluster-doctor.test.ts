@@ -7,11 +7,11 @@ import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {kr} from '../cli/kr.js'
 import {startTestCluster, type TestCluster} from '../harness/index.js'
-import {netnsSkipReason} from '../helpers/netns.js'
 import {buildLiveDemoCluster, type LiveDemoCluster} from './demo-cluster.js'
 import type {DoctorReport} from '../../src/report/types.js'
+import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = netnsSkipReason()
+const skip = unmet(NETNS, {tools: PROBE_TOOLS})
 const MANAGED = 'app.kubernetes.io/managed-by'
 
 let live: LiveDemoCluster

@@ -10,8 +10,9 @@ import {after, test} from 'node:test'
 import {REPO} from '../cli/kr.js'
 import {startTestCluster, type TestCluster} from '../harness/index.js'
 import {demoClusterObjects, leftovers, replayNode} from './replay.js'
+import {TMUX, unmet} from '../helpers/requirements.js'
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0
+const skip = unmet(TMUX)
 const SOCKET = `kr-e2e-tui-${process.pid}`
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], {encoding: 'utf8'})
 const screen = (): string => tmux('capture-pane', '-p', '-t', 'kr')
@@ -34,7 +35,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): 
   }
 }
 
-test('TUI over a cluster run: live rows per node, Ctrl-C deletes every probe pod, exit 130', {skip: hasTmux ? false : 'tmux is not installed', timeout: 90_000}, async () => {
+test('TUI over a cluster run: live rows per node, Ctrl-C deletes every probe pod, exit 130', {skip, timeout: 90_000}, async () => {
   dir = mkdtempSync(join(tmpdir(), 'kr-e2e-tui-'))
   cluster = await startTestCluster({
     nodes: [replayNode('node-1', {}, 60_000), replayNode('node-2', {}, 60_000), replayNode('node-3', {fault: 'image-pull'})],

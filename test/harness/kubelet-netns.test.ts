@@ -12,12 +12,13 @@ import {CoreV1Api, KubeConfig} from '@kubernetes/client-node'
 import {parseProbeOutput} from '../../src/probe/framing.js'
 import {probeEnvironment} from '../../src/probe/inputs.js'
 import {readProbeScript} from '../../src/probe/script-path.js'
-import {buildHealthyNode, createNetns, deleteNetns, netnsSkipReason, run, writeExecutable} from '../helpers/netns.js'
+import {buildHealthyNode, createNetns, deleteNetns, run, writeExecutable} from '../helpers/netns.js'
 import {startTestCluster, type TestCluster} from './index.js'
 import {scenarioClusterOptions} from './scenario.js'
 import {sleep, waitFor} from '../helpers/wait-for.js'
+import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = netnsSkipReason()
+const skip = unmet(NETNS, {tools: PROBE_TOOLS})
 let ns = ''
 let dir = ''
 let cluster: TestCluster

@@ -97,20 +97,6 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   })
 }
 
-// ---------- root / skipping ----------
-
-export function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0
-}
-
-/**
- * For `test(name, {skip: netnsSkipReason()}, ...)`: a reason when not root, else false.
- * As root nothing is skipped: missing tools then fail the tests loudly.
- */
-export function netnsSkipReason(): string | false {
-  return isRoot() ? false : 'skipped: needs root for network namespaces, ipset and iptables (these tests run as root in CI)'
-}
-
 // ---------- namespaces ----------
 
 let counter = 0

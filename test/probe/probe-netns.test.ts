@@ -24,14 +24,14 @@ import {
   type BuildOptions,
   type Listener,
   type NodeScenario,
-  netnsSkipReason,
   run,
   snapshotNetns,
   startListener,
   writeExecutable,
 } from '../helpers/netns.js'
+import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = netnsSkipReason()
+const skip = unmet(NETNS, {tools: PROBE_TOOLS})
 const ALL_SOURCES = probeSourceNames('all')
 
 function probe(s: NodeScenario, extra: Partial<LocalProbeOptions> = {}) {

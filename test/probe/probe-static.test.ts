@@ -4,6 +4,7 @@ import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {test} from 'node:test'
 import {probeScriptPath} from '../../src/probe/script-path.js'
+import {unmet} from '../helpers/requirements.js'
 
 const script = readFileSync(probeScriptPath(), 'utf8')
 /** [line number, code] of every line that is not a full-line comment */
@@ -76,13 +77,7 @@ test('every external command runs under the timeout helper', () => {
 })
 
 for (const shell of [['dash'], ['busybox', 'sh'], ['sh']]) {
-  test(`probe.sh parses under ${shell.join(' ')} -n`, (t) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${shell[0]}`], {stdio: 'ignore'})
-    } catch {
-      t.skip(`${shell[0]} is not installed`)
-      return
-    }
+  test(`probe.sh parses under ${shell.join(' ')} -n`, {skip: unmet({tools: [shell[0]]})}, () => {
     execFileSync(shell[0], [...shell.slice(1), '-n', probeScriptPath()])
   })
 }

@@ -30,12 +30,18 @@ function assertFits(lines: string[], columns: number, rows: number): void {
   for (const l of lines) assert.ok(l.length <= columns, `line wider than ${columns}: ${JSON.stringify(l)}`)
 }
 
+/** The demo report as if read from `bundle` (the checkout's own path would make the header depend on where it is). */
+async function demoReportFrom(bundle: string) {
+  const report = await demoReport()
+  return {...report, source: {...report.source, bundle}}
+}
+
 test('80×24 demo: header with context, version, image, node and finding counts; the findings list fits', async () => {
-  const ui = renderResults(await demoReport())
+  const ui = renderResults(await demoReportFrom('/home/operator/incidents/2026-11-22-api-server-gone/bundles/demo-bundle'))
   await waitFor('first frame', () => ui.frame().includes('Findings'))
   const lines = ui.lines()
   assertFits(lines, 80, 24)
-  assert.match(lines[0], /^kubectl kr doctor · context demo-dualstack · bundle \/.*…$/, 'a long path is cut, the context is not')
+  assert.equal(lines[0], 'kubectl kr doctor · context demo-dualstack · bundle /home/operator/incidents/20…', 'a long path is cut, the context is not')
   assert.equal(lines[1], 'kube-router v2.1.2 · image docker.io/cloudnativelabs/kube-router:v2.1.2')
   assert.match(lines[2], /^nodes 3 probed, 0 failed +✗ 11 errors +▲ 4 warnings +• 2 info$/)
   assert.match(lines[3], /Findings 17 +Matrix 4×10 +severity: all$/)
@@ -46,6 +52,13 @@ test('80×24 demo: header with context, version, image, node and finding counts;
   assert.match(lines[4], /^› ✗ apiserver-reachability +node-a /)
   assert.match(lines[22], /^1\/17 · apiserver-reachability · node-a/)
   assert.match(lines[23], /⏎ open.*tab pane.*\/ filter.*f severity.*s save.*o report.*\? help.*q quit/)
+  ui.unmount()
+})
+
+test('a short bundle path is shown whole', async () => {
+  const ui = renderResults(await demoReportFrom('/tmp/k/demo'))
+  await waitFor('first frame', () => ui.frame().includes('Findings'))
+  assert.equal(ui.lines()[0], 'kubectl kr doctor · context demo-dualstack · bundle /tmp/k/demo')
   ui.unmount()
 })
 
