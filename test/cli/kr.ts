@@ -22,6 +22,12 @@ export interface KrOptions {
   timeoutMs?: number
 }
 
+/** A missing kubectl (or setpriv, ip) named as such, not as a bare ENOENT. */
+function spawnError(command: string, e: NodeJS.ErrnoException): Error {
+  if (e.code !== 'ENOENT') return e
+  return new Error(`${command} is not on PATH (.ci/run installs it): the CLI tests run \`kubectl kr …\` through kubectl's plugin dispatch`)
+}
+
 export function kr(args: string[], opts: KrOptions = {}): Promise<KrResult> {
   const {PATH: extraPath, ...extraEnv} = opts.env ?? {}
   const path = [...(opts.pathPrefix ?? []), `${REPO}bin`, dirname(process.execPath), extraPath ?? process.env.PATH ?? '/usr/bin:/bin'].join(':')
@@ -36,7 +42,7 @@ export function kr(args: string[], opts: KrOptions = {}): Promise<KrResult> {
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
-    child.on('error', reject)
+    child.on('error', (e) => reject(spawnError(argv[0], e)))
     child.on('close', (code) => {
       clearTimeout(timer)
       resolve({code, stdout, stderr})
@@ -56,7 +62,7 @@ export function krSpawn(args: string[], opts: KrOptions = {}): {child: ReturnTyp
   child.stderr!.on('data', (d) => (stderr += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
   const done = new Promise<KrResult>((resolve, reject) => {
-    child.on('error', reject)
+    child.on('error', (e) => reject(spawnError('kubectl', e)))
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({code: code ?? (signal ? 128 + ({SIGKILL: 9, SIGTERM: 15, SIGINT: 2} as Record<string, number>)[signal] : null), stdout, stderr})
