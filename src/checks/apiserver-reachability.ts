@@ -3,7 +3,7 @@
 import {defineNodeCheck} from './define.js'
 import {hostPort, probeLine} from './reachability.js'
 import {sourceValue} from '../model/node-state.js'
-import {isNodeIp} from '../model/node-facts.js'
+import {isNodeIp} from '../expected/node-facts.js'
 
 export const apiserverReachability = defineNodeCheck({
   id: 'apiserver-reachability',

@@ -1,9 +1,9 @@
 // A check is a declared value: id, title, the sources it needs, the versions it applies to, and a pure evaluator.
 import type {NodeState} from '../model/node-state.js'
-import type {NodeFacts} from '../model/node-facts.js'
+import type {NodeFacts} from '../expected/node-facts.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, SourceName, Version} from '../model/types.js'
-import type {Finding} from '../report/types.js'
+import type {Finding} from '../model/report.js'
 
 /** Everything a finding must carry; the engine adds check id and node. */
 export type FindingInput = Omit<Finding, 'check' | 'node'>

@@ -6,7 +6,7 @@ import {defineNodeCheck} from './define.js'
 import {routesOf, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {hostOf, parseIp, sameIp} from '../model/ip.js'
-import {BRIDGE_IF} from '../model/node-facts.js'
+import {BRIDGE_IF} from '../expected/node-facts.js'
 import type {LogLine} from '../model/types.js'
 
 const PATTERN = /Failed to add route for (\S+) in custom route table for external IP's(?: due to: (.*))?/

@@ -4,8 +4,8 @@
 import {defineNodeCheck} from './define.js'
 import {kubeRouterLogs} from './util.js'
 import {sourceValue} from '../model/node-state.js'
-import {dsrTuples} from '../model/services.js'
-import {atLeast} from '../model/version-matrix.js'
+import {dsrTuples} from '../expected/services.js'
+import {atLeast} from '../expected/version-matrix.js'
 import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 
 const KEY = 'net.ipv4.vs.sloppy_tcp'

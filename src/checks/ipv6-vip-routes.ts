@@ -4,7 +4,7 @@
 // packets from the VIP. Fixed in v2.2.0 (PR #1700). Trap: routes with `src <node IP>` are expected.
 import {defineNodeCheck} from './define.js'
 import {routeDeleteCommand, routesOf, plural} from './util.js'
-import {atLeast} from '../model/version-matrix.js'
+import {atLeast} from '../expected/version-matrix.js'
 import {hostOf, sameIp} from '../model/ip.js'
 
 export const ipv6VipRoutes = defineNodeCheck({

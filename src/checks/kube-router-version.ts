@@ -1,8 +1,8 @@
 // Known kube-router bugs that apply to the versions running in the cluster (src/model/version-matrix.ts).
 // Each bug is reported only when its precondition (IPv6, DSR, DSR+Maglev) holds or cannot be ruled out.
 import {defineClusterCheck, type FindingInput} from './define.js'
-import {bugsAffecting, type BugCondition} from '../model/version-matrix.js'
-import {dsrTuples} from '../model/services.js'
+import {bugsAffecting, type BugCondition} from '../expected/version-matrix.js'
+import {dsrTuples} from '../expected/services.js'
 import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 import {sourceValue} from '../model/node-state.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'

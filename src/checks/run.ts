@@ -2,7 +2,7 @@
 import {sourceProblem} from '../model/node-state.js'
 import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
 import type {Check, ClusterCheckContext, NodeCheckContext, Outcome} from './define.js'
-import type {CheckResult, Finding} from '../report/types.js'
+import type {CheckResult, Finding} from '../model/report.js'
 import type {Version} from '../model/types.js'
 
 export interface CheckRun {

@@ -18,7 +18,7 @@ export default class Cleanup extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Cleanup)
-    const {UserError} = await import('../services/errors.js')
+    const {UserError} = await import('../model/errors.js')
     try {
       const {openKube} = await import('../infra/kube-api.js')
       const {findLeftovers, deleteLeftovers} = await import('../services/cleanup.js')

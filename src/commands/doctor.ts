@@ -2,10 +2,10 @@ import {Command, Flags} from '@oclif/core'
 import {hostname} from 'node:os'
 import {readFile} from 'node:fs/promises'
 import type {DoctorPorts} from '../services/doctor.js'
-import type {FailOn} from '../report/types.js'
+import type {FailOn} from '../model/report.js'
 import type {TuiSession} from '../ui/session.js'
 import {InterruptGuard} from '../infra/interrupt.js'
-import {DEFAULT_BURST, DEFAULT_QPS} from '../services/kube-port.js'
+import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
 
 /** tui when a person is at a terminal (and not under CI), text otherwise; -o always wins. */
 export function chooseOutput(flag: string | undefined, env: NodeJS.ProcessEnv, tty = Boolean(process.stdin.isTTY && process.stdout.isTTY)): string {
@@ -51,7 +51,7 @@ export default class Doctor extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
-    const {UserError} = await import('../services/errors.js')
+    const {UserError} = await import('../model/errors.js')
     const interrupt = new InterruptGuard()
     let tui: TuiSession | null = null
     let endProgress = () => {}
@@ -150,7 +150,7 @@ export default class Doctor extends Command {
   }
 
   private async ports(flags: Record<string, unknown> & {node: string[]}, signal: AbortSignal, say: (line: string) => void): Promise<DoctorPorts> {
-    const {UserError} = await import('../services/errors.js')
+    const {UserError} = await import('../model/errors.js')
     const warn = (message: string) => say(`warning: ${message}`)
     const saveTo = flags['save-bundle'] as string | undefined
     const version = this.config.version

@@ -12,9 +12,10 @@
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
 // a half-written bundle. Node source files are carried as text, never parsed here.
-import {UserError} from '../services/errors.js'
+import {UserError} from '../model/errors.js'
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
+import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
 import type {Stats} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
@@ -47,24 +48,8 @@ export class BundleError extends UserError {
 }
 
 // Every source a node directory may hold; a Record so the compiler flags a SourceName added to the model but not here.
-const SOURCE_SET: Record<SourceName, true> = {
-  'ip-addr.json': true,
-  'ip-route.json': true,
-  'ip6-route.json': true,
-  'ip-rule.json': true,
-  'ip6-rule.json': true,
-  'ipset.txt': true,
-  'ipvsadm.txt': true,
-  'iptables.txt': true,
-  'ip6tables.txt': true,
-  'sysctl.txt': true,
-  'networkd.txt': true,
-  'kube-router-version.txt': true,
-  'kube-router.log': true,
-  'probes.json': true,
-}
-const SOURCES = Object.keys(SOURCE_SET) as SourceName[]
-const isSource = (name: string): name is SourceName => Object.hasOwn(SOURCE_SET, name)
+const SOURCES = SOURCE_NAMES
+const isSource = isSourceName
 
 const MISSING_FILE = 'missing.json'
 

@@ -14,8 +14,8 @@ import {
 import {existsSync} from 'node:fs'
 import {delimiter} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
-import {UserError} from '../services/errors.js'
-import {DEFAULT_BURST, DEFAULT_QPS, KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../services/kube-port.js'
+import {UserError} from '../model/errors.js'
+import {DEFAULT_BURST, DEFAULT_QPS, KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../model/kube-port.js'
 import {TokenBucket} from './token-bucket.js'
 
 export interface KubeAccessOptions {

@@ -5,7 +5,7 @@ import type {NodeCapture, SourceName} from '../model/types.js'
 import {fillMissing, mergeCaptures, parseProbeOutput, TRUNCATED_REASON} from '../probe/framing.js'
 import {probeEnvironment, type ProbeSections, type ProbeTarget} from '../probe/inputs.js'
 import {probeScriptPath} from '../probe/script-path.js'
-import {probeSourceNames} from '../probe/sources.js'
+import {probeSourceNames} from '../model/sources.js'
 
 export type {ProbeTarget} from '../probe/inputs.js'
 export {mergeCaptures} from '../probe/framing.js'

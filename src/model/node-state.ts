@@ -1,17 +1,7 @@
-// A node's capture parsed into typed state. Each source is either parsed (value + issues) or absent with a reason.
-import {parseIpAddr} from '../parsers/ip-addr.js'
-import {parseIpRoute} from '../parsers/ip-route.js'
-import {parseIpRule} from '../parsers/ip-rule.js'
-import {parseIpsetSave} from '../parsers/ipset.js'
-import {parseIpvsadm} from '../parsers/ipvsadm.js'
-import {parseIptablesSave} from '../parsers/iptables-save.js'
-import {parseSysctl} from '../parsers/sysctl.js'
-import {parseNetworkd} from '../parsers/networkd.js'
-import {parseKubeRouterVersionOutput} from '../parsers/kube-router-version.js'
-import {parseKlog} from '../parsers/kube-router-log.js'
-import {parseProbes} from '../parsers/probes.js'
+// A node's capture as typed state (parsers/node-capture.ts makes it). Each source is either parsed (value +
+// issues) or absent with a reason.
 import type {
-  IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState, NodeCapture,
+  IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
 
@@ -32,25 +22,6 @@ export interface SourceTypes {
   'probes.json': ProbeResult[]
 }
 
-const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
-  'ip-addr.json': parseIpAddr,
-  'ip-route.json': (t) => parseIpRoute(t, 4),
-  'ip6-route.json': (t) => parseIpRoute(t, 6),
-  'ip-rule.json': (t) => parseIpRule(t, 4),
-  'ip6-rule.json': (t) => parseIpRule(t, 6),
-  'ipset.txt': parseIpsetSave,
-  'ipvsadm.txt': parseIpvsadm,
-  'iptables.txt': parseIptablesSave,
-  'ip6tables.txt': (t) => parseIptablesSave(t, 'ip6tables.txt'),
-  'sysctl.txt': parseSysctl,
-  'networkd.txt': parseNetworkd,
-  'kube-router-version.txt': parseKubeRouterVersionOutput,
-  'kube-router.log': parseKlog,
-  'probes.json': parseProbes,
-}
-
-export const SOURCE_NAMES = Object.keys(PARSERS) as SourceName[]
-
 export type SourceState<K extends SourceName> =
   | {present: true; parsed: Parsed<SourceTypes[K]>}
   | {present: false; reason: string}
@@ -58,24 +29,6 @@ export type SourceState<K extends SourceName> =
 export interface NodeState {
   name: string
   sources: {[K in SourceName]: SourceState<K>}
-}
-
-function parseSource<K extends SourceName>(capture: NodeCapture, name: K): SourceState<K> {
-  const text = capture.files[name]
-  if (text === undefined) return {present: false, reason: capture.missing[name] ?? 'not collected'}
-  try {
-    return {present: true, parsed: PARSERS[name](text)}
-  } catch (error) {
-    // Parsers are total; this guards the run against a parser bug all the same.
-    const message = error instanceof Error ? error.message : String(error)
-    return {present: true, parsed: {value: undefined as never, issues: [{source: name, line: null, message: `parser failed: ${message}`, raw: ''}], fatal: true}}
-  }
-}
-
-export function parseNodeCapture(capture: NodeCapture): NodeState {
-  const sources = {} as Record<SourceName, SourceState<SourceName>>
-  for (const name of SOURCE_NAMES) sources[name] = parseSource(capture, name)
-  return {name: capture.name, sources: sources as NodeState['sources']}
 }
 
 /** The parsed value of a source, or null when absent or unusable. */

@@ -1,6 +1,6 @@
 // What a probe pod's status says about its node's probe: still on its way (and where), finished (read the log),
 // or failed (and why, in words an operator can act on). Pure; fed by watch events.
-import type {NodePhase} from '../services/progress.js'
+import type {NodePhase} from './progress.js'
 
 export interface PodLike {
   metadata?: {name?: string; deletionTimestamp?: unknown}

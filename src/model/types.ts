@@ -1,5 +1,8 @@
 // Core data types shared by parsers, the model, checks and renderers.
 // Everything here is plain, serialisable data: no classes, no functions.
+import type {SourceName} from './sources.js'
+
+export type {SourceName}
 
 export type Family = 4 | 6
 
@@ -276,23 +279,6 @@ export interface ClusterObjects {
 }
 
 // ---------- capture and node state ----------
-
-/** The file names of a bundle's nodes/<node>/ directory (CONTRACT §5). */
-export type SourceName =
-  | 'ip-addr.json'
-  | 'ip-route.json'
-  | 'ip6-route.json'
-  | 'ip-rule.json'
-  | 'ip6-rule.json'
-  | 'ipset.txt'
-  | 'ipvsadm.txt'
-  | 'iptables.txt'
-  | 'ip6tables.txt'
-  | 'sysctl.txt'
-  | 'networkd.txt'
-  | 'kube-router-version.txt'
-  | 'kube-router.log'
-  | 'probes.json'
 
 /** Raw outputs of one node, as saved in a bundle. A missing source has no entry and a reason in `missing`. */
 export interface NodeCapture {

@@ -15,7 +15,7 @@
 // that source is missing with "truncated probe output", as is every planned source
 // that never appeared. The parser is total: any input gives a capture and issues.
 import type {NodeCapture, SourceName} from '../model/types.js'
-import {isSourceName} from './sources.js'
+import {isSourceName} from '../model/sources.js'
 
 export const PROBE_HEADER = 'KR-PROBE'
 export const PROBE_FORMAT_VERSION = '1'

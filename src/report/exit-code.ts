@@ -1,7 +1,7 @@
 // The exit code is a pure function of the report and --fail-on (CONTRACT §2).
 // Exit 2 (could not diagnose at all) is decided by the command, never here.
 import {severityRank} from './summary.js'
-import type {DoctorReport, FailOn} from './types.js'
+import type {DoctorReport, FailOn} from '../model/report.js'
 
 /**
  * 1 when a finding is at or above `failOn`, or when a check could not evaluate

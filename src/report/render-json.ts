@@ -1,5 +1,5 @@
 // `-o json`: the CONTRACT §3 document, keys in the contract's order.
-import type {CheckResult, DoctorReport, Finding, NodeReport} from './types.js'
+import type {CheckResult, DoctorReport, Finding, NodeReport} from '../model/report.js'
 
 /** `undefined` (a producer's slip) becomes null so every contract key is always present. */
 function orNull<T>(value: T | null | undefined): T | null {

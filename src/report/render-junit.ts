@@ -1,6 +1,6 @@
 // `-o junit`: one <testsuite> per check, one <testcase> per (check, node) result.
 import {severityRank, sortFindings} from './summary.js'
-import type {CheckResult, DoctorReport, Finding} from './types.js'
+import type {CheckResult, DoctorReport, Finding} from '../model/report.js'
 
 // Characters XML 1.0 allows: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 // With the `u` flag a lone surrogate is one code point outside these ranges, so it is stripped too.

@@ -1,6 +1,6 @@
 // The plain progress line on stderr (text/json/yaml/junit modes on a terminal): one line, rewritten in place,
 // erased when the run finishes so that stdout's report starts on a clean screen.
-import type {NodePhase, ProgressEvent, ProgressSink} from '../services/progress.js'
+import type {NodePhase, ProgressEvent, ProgressSink} from '../model/progress.js'
 
 export interface ProgressState {
   nodes: Map<string, NodePhase>

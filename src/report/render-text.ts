@@ -26,7 +26,7 @@
 // Pure: no I/O, no environment lookups (the caller passes what shouldUseColor /
 // supportsUnicode decided).
 import {severityRank, sortFindings} from './summary.js'
-import type {CheckResult, DoctorReport, Finding, ResultStatus, Severity} from './types.js'
+import type {CheckResult, DoctorReport, Finding, ResultStatus, Severity} from '../model/report.js'
 
 export interface TextOptions {
   color: boolean

@@ -1,7 +1,7 @@
 // `-o yaml`: the same document as `-o json` (CONTRACT §3), as YAML.
 import {stringify} from 'yaml'
 import {reportDocument} from './render-json.js'
-import type {DoctorReport} from './types.js'
+import type {DoctorReport} from '../model/report.js'
 
 /**
  * The report as YAML. Strings are never folded (`lineWidth: 0`), and scalars are written

@@ -1,5 +1,5 @@
 // The report's summary counts and the canonical order of findings.
-import type {DoctorReport, Finding, NodeReport, Severity} from './types.js'
+import type {DoctorReport, Finding, NodeReport, Severity} from '../model/report.js'
 
 const SEVERITY_RANK: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 

@@ -1,12 +1,14 @@
 // Snapshot -> report: parse every node's capture, derive facts, run the checks, summarise. Pure.
-import {parseNodeCapture, SOURCE_NAMES, type NodeState} from '../model/node-state.js'
-import {deriveNodeFacts} from '../model/node-facts.js'
+import type {NodeState} from '../model/node-state.js'
+import {SOURCE_NAMES} from '../model/sources.js'
+import {parseNodeCapture} from '../parsers/node-capture.js'
+import {deriveNodeFacts} from '../expected/node-facts.js'
 import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
 import {runChecks} from '../checks/run.js'
 import {summarise, sortFindings} from '../report/summary.js'
 import type {Check, NodeCheckContext} from '../checks/define.js'
 import type {Snapshot} from '../model/types.js'
-import type {DoctorReport, Finding, NodeReport} from '../report/types.js'
+import type {DoctorReport, Finding, NodeReport} from '../model/report.js'
 
 export interface Analysis {
   report: DoctorReport

@@ -1,7 +1,7 @@
 // `kubectl kr cleanup`: find the probe pods this tool left behind (by label, in every namespace it may list) and
 // delete them. Finding and deleting are separate so the command can show the list and ask first.
 import {ALL_PROBE_PODS_SELECTOR, NODE_ANNOTATION, RUN_LABEL} from '../model/probe-pod.js'
-import {KubeRequestError, type KubePort} from './kube-port.js'
+import {KubeRequestError, type KubePort} from '../model/kube-port.js'
 
 export interface LeftoverPod {
   namespace: string

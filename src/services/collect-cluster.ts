@@ -5,14 +5,14 @@
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
 import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
 import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
-import {apiserverTargets, serviceVipTargets} from '../model/probe-targets.js'
+import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
 import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
 import {parseProbeOutput} from '../probe/framing.js'
 import {probeEnvironment} from '../probe/inputs.js'
-import {UserError} from './errors.js'
-import {KubeRequestError, type KubePort, type PodObject} from './kube-port.js'
+import {UserError} from '../model/errors.js'
+import {KubeRequestError, type KubePort, type PodObject} from '../model/kube-port.js'
 import {isPodSecurityRejection, preflight} from './preflight.js'
-import type {NodePhase, ProgressSink} from './progress.js'
+import type {NodePhase, ProgressSink} from '../model/progress.js'
 
 export interface ClusterCollectOptions {
   nodeNames: readonly string[]

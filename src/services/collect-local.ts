@@ -2,7 +2,7 @@
 // the cluster objects when a kubeconfig was given, else from the IPVS services on kube-dummy-if.
 import {parseIpvsadm} from '../parsers/ipvsadm.js'
 import {parseIpAddr} from '../parsers/ip-addr.js'
-import {apiserverTargets, serviceVipTargets, targetsFromIpvs, type ProbeTarget} from '../model/probe-targets.js'
+import {apiserverTargets, serviceVipTargets, targetsFromIpvs, type ProbeTarget} from '../expected/probe-targets.js'
 import {hostOf} from '../model/ip.js'
 import type {ClusterObjects, NodeCapture, Snapshot} from '../model/types.js'
 

@@ -3,8 +3,8 @@
 import {analyse} from './analyse.js'
 import type {Check} from '../checks/define.js'
 import type {Snapshot} from '../model/types.js'
-import type {DoctorReport} from '../report/types.js'
-import {ignoreProgress, type ProgressSink} from './progress.js'
+import type {DoctorReport} from '../model/report.js'
+import {ignoreProgress, type ProgressSink} from '../model/progress.js'
 
 export interface DoctorPorts {
   /** collectors that probe nodes one by one (cluster mode) report node progress themselves */

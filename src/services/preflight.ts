@@ -1,9 +1,9 @@
 // Before a cluster run creates anything: can we do every call it needs (SelfSubjectAccessReview), and will
 // Pod Security Admission let a privileged host-network pod into the probe namespace? Each refusal names what
 // is missing and the command that fixes it.
-import {UserError} from './errors.js'
-import type {AccessCheck, KubePort} from './kube-port.js'
-import {KubeRequestError} from './kube-port.js'
+import {UserError} from '../model/errors.js'
+import type {AccessCheck, KubePort} from '../model/kube-port.js'
+import {KubeRequestError} from '../model/kube-port.js'
 
 export interface Permission {
   check: AccessCheck

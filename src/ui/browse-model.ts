@@ -1,7 +1,7 @@
 // The results browser's view of a report: findings in severity order, the node × check matrix, filters.
 // Pure: derived from the report and the check registry's titles; no diagnosis happens here.
 import {severityRank, sortFindings} from '../report/summary.js'
-import type {CheckResult, DoctorReport, Finding, Severity} from '../report/types.js'
+import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
 
 export type SeverityFilter = 'all' | 'warning' | 'error'
 

@@ -1,7 +1,7 @@
 // What the results browser is showing, and how a key press changes it. Pure: the component feeds keys in and
 // carries out the effects (quit, save a bundle, write the report) that come back.
 import {nextSeverityFilter, type SeverityFilter} from './browse-model.js'
-import type {Finding} from '../report/types.js'
+import type {Finding} from '../model/report.js'
 
 export type Pane = 'findings' | 'matrix'
 

@@ -1,5 +1,5 @@
 // The live phase as data: progress events folded into what the live view shows. Pure; no Ink.
-import type {NodePhase, ProgressEvent} from '../services/progress.js'
+import type {NodePhase, ProgressEvent} from '../model/progress.js'
 
 export interface LiveNode {
   name: string

@@ -1,7 +1,7 @@
 // Glyphs of the interactive UI, in a Unicode and an ASCII set (the same conventions as `-o text`: ✓ ✗ – !,
 // or ok FAIL - ERR when the locale lacks UTF-8). Plain data: no Ink here.
-import type {ResultStatus, Severity} from '../report/types.js'
-import type {NodePhase} from '../services/progress.js'
+import type {ResultStatus, Severity} from '../model/report.js'
+import type {NodePhase} from '../model/progress.js'
 
 export interface Marks {
   result: Record<ResultStatus, string>

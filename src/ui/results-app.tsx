@@ -2,7 +2,7 @@
 // report) carried out through the actions the command passed in.
 import {useMemo, useRef, useState} from 'react'
 import {useApp, useInput, useStdin, useWindowSize} from 'ink'
-import type {DoctorReport} from '../report/types.js'
+import type {DoctorReport} from '../model/report.js'
 import type {TuiActions} from './session.js'
 import {buildModel, defaultBundlePath, defaultReportPath} from './browse-model.js'
 import {initialBrowseState, reduceKey, type BrowseState, type Effect} from './browse-state.js'

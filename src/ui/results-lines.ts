@@ -1,7 +1,7 @@
 // The results browser's screen, as styled lines: header, tab bar, findings list, node × check matrix, detail
 // views, help, info and footer lines. Pure: width/height in, lines out; the Ink components only print them.
 import {severityRank} from '../report/summary.js'
-import type {DoctorReport, Finding, Severity} from '../report/types.js'
+import type {DoctorReport, Finding, Severity} from '../model/report.js'
 import {
   findingsOfCell,
   nodeLabel,

@@ -1,6 +1,6 @@
 // The contract between the doctor command and the interactive UI. Types only: importing this file loads no Ink.
-import type {ProgressSink} from '../services/progress.js'
-import type {DoctorReport} from '../report/types.js'
+import type {ProgressSink} from '../model/progress.js'
+import type {DoctorReport} from '../model/report.js'
 
 export interface TuiActions {
   /** write a bundle of this run (directory, or .tar.gz by name); resolves to a one-line message for the status bar */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CASES_DIR, assertHasExactLine, assertHasLine, assertQuietPass, checkCase, onlyFinding, resultOf, runCase} from './run-case.js'
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 
 const ID = 'dsr-programming'
 

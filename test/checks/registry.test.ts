@@ -2,7 +2,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {CHECKS, CHECK_IDS, UnknownCheckError, selectChecks} from '../../src/checks/index.js'
-import {SOURCE_NAMES} from '../../src/model/node-state.js'
+import {SOURCE_NAMES} from '../../src/model/sources.js'
 
 // CONTRACT.md §4, in its order
 const CONTRACT_IDS = [

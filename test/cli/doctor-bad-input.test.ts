@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
 import {unmet} from '../helpers/requirements.js'
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 
 const DEMO = join(REPO, 'examples/demo-bundle')
 

@@ -16,7 +16,7 @@ async function answerLikeIpvs(node: NodeScenario): Promise<Listener[]> {
   const services = ipvs.services.filter((s) => s.protocol === 'TCP' && s.address && vips.has(s.address))
   return Promise.all(services.map((s) => startListener(node.ns, s.address!, s.port!)))
 }
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
 const skip = unmet(NETNS, {tools: PROBE_TOOLS})

@@ -8,7 +8,7 @@ import {after, before, test} from 'node:test'
 import {kr} from '../cli/kr.js'
 import {startTestCluster, type TestCluster} from '../harness/index.js'
 import {buildLiveDemoCluster, type LiveDemoCluster} from './demo-cluster.js'
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
 const skip = unmet(NETNS, {tools: PROBE_TOOLS})

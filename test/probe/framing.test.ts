@@ -3,7 +3,7 @@ import {test} from 'node:test'
 import type {NodeCapture} from '../../src/model/types.js'
 import {fillMissing, mergeCaptures, parseProbeOutput, TRUNCATED_REASON} from '../../src/probe/framing.js'
 import {formatProbeTargets, probeEnvironment} from '../../src/probe/inputs.js'
-import {isSourceName, PROBE_SOURCES, probeSourceNames} from '../../src/probe/sources.js'
+import {isSourceName, PROBE_SOURCES, probeSourceNames} from '../../src/model/sources.js'
 
 const GOOD = [
   'KR-PROBE 1',

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {test} from 'node:test'
 import {type LocalProbeOptions, type ProbeTarget, runLocalProbe} from '../../src/infra/local-probe.js'
 import type {ProbeResult} from '../../src/model/types.js'
-import {probeSourceNames} from '../../src/probe/sources.js'
+import {probeSourceNames} from '../../src/model/sources.js'
 import {
   buildDsrNode,
   buildHealthyNode,

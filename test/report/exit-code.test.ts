@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {exitCodeFor} from '../../src/report/exit-code.js'
-import type {DoctorReport, FailOn} from '../../src/report/types.js'
+import type {DoctorReport, FailOn} from '../../src/model/report.js'
 import {bundleReport, cleanReport, problemReport} from './sample-reports.js'
 
 const codes = (report: DoctorReport): Record<FailOn, 0 | 1> => ({

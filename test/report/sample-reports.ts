@@ -1,6 +1,6 @@
 // Realistic doctor reports shared by the renderer tests.
 import {summarise} from '../../src/report/summary.js'
-import type {CheckResult, DoctorReport, Finding, NodeReport} from '../../src/report/types.js'
+import type {CheckResult, DoctorReport, Finding, NodeReport} from '../../src/model/report.js'
 
 export const IPV6_ROUTE_EVIDENCE = 'local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0 pref medium'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {sortFindings, summarise} from '../../src/report/summary.js'
-import type {Finding} from '../../src/report/types.js'
+import type {Finding} from '../../src/model/report.js'
 import {problemReport} from './sample-reports.js'
 
 const f = (severity: Finding['severity'], node: string | null, check: string, subject: string | null): Finding => ({

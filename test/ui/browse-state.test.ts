@@ -2,7 +2,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {follow, initialBrowseState, reduceKey, type BrowseState, type KeyContext, type KeyPress} from '../../src/ui/browse-state.js'
-import type {Finding} from '../../src/report/types.js'
+import type {Finding} from '../../src/model/report.js'
 
 const finding: Finding = {
   check: 'ipv6-vip-routes',

@@ -4,7 +4,7 @@
 import {render} from 'ink-testing-library'
 import {ResultsApp, type ResultsAppProps} from '../../src/ui/results-app.js'
 import {marksFor} from '../../src/ui/marks.js'
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 import type {TuiActions} from '../../src/ui/session.js'
 import {CHECK_TITLES} from './reports.js'
 

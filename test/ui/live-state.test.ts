@@ -2,7 +2,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {activeNodes, applyLiveEvent, createLiveStore, describeLive, emptyLiveState, formatElapsed, liveCounts, markInterrupted, markStopped, type LiveState} from '../../src/ui/live-state.js'
-import type {ProgressEvent} from '../../src/services/progress.js'
+import type {ProgressEvent} from '../../src/model/progress.js'
 import {clusterRun, T0} from './progress-runs.js'
 
 const fold = (events: ProgressEvent[], from: LiveState = emptyLiveState()): LiveState => events.reduce(applyLiveEvent, from)

@@ -1,5 +1,5 @@
 // Progress events of a cluster run, shared by the live-phase tests.
-import type {ProgressEvent} from '../../src/services/progress.js'
+import type {ProgressEvent} from '../../src/model/progress.js'
 
 export const T0 = 1_000_000
 

@@ -5,7 +5,7 @@ import {readBundle} from '../../src/infra/bundle.js'
 import {analyse} from '../../src/services/analyse.js'
 import {CHECKS} from '../../src/checks/index.js'
 import type {Snapshot} from '../../src/model/types.js'
-import type {DoctorReport} from '../../src/report/types.js'
+import type {DoctorReport} from '../../src/model/report.js'
 
 export const DEMO_BUNDLE = fileURLToPath(new URL('../../examples/demo-bundle', import.meta.url))
 const NOW = new Date('2026-11-22T10:00:00Z')

@@ -1,9 +1,8 @@
 // The Kubernetes API as the cluster services see it: a narrow port (src/infra/kube-api.ts implements it over
 // client-node; tests may pass their own). Errors come back as KubeRequestError, with the HTTP code and the
 // API server's own Status message, so services can tell RBAC, Pod Security and lost connections apart.
-import type {ClusterObjects} from '../model/types.js'
-import type {PodLike} from '../model/pod-status.js'
-import {UserError} from './errors.js'
+import type {ClusterObjects} from './types.js'
+import type {PodLike} from './pod-status.js'
 
 /** Client-side API request rate: requests per second after a burst (`--qps`, `--burst`); bench/RESULTS.md. */
 export const DEFAULT_QPS = 200
@@ -47,14 +46,17 @@ export interface KubePort {
   deletePods(namespace: string, labelSelector: string): Promise<void>
 }
 
-/** A UserError (exit 2) when nothing handles it: the API said no, or could not be reached. */
-export class KubeRequestError extends UserError {
+/** The API said no, or could not be reached. Services decide what that means; unhandled, the command reports it
+ * as one line and exit 2 (could not diagnose). */
+export class KubeRequestError extends Error {
+  readonly kind = 'kube-request'
+
   constructor(
     message: string,
     /** HTTP status, or null when no response came (connection refused, reset, timeout) */
     readonly code: number | null,
   ) {
-    super(message, 2)
+    super(message)
   }
 
   get connectionLost(): boolean {

@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {dsrFwmark, fnv1a32, fwmarkHex} from '../../src/model/fwmark.js'
+import {dsrFwmark, fnv1a32, fwmarkHex} from '../../src/expected/fwmark.js'
 
 test('fwmark of 199.27.151.9-tcp-8080 is 14146 (0x3742), as in kube-router issue #1836', () => {
   assert.equal(dsrFwmark('199.27.151.9', 'tcp', 8080), 14146)

@@ -1,10 +1,10 @@
 // What a node is, derived from its capture and (when available) the cluster objects:
 // node IPs, local addresses, VIPs on kube-dummy-if, pod CIDRs, enabled families, version.
-import {hostOf, isLinkLocal, networkOf, parseIp, sameIp} from './ip.js'
-import {sourceValue, type NodeState} from './node-state.js'
+import {hostOf, isLinkLocal, networkOf, parseIp, sameIp} from '../model/ip.js'
+import {sourceValue, type NodeState} from '../model/node-state.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
-import type {KubeRouterConfig} from './kube-router-config.js'
-import type {ClusterObjects, Family, Link, NodeObject, Version} from './types.js'
+import type {KubeRouterConfig} from '../model/kube-router-config.js'
+import type {ClusterObjects, Family, Link, NodeObject, Version} from '../model/types.js'
 
 export const DUMMY_IF = 'kube-dummy-if'
 export const BRIDGE_IF = 'kube-bridge'

@@ -1,7 +1,7 @@
 // Known kube-router bugs by version (kube-router-facts.md FM1-FM5 and "Other diagnosable failure modes").
 // Ranges are [from, to): `to` is the first release with the fix.
 import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
-import type {Version} from './types.js'
+import type {Version} from '../model/types.js'
 
 export type BugCondition = 'always' | 'ipv6' | 'dsr' | 'dsr-maglev' | 'dsr-ipv6'
 

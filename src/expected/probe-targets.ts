@@ -1,8 +1,8 @@
 // What the probe curls from the node itself (vip-reachability, apiserver-reachability).
 // DSR VIPs are left out: from a node or pod they are not a reliable probe (kube-router-facts FM1 traps, other modes 8).
-import {canonicalIp, parseIp} from './ip.js'
+import {canonicalIp, parseIp} from '../model/ip.js'
 import {isDsrService, isProxiedService, readyEndpoints, serviceKey, slicesOf} from './services.js'
-import type {ClusterObjects, Family, IpvsState} from './types.js'
+import type {ClusterObjects, Family, IpvsState} from '../model/types.js'
 
 export interface ProbeTarget {
   kind: 'service-vip' | 'apiserver'

@@ -1,12 +1,12 @@
-// The capture sources of a node, in the order the probe script reports them.
-// The file names are the bundle's nodes/<node>/ files (CONTRACT.md §5).
-import type {SourceName} from '../model/types.js'
+// The capture sources of a node, in the order the probe script reports them: the one list every other list of
+// sources derives from. The names are the bundle's nodes/<node>/ files (CONTRACT.md §5). Adding a source is one
+// entry here plus its parser (parsers/node-capture.ts, where the compiler then asks for it).
 
 /** passive = read-only inspection; active = connections made from the node (curl). */
 export type ProbeSection = 'passive' | 'active'
 
 export interface ProbeSourceInfo {
-  name: SourceName
+  name: string
   /** `null` for sources that do not come from the probe script (the pod log). */
   section: ProbeSection | null
   /** What produces it, as a person would type it (for docs and --help). */
@@ -15,7 +15,7 @@ export interface ProbeSourceInfo {
   missingWhen: string
 }
 
-export const PROBE_SOURCES: readonly ProbeSourceInfo[] = [
+export const PROBE_SOURCES = [
   {name: 'ip-addr.json', section: 'passive', command: 'ip -j -d addr show', missingWhen: 'ip is absent or has no JSON output'},
   {name: 'ip-route.json', section: 'passive', command: 'ip -j -4 route show table all', missingWhen: 'ip is absent or fails'},
   {name: 'ip6-route.json', section: 'passive', command: 'ip -j -6 route show table all', missingWhen: 'ip is absent or fails'},
@@ -62,19 +62,24 @@ export const PROBE_SOURCES: readonly ProbeSourceInfo[] = [
     missingWhen: 'kube-router is not on this host/image',
   },
   {
-    name: 'probes.json',
-    section: 'active',
-    command: 'curl to each target: http://VIP:PORT/ (service-vip) or https://IP:PORT/healthz -k (apiserver)',
-    missingWhen: 'curl is absent',
-  },
-  {
     name: 'kube-router.log',
     section: null,
     command:
       'tail -n 5000 of the newest *.log in $KR_HOST_ROOT/$KR_KUBE_ROUTER_LOG_DIR (the kubelet log directory of the node\'s kube-router container; cluster mode sets it), or --kube-router-log FILE locally',
     missingWhen: 'no kube-router pod on the node, or its log directory is absent',
   },
-]
+  {
+    name: 'probes.json',
+    section: 'active',
+    command: 'curl to each target: http://VIP:PORT/ (service-vip) or https://IP:PORT/healthz -k (apiserver)',
+    missingWhen: 'curl is absent',
+  },
+] as const satisfies readonly ProbeSourceInfo[]
+
+/** The file names of a bundle's nodes/<node>/ directory. */
+export type SourceName = (typeof PROBE_SOURCES)[number]['name']
+
+export const SOURCE_NAMES: readonly SourceName[] = PROBE_SOURCES.map((s) => s.name)
 
 const KNOWN = new Set<string>(PROBE_SOURCES.map((s) => s.name))
 

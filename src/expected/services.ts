@@ -1,10 +1,10 @@
 // What kube-router programs for the cluster's Services (kube-router-facts.md §3-4):
 // VIPs on kube-dummy-if, DSR (ip, proto, port) tuples with their fwmark, and the targets the probe curls.
-import {canonicalIp, parseIp, parsePrefix, prefixContains} from './ip.js'
+import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
 import {atLeast} from './version-matrix.js'
-import type {KubeRouterConfig} from './kube-router-config.js'
-import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from './types.js'
+import type {KubeRouterConfig} from '../model/kube-router-config.js'
+import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from '../model/types.js'
 
 export const DSR_ANNOTATION = 'kube-router.io/service.dsr'
 export const SCHEDULER_ANNOTATION = 'kube-router.io/service.scheduler'

@@ -1,7 +1,7 @@
 // DSR firewall mark, as kube-router computes it (kube-router-facts.md §3.1, `generateUniqueFWMark`):
 // FNV-1a 32 of "<ip>-<proto>-<port>" masked to 14 bits. <ip> is Go's canonical text of the IP.
 // kube-router rehashes "<key>-<n>" on collisions in its in-memory map, so a mismatch is "unverifiable", not wrong.
-import {canonicalIp} from './ip.js'
+import {canonicalIp} from '../model/ip.js'
 
 const FNV_OFFSET = 0x811c9dc5
 const FNV_PRIME = 0x01000193
