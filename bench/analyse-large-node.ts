@@ -10,7 +10,7 @@ import {largeSnapshot, SIZES} from './large-node.js'
 import {writeBundle} from '../src/infra/bundle.js'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
-const work = fileURLToPath(new URL('.work', import.meta.url))
+const work = fileURLToPath(new URL('./.work/', import.meta.url))
 const bundle = `${work}large-node`
 const runsArg = process.argv.indexOf('--runs')
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7

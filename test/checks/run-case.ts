@@ -8,7 +8,7 @@ import {analyse} from '../../src/services/analyse.js'
 import {selectChecks} from '../../src/checks/index.js'
 import type {CheckResult, DoctorReport, Finding} from '../../src/model/report.js'
 
-export const CASES_DIR = fileURLToPath(new URL('../fixtures/checks', import.meta.url))
+export const CASES_DIR = fileURLToPath(new URL('../fixtures/checks/', import.meta.url))
 
 const NOW = new Date('2026-11-01T10:00:00Z')
 

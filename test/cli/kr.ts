@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {dirname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface KrResult {
   code: number | null

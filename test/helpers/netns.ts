@@ -30,7 +30,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const NETNS_PREFIX = 'kr-'
-export const RECORDED_DIR = fileURLToPath(new URL('../fixtures/recorded', import.meta.url))
+export const RECORDED_DIR = fileURLToPath(new URL('../fixtures/recorded/', import.meta.url))
 
 // ---------- running commands ----------
 
