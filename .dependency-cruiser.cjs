@@ -10,7 +10,7 @@ const LAYERS = {
   infra: ['model', 'parsers', 'probe'],
   services: ['model', 'parsers', 'probe', 'expected', 'checks', 'report', 'infra'],
   ui: ['model', 'report'],
-  commands: ['model', 'report', 'services', 'ui'],
+  commands: ['model', 'report', 'infra', 'services', 'ui'],
 }
 
 const allowed = (layer) => [layer, ...LAYERS[layer]].join('|')

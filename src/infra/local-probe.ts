@@ -2,13 +2,12 @@
 // `ip netns exec NS` / `nsenter ...`) and parses its framed output.
 import {execa} from 'execa'
 import type {NodeCapture, SourceName} from '../model/types.js'
-import {fillMissing, mergeCaptures, parseProbeOutput, TRUNCATED_REASON} from '../probe/framing.js'
+import {fillMissing, parseProbeOutput, TRUNCATED_REASON} from '../probe/framing.js'
 import {probeEnvironment, type ProbeSections, type ProbeTarget} from '../probe/inputs.js'
 import {probeScriptPath} from '../probe/script-path.js'
 import {probeSourceNames} from '../model/sources.js'
 
 export type {ProbeTarget} from '../probe/inputs.js'
-export {mergeCaptures} from '../probe/framing.js'
 
 export interface LocalProbeOptions {
   nodeName: string
@@ -168,14 +167,4 @@ export async function runLocalProbe(opts: LocalProbeOptions): Promise<LocalProbe
         ? 'not reported by the probe'
         : 'truncated probe output'
   return {capture: fillMissing(parsed.capture, probeSourceNames(sections), reason), issues}
-}
-
-/** Passive and active runs in one go when they need different options; merged into one capture. */
-export async function runLocalProbeSections(
-  passive: LocalProbeOptions,
-  active: LocalProbeOptions,
-): Promise<LocalProbeResult> {
-  const a = await runLocalProbe({...passive, sections: 'passive'})
-  const b = await runLocalProbe({...active, sections: 'active'})
-  return {capture: mergeCaptures(a.capture, b.capture), issues: [...a.issues, ...b.issues]}
 }

@@ -9,3 +9,8 @@ export class UserError extends Error {
     super(message, options)
   }
 }
+
+/** The run was interrupted (SIGINT/SIGTERM) and has cleaned up; the message says what was cleaned up. */
+export class InterruptedError extends Error {
+  readonly kind = 'interrupted'
+}

@@ -78,3 +78,18 @@ export async function deleteLeftovers(
   }
   return {deleted, alreadyGone, configMapsDeleted, errors}
 }
+
+export interface Leftovers {
+  pods: LeftoverPod[]
+  configMaps: {namespace: string; name: string}[]
+  scope: string
+  delete(): ReturnType<typeof deleteLeftovers>
+}
+
+/** The leftovers in the cluster `access` picks, ready to be shown, then deleted. */
+export async function openLeftovers(access: {kubeconfig: string | null; context: string | null}, namespace: string | null, fallbackNamespace: string): Promise<Leftovers> {
+  const {openKube} = await import('../infra/kube-api.js')
+  const kube = openKube(access)
+  const found = await findLeftovers(kube, namespace, fallbackNamespace)
+  return {...found, delete: () => deleteLeftovers(kube, found.pods, found.configMaps)}
+}

@@ -9,7 +9,7 @@ import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
 import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
 import {parseProbeOutput} from '../probe/framing.js'
 import {probeEnvironment} from '../probe/inputs.js'
-import {UserError} from '../model/errors.js'
+import {InterruptedError, UserError} from '../model/errors.js'
 import {KubeRequestError, type KubePort, type PodObject} from '../model/kube-port.js'
 import {isPodSecurityRejection, preflight} from './preflight.js'
 import type {NodePhase, ProgressSink} from '../model/progress.js'
@@ -31,9 +31,6 @@ export interface ClusterCollectOptions {
   warn(message: string): void
   now?(): number
 }
-
-/** Thrown when the run was interrupted (SIGINT/SIGTERM); its pods are already deleted. */
-export class InterruptedError extends UserError {}
 
 /** consecutive failed watches (with backoff 0.2, 0.4, 0.8 s) before the API server counts as gone */
 const MAX_WATCH_FAILURES = 3

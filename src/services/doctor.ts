@@ -1,35 +1,80 @@
-// The doctor use case: collect a snapshot (through whichever collector the command picked), optionally save it
-// as a bundle, analyse it, and hand back the report. Never sees flags; never renders.
+// The doctor use case: collect a snapshot (through whichever collector the command chose), optionally save it
+// as a bundle, analyse it, and hand back the report. The one place a run's progress events come from (the
+// cluster collector adds the per-node ones as its pods go). Never sees flags; never renders.
 import {analyse} from './analyse.js'
 import type {Check} from '../checks/define.js'
-import type {Snapshot} from '../model/types.js'
-import type {DoctorReport} from '../model/report.js'
+import {UserError} from '../model/errors.js'
 import {ignoreProgress, type ProgressSink} from '../model/progress.js'
+import type {DoctorReport} from '../model/report.js'
+import type {Snapshot} from '../model/types.js'
+import type {Collector} from './collectors.js'
 
-export interface DoctorPorts {
-  /** collectors that probe nodes one by one (cluster mode) report node progress themselves */
-  collect(progress: ProgressSink): Promise<{snapshot: Snapshot; issues: string[]}>
-  saveBundle?(snapshot: Snapshot): Promise<void>
+export interface DoctorRun {
+  collector: Collector
+  checks: readonly Check[]
+  /** also save the snapshot as a bundle here (checked with checkSaveTarget before the run) */
+  saveTo: string | null
+  /** the plugin's version, recorded in a saved bundle's manifest */
+  toolVersion: string
   warn(message: string): void
+  /** a line for the user that is not a warning ("bundle saved to …") */
+  note(message: string): void
   progress?: ProgressSink
   now?(): number
 }
 
-export async function runDoctor(ports: DoctorPorts, checks: readonly Check[]): Promise<{report: DoctorReport; snapshot: Snapshot}> {
-  const progress = ports.progress ?? ignoreProgress
-  const now = ports.now ?? Date.now
-  const {snapshot, issues} = await ports.collect(progress)
-  if (snapshot.mode !== 'cluster') {
-    const names = [...snapshot.nodes.map((n) => n.name), ...snapshot.failedNodes.map((n) => n.name)]
-    progress({kind: 'run-started', mode: snapshot.mode, context: snapshot.context, nodes: names, at: now()})
-    for (const n of snapshot.nodes) progress({kind: 'node', node: n.name, phase: 'collected', detail: null, at: now()})
-    for (const n of snapshot.failedNodes) progress({kind: 'node', node: n.name, phase: 'failed', detail: n.error, at: now()})
+/** The checks to run: all, or those of `only`, minus `skip`. Unknown ids are a UserError naming the valid ones. */
+export async function selectDoctorChecks(only: string[], skip: string[]): Promise<readonly Check[]> {
+  const {selectChecks, UnknownCheckError} = await import('../checks/index.js')
+  try {
+    return selectChecks(only, skip)
+  } catch (error) {
+    if (error instanceof UnknownCheckError) throw new UserError(error.message)
+    throw error
   }
-  for (const issue of issues) ports.warn(issue)
-  if (ports.saveBundle) await ports.saveBundle(snapshot)
-  progress({kind: 'analysing', at: now()})
-  const {report, sourceWarnings} = analyse(snapshot, checks)
-  for (const w of sourceWarnings) ports.warn(`${w}; checks that need it report error`)
-  progress({kind: 'run-finished', at: now()})
-  return {report, snapshot}
+}
+
+/** Refuses a --save-bundle target that exists (never overwritten), before anything is collected. */
+export async function checkSaveTarget(path: string): Promise<void> {
+  const {checkBundleTarget} = await import('../infra/bundle.js')
+  await checkBundleTarget(path)
+}
+
+export async function saveBundle(snapshot: Snapshot, path: string, toolVersion: string): Promise<void> {
+  const {checkBundleTarget, writeBundle} = await import('../infra/bundle.js')
+  await checkBundleTarget(path)
+  await writeBundle(snapshot, path, toolVersion)
+}
+
+/** Writes the JSON report; an existing file is never overwritten. */
+export async function saveReport(report: DoctorReport, path: string): Promise<void> {
+  const {writeFile} = await import('node:fs/promises')
+  const {renderJson} = await import('../report/render-json.js')
+  await writeFile(path, renderJson(report), {flag: 'wx'})
+}
+
+export async function runDoctor(run: DoctorRun): Promise<{report: DoctorReport; snapshot: Snapshot}> {
+  const progress = run.progress ?? ignoreProgress
+  const now = run.now ?? Date.now
+  try {
+    const {snapshot, issues} = await run.collector.collect(progress)
+    if (snapshot.mode !== 'cluster') {
+      const names = [...snapshot.nodes.map((n) => n.name), ...snapshot.failedNodes.map((n) => n.name)]
+      progress({kind: 'run-started', mode: snapshot.mode, context: snapshot.context, nodes: names, at: now()})
+      for (const n of snapshot.nodes) progress({kind: 'node', node: n.name, phase: 'collected', detail: null, at: now()})
+      for (const n of snapshot.failedNodes) progress({kind: 'node', node: n.name, phase: 'failed', detail: n.error, at: now()})
+    }
+    for (const issue of issues) run.warn(issue)
+    if (run.saveTo) {
+      const {writeBundle} = await import('../infra/bundle.js')
+      await writeBundle(snapshot, run.saveTo, run.toolVersion)
+      run.note(`bundle saved to ${run.saveTo}`)
+    }
+    progress({kind: 'analysing', at: now()})
+    const {report, sourceWarnings} = analyse(snapshot, run.checks)
+    for (const w of sourceWarnings) run.warn(`${w}; checks that need it report error`)
+    return {report, snapshot}
+  } finally {
+    progress({kind: 'run-finished', at: now()})
+  }
 }

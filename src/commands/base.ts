@@ -1,0 +1,54 @@
+// What every kubectl-kr command shares: kubectl's cluster flags, one mapping from a failure to its line and
+// exit code (CONTRACT.md §2), and asking before a change.
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import {InterruptedError, UserError} from '../model/errors.js'
+import {KubeRequestError} from '../model/kube-port.js'
+
+/** kubectl's own flags for picking the cluster; kubectl rejects them before a plugin name, so we take them. */
+export const clusterFlags = {
+  kubeconfig: Flags.string({summary: 'Path to the kubeconfig file.'}),
+  context: Flags.string({summary: 'Kubeconfig context to use.'}),
+}
+
+export interface Failure {
+  line: string
+  exitCode: number
+}
+
+/** The one line a failed command prints on stderr, and its exit code. Decided by the error's kind, never its text. */
+export function describeFailure(error: unknown, signal: 'SIGINT' | 'SIGTERM' | null, env: NodeJS.ProcessEnv = process.env): Failure {
+  if (signal) {
+    const detail = error instanceof InterruptedError || error instanceof UserError ? `: ${error.message}` : ''
+    return {line: `interrupted (${signal})${detail}`, exitCode: signal === 'SIGTERM' ? 143 : 130}
+  }
+  if (error instanceof UserError) return {line: `error: ${error.message}`, exitCode: error.exitCode}
+  if (error instanceof KubeRequestError) return {line: `error: ${error.message}`, exitCode: 2}
+  const message = error instanceof Error ? error.message : String(error)
+  const details = env.KR_DEBUG && error instanceof Error ? `\n${error.stack}` : ' (set KR_DEBUG=1 for details)'
+  return {line: `error: internal error: ${message.split('\n')[0]}${details}`, exitCode: 2}
+}
+
+export abstract class KrCommand extends Command {
+  /** set by a command that caught SIGINT/SIGTERM, so the failure reads "interrupted" with 130/143 */
+  protected interruptedBy: 'SIGINT' | 'SIGTERM' | null = null
+
+  protected async catch(error: Interfaces.CommandError): Promise<void> {
+    // oclif's own errors (flag parsing, this.exit) keep oclif's handling and exit codes
+    if (error.oclif && !this.interruptedBy) return super.catch(error)
+    const {line, exitCode} = describeFailure(error, this.interruptedBy)
+    process.stderr.write(`${line}\n`)
+    process.exitCode = exitCode
+  }
+
+  /** Asks on the terminal; without one, refuses with what to pass instead. */
+  protected async confirm(question: string, refusal: string): Promise<boolean> {
+    if (!process.stdin.isTTY) throw new UserError(refusal)
+    const {createInterface} = await import('node:readline/promises')
+    const rl = createInterface({input: process.stdin, output: process.stdout})
+    try {
+      return /^y(es)?$/i.test((await rl.question(question)).trim())
+    } finally {
+      rl.close()
+    }
+  }
+}
