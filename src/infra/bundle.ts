@@ -16,6 +16,7 @@ import {UserError} from '../model/errors.js'
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
+import {parseClusterObjects} from '../parsers/cluster.js'
 import type {Stats} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
@@ -25,6 +26,7 @@ import type {
   EndpointSliceObject,
   NodeCapture,
   NodeObject,
+  ParseIssue,
   ServiceObject,
   Snapshot,
   SourceName,
@@ -335,29 +337,26 @@ function checkManifest(manifest: unknown, reader: Reader): Record<string, unknow
   return manifest
 }
 
-async function readList<T>(reader: Reader, file: string): Promise<T[]> {
+async function readList(reader: Reader, file: string): Promise<unknown[]> {
   const parsed = await reader.json(file)
   if (parsed === null) return []
   const {value} = parsed
   const items = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.items) ? value.items : null
   if (items === null) reader.fail(file, 'not a List (no "items" array)')
-  return items.filter(isObject) as T[]
+  return items
 }
 
-async function readCluster(reader: Reader): Promise<ClusterObjects | null> {
+/** The cluster/ files, typed by the same total parser as the API's objects; what cannot be used is an issue. */
+async function readCluster(reader: Reader): Promise<{cluster: ClusterObjects | null; issues: ParseIssue[]}> {
   const dir = await statOrNull(join(reader.root, 'cluster'))
-  if (!dir?.isDirectory()) return null
-  const nodes = await readList<NodeObject>(reader, `cluster/${CLUSTER_LISTS.nodes.file}`)
-  const services = await readList<ServiceObject>(reader, `cluster/${CLUSTER_LISTS.services.file}`)
-  const endpointSlices = await readList<EndpointSliceObject>(reader, `cluster/${CLUSTER_LISTS.endpointSlices.file}`)
-  const ds = await reader.json(`cluster/${KUBE_ROUTER_FILE}`)
-  let kubeRouter: DaemonSetObject | null = null
-  if (ds !== null && isObject(ds.value)) {
-    // a DaemonSetList (kubectl get ds -o json) is accepted too: its first item
-    const value = Array.isArray(ds.value.items) ? ds.value.items.find(isObject) : ds.value
-    kubeRouter = (value as DaemonSetObject | undefined) ?? null
-  }
-  return {nodes, services, endpointSlices, kubeRouter}
+  if (!dir?.isDirectory()) return {cluster: null, issues: []}
+  const nodes = await readList(reader, `cluster/${CLUSTER_LISTS.nodes.file}`)
+  const services = await readList(reader, `cluster/${CLUSTER_LISTS.services.file}`)
+  const endpointSlices = await readList(reader, `cluster/${CLUSTER_LISTS.endpointSlices.file}`)
+  // a DaemonSetList (kubectl get ds -o json) is accepted too: its first item
+  const kubeRouter = (await reader.json(`cluster/${KUBE_ROUTER_FILE}`))?.value ?? null
+  const parsed = parseClusterObjects({nodes, services, endpointSlices, kubeRouter}, 'cluster')
+  return {cluster: parsed.value, issues: parsed.issues}
 }
 
 async function readNode(reader: Reader, name: string): Promise<NodeCapture> {
@@ -418,18 +417,22 @@ async function readFailedNodes(reader: Reader): Promise<Snapshot['failedNodes']>
   reader.fail('failed-nodes.json', 'not a list of {"name", "error"}')
 }
 
-async function readLayout(dir: string, display: string, fallbackTime: Date): Promise<Snapshot> {
+async function readLayout(dir: string, display: string, fallbackTime: Date): Promise<LoadedBundle> {
   const reader = new Reader(await findRoot(dir, display), display)
   const parsed = await reader.json('manifest.json')
   const manifest = parsed === null ? {} : checkManifest(parsed.value, reader)
+  const {cluster, issues} = await readCluster(reader)
   return {
-    mode: 'bundle',
-    context: typeof manifest.context === 'string' ? manifest.context : null,
-    bundle: display,
-    createdAt: typeof manifest.createdAt === 'string' ? manifest.createdAt : fallbackTime.toISOString(),
-    cluster: await readCluster(reader),
-    nodes: await readNodes(reader, manifest.nodes),
-    failedNodes: await readFailedNodes(reader),
+    issues,
+    snapshot: {
+      mode: 'bundle',
+      context: typeof manifest.context === 'string' ? manifest.context : null,
+      bundle: display,
+      createdAt: typeof manifest.createdAt === 'string' ? manifest.createdAt : fallbackTime.toISOString(),
+      cluster,
+      nodes: await readNodes(reader, manifest.nodes),
+      failedNodes: await readFailedNodes(reader),
+    },
   }
 }
 
@@ -450,6 +453,17 @@ async function hasGzipMagic(path: string): Promise<boolean> {
  * A bundle without manifest.json gets createdAt = the modification time of `path`.
  */
 export async function readBundle(path: string): Promise<Snapshot> {
+  return (await loadBundle(path)).snapshot
+}
+
+export interface LoadedBundle {
+  snapshot: Snapshot
+  /** parts of the cluster objects that could not be used (dropped) */
+  issues: ParseIssue[]
+}
+
+/** As readBundle, with what was dropped from the cluster objects. */
+export async function loadBundle(path: string): Promise<LoadedBundle> {
   let info: Stats
   try {
     info = await stat(path)

@@ -141,10 +141,10 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       ])
       const wanted = nodeNames.length ? nodes.filter((n) => nodeNames.includes(n.metadata?.name ?? '')) : nodes
       return {
-        nodes: plain<NodeObject[]>(wanted),
-        services: plain<ServiceObject[]>(services),
-        endpointSlices: plain<EndpointSliceObject[]>(slices),
-        kubeRouter: kubeRouter ? plain<DaemonSetObject>(kubeRouter) : null,
+        nodes: plain<unknown[]>(wanted),
+        services: plain<unknown[]>(services),
+        endpointSlices: plain<unknown[]>(slices),
+        kubeRouter: kubeRouter ? plain<unknown>(kubeRouter) : null,
       }
     },
     async listPods({namespace, labelSelector, fieldSelector}) {

@@ -1,7 +1,7 @@
 // The Kubernetes API as the cluster services see it: a narrow port (src/infra/kube-api.ts implements it over
 // client-node; tests may pass their own). Errors come back as KubeRequestError, with the HTTP code and the
 // API server's own Status message, so services can tell RBAC, Pod Security and lost connections apart.
-import type {ClusterObjects} from './types.js'
+import type {RawClusterObjects} from './types.js'
 import type {PodLike} from './pod-status.js'
 
 /** Client-side API request rate: requests per second after a burst (`--qps`, `--burst`); bench/RESULTS.md. */
@@ -31,7 +31,8 @@ export interface KubePort {
   canI(checks: readonly AccessCheck[]): Promise<boolean[]>
   /** labels of a namespace; null when it does not exist */
   namespaceLabels(name: string): Promise<Record<string, string> | null>
-  fetchClusterObjects(filter: {nodeNames: readonly string[]; selector: string | null}): Promise<ClusterObjects>
+  /** the lists as the API returned them; parsers/cluster.ts types them */
+  fetchClusterObjects(filter: {nodeNames: readonly string[]; selector: string | null}): Promise<RawClusterObjects>
   listPods(query: {namespace: string | null; labelSelector?: string; fieldSelector?: string}): Promise<PodObject[]>
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */

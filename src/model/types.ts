@@ -289,6 +289,15 @@ export interface NodeCapture {
 }
 
 /** Cluster objects and every node's capture: the immutable snapshot that checks run on. */
+/** Cluster objects as they came (from the API or a bundle's files): any shape, nothing trusted yet
+ * (parsers/cluster.ts makes ClusterObjects of them). */
+export interface RawClusterObjects {
+  nodes: readonly unknown[]
+  services: readonly unknown[]
+  endpointSlices: readonly unknown[]
+  kubeRouter: unknown
+}
+
 export interface Snapshot {
   mode: 'cluster' | 'local' | 'bundle'
   context: string | null

@@ -4,7 +4,7 @@
 // Items must have metadata.name. The typed wrappers (parseNodeList, parseServiceList,
 // parseEndpointSliceList, parseDaemonSet) also drop fields of the subset in model/types.ts that have
 // the wrong JSON type, so checks can trust the declared types; every drop is an issue.
-import type {DaemonSetObject, EndpointSliceObject, NodeObject, Parsed, ParseIssue, ServiceObject} from '../model/types.js'
+import type {ClusterObjects, DaemonSetObject, RawClusterObjects, EndpointSliceObject, NodeObject, Parsed, ParseIssue, ServiceObject} from '../model/types.js'
 import {asText, guard, isBlank, isRecord, issue, safeStringify, salvageArray} from './common.js'
 
 type Report = (message: string, value: unknown) => void
@@ -201,6 +201,33 @@ function parseDocument(text: string, source: string): {doc: unknown; issues: Par
   }
 }
 
+/** The items that are objects of the right kind with a metadata.name, their fields sanitised; the rest are issues. */
+function keepItems<T>(items: readonly unknown[], source: string, itemKind: string | null, issues: ParseIssue[], sanitize?: (item: Record<string, unknown>, report: Report) => void): T[] {
+  const out: T[] = []
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]
+    if (!isRecord(item)) {
+      issues.push(issue(source, null, `items[${i}] is not an object`, safeStringify(item)))
+      continue
+    }
+    if (itemKind !== null && typeof item.kind === 'string' && item.kind !== itemKind) {
+      issues.push(issue(source, null, `items[${i}] is a ${item.kind}, expected ${itemKind}`, safeStringify(item)))
+      continue
+    }
+    const meta = isRecord(item.metadata) ? item.metadata : null
+    if (meta === null || typeof meta.name !== 'string' || meta.name === '') {
+      issues.push(issue(source, null, `items[${i}] has no metadata.name`, safeStringify(item)))
+      continue
+    }
+    const where = typeof meta.namespace === 'string' ? `${meta.namespace}/${meta.name}` : meta.name
+    const report: Report = (message, value) => issues.push(issue(source, null, `${where}: ${message}`, safeStringify(value)))
+    cleanMetadata(item, report)
+    sanitize?.(item, report)
+    out.push(item as T)
+  }
+  return out
+}
+
 /**
  * Items of a Kubernetes list document (`{"kind": expectedKind, "items": [...]}`, a `List`, or a bare
  * array). Items without metadata.name, or whose own `kind` contradicts the list kind, are issues.
@@ -225,28 +252,7 @@ export function parseObjectList<T>(text: string, source: string, expectedKind: s
       return {value: [] as T[], issues, fatal: true}
     }
     const itemKind = expectedKind.endsWith('List') ? expectedKind.slice(0, -4) : null
-    const out: T[] = []
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]
-      if (!isRecord(item)) {
-        issues.push(issue(source, null, `items[${i}] is not an object`, safeStringify(item)))
-        continue
-      }
-      if (itemKind !== null && typeof item.kind === 'string' && item.kind !== itemKind) {
-        issues.push(issue(source, null, `items[${i}] is a ${item.kind}, expected ${itemKind}`, safeStringify(item)))
-        continue
-      }
-      const meta = isRecord(item.metadata) ? item.metadata : null
-      if (meta === null || typeof meta.name !== 'string' || meta.name === '') {
-        issues.push(issue(source, null, `items[${i}] has no metadata.name`, safeStringify(item)))
-        continue
-      }
-      const where = typeof meta.namespace === 'string' ? `${meta.namespace}/${meta.name}` : meta.name
-      const report: Report = (message, value) => issues.push(issue(source, null, `${where}: ${message}`, safeStringify(value)))
-      cleanMetadata(item, report)
-      sanitize?.(item, report)
-      out.push(item as T)
-    }
+    const out = keepItems<T>(items, source, itemKind, issues, sanitize)
     return {value: out, issues, fatal: out.length === 0 && issues.length > 0}
   })
 }
@@ -264,8 +270,7 @@ export function parseEndpointSliceList(text: string): Parsed<EndpointSliceObject
 }
 
 /** cluster/kube-router.json: a DaemonSet (or a list holding one; the first DaemonSet is used). */
-export function parseDaemonSet(text: string): Parsed<DaemonSetObject | null> {
-  const source = 'cluster/kube-router.json'
+export function parseDaemonSet(text: string, source = 'cluster/kube-router.json'): Parsed<DaemonSetObject | null> {
   return guard(source, () => null, () => {
     const input = asText(text)
     if (isBlank(input)) return {value: null, issues: [issue(source, null, 'empty input', '')], fatal: true}
@@ -295,3 +300,26 @@ export function parseDaemonSet(text: string): Parsed<DaemonSetObject | null> {
     return {value: ds as unknown as DaemonSetObject, issues, fatal: false}
   })
 }
+
+/**
+ * Typed cluster objects from raw ones, whatever their shape: what cannot be used is dropped and becomes an
+ * issue naming where it was (`origin`/nodes.json, …), keeping the raw value. Never throws.
+ */
+export function parseClusterObjects(raw: RawClusterObjects, origin: 'cluster' | 'api' = 'cluster'): Parsed<ClusterObjects> {
+  const issues: ParseIssue[] = []
+  const where = origin === 'api' ? API_SOURCES : BUNDLE_SOURCES
+  const copy = (items: readonly unknown[]): unknown[] => (Array.isArray(items) ? structuredClone(items) : [])
+  const nodes = keepItems<NodeObject>(copy(raw.nodes), where.nodes, 'Node', issues, sanitizeNode)
+  const services = keepItems<ServiceObject>(copy(raw.services), where.services, 'Service', issues, sanitizeService)
+  const endpointSlices = keepItems<EndpointSliceObject>(copy(raw.endpointSlices), where.endpointSlices, 'EndpointSlice', issues, sanitizeEndpointSlice)
+  let kubeRouter: DaemonSetObject | null = null
+  if (raw.kubeRouter !== null && raw.kubeRouter !== undefined) {
+    const parsed = parseDaemonSet(safeStringify(raw.kubeRouter), where.kubeRouter)
+    kubeRouter = parsed.value
+    issues.push(...parsed.issues)
+  }
+  return {value: {nodes, services, endpointSlices, kubeRouter}, issues, fatal: false}
+}
+
+const BUNDLE_SOURCES = {nodes: 'cluster/nodes.json', services: 'cluster/services.json', endpointSlices: 'cluster/endpointslices.json', kubeRouter: 'cluster/kube-router.json'}
+const API_SOURCES = {nodes: 'Nodes from the API', services: 'Services from the API', endpointSlices: 'EndpointSlices from the API', kubeRouter: 'the kube-router DaemonSet from the API'}

@@ -12,6 +12,7 @@ import {probeEnvironment} from '../probe/inputs.js'
 import {InterruptedError, UserError} from '../model/errors.js'
 import {KubeRequestError, type KubePort, type PodObject} from '../model/kube-port.js'
 import {isPodSecurityRejection, preflight} from './preflight.js'
+import {typedClusterObjects} from './cluster-objects.js'
 import type {NodePhase, ProgressSink} from '../model/progress.js'
 
 export interface ClusterCollectOptions {
@@ -62,7 +63,7 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   throwIfAborted(opts.signal)
 
   step('reading nodes, services, endpoint slices and the kube-router DaemonSet')
-  const cluster = await kube.fetchClusterObjects({nodeNames: opts.nodeNames, selector: opts.selector})
+  const cluster = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: opts.nodeNames, selector: opts.selector}), 'api', opts.warn)
   const known = new Set(cluster.nodes.map((n) => n.metadata.name))
   const unknown = opts.nodeNames.filter((n) => !known.has(n))
   if (unknown.length) throw new UserError(`node${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')} (see \`kubectl get nodes\`)`)

@@ -69,8 +69,10 @@ export async function openCollector(opts: CollectorOptions, env: CollectorEnv): 
 function bundleCollector(path: string): Collector {
   return {
     collect: async () => {
-      const {readBundle} = await import('../infra/bundle.js')
-      return {snapshot: await readBundle(path), issues: []}
+      const {loadBundle} = await import('../infra/bundle.js')
+      const {issueWarnings} = await import('./cluster-objects.js')
+      const {snapshot, issues} = await loadBundle(path)
+      return {snapshot, issues: issueWarnings(issues)}
     },
   }
 }
@@ -96,7 +98,8 @@ async function localCollector(opts: Extract<CollectorOptions, {mode: 'local'}>, 
         const {openKube} = await import('../infra/kube-api.js')
         const kube = openKube(opts.cluster)
         context = kube.context
-        cluster = await kube.fetchClusterObjects({nodeNames: [nodeName], selector: null})
+        const {typedClusterObjects} = await import('./cluster-objects.js')
+        cluster = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: [nodeName], selector: null}), 'api', env.warn)
         if (!cluster.nodes.some((n) => n.metadata.name === nodeName)) {
           env.warn(`node "${nodeName}" is not in the cluster; pass --node with this host's Kubernetes node name`)
         }

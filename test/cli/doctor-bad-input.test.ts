@@ -1,7 +1,7 @@
 // Bad input gets a one-line error naming the problem, the right exit code, and never a stack trace.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {cpSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
@@ -102,4 +102,31 @@ test('the demo: every output format renders, --fail-on decides the exit code', a
   assert.ok(text.stdout.includes('local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0'))
   const only = await kr(['doctor', '--from-bundle', DEMO, '-o', 'json', '--check', 'ipv6-vip-routes'])
   assert.deepEqual([...new Set((JSON.parse(only.stdout) as DoctorReport).results.map((r) => r.check))], ['ipv6-vip-routes'])
+})
+
+test('hostile cluster objects in a bundle (DaemonSet arg 5, podCIDRs [null], a Node {}, addresses [null]): warnings, never an internal error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-hostile-'))
+  try {
+    const bundle = join(dir, 'bundle')
+    cpSync(DEMO, bundle, {recursive: true})
+    const read = (f: string) => JSON.parse(readFileSync(join(bundle, 'cluster', f), 'utf8'))
+    const nodes = read('nodes.json')
+    nodes.items[0].spec.podCIDRs = [null]
+    nodes.items[1].status.addresses = [null, ...nodes.items[1].status.addresses]
+    nodes.items.push({})
+    writeFileSync(join(bundle, 'cluster', 'nodes.json'), JSON.stringify(nodes))
+    const ds = read('kube-router.json')
+    ds.spec.template.spec.containers[0].args.push(5)
+    writeFileSync(join(bundle, 'cluster', 'kube-router.json'), JSON.stringify(ds))
+    const res = await kr(['doctor', '--from-bundle', bundle, '-o', 'json'])
+    assert.equal(res.stderr.includes('internal error'), false, res.stderr)
+    assert.equal(res.code, 1, res.stderr)
+    const report = JSON.parse(res.stdout) as DoctorReport
+    assert.deepEqual(report.nodes.map((n) => n.name), ['node-a', 'node-b', 'node-c'])
+    const warnings = res.stderr.trim().split('\n').filter((l) => l.includes('ignored in the cluster objects'))
+    assert.equal(warnings.length, 4, res.stderr)
+    assert.match(warnings[3], /1 more problems? of the same kind/)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 })
