@@ -27,6 +27,15 @@ export interface ParsedProbeOutput {
   issues: string[]
   /** true when the output ended with "=== kr:done". */
   complete: boolean
+  /** true when the output has the KR-PROBE header line: the probe started (what follows may still be cut) */
+  started: boolean
+}
+
+const HEADER_LINE = new RegExp(`(?:^|\\n)${PROBE_HEADER} ([^\\n]*)(?:\\n|$)`)
+
+/** Whether a text holds the probe's header line, i.e. the probe script got as far as starting. */
+export function hasProbeHeader(text: string): boolean {
+  return HEADER_LINE.test(text)
 }
 
 const BEGIN = '=== kr:begin '
@@ -45,7 +54,7 @@ export function parseProbeOutput(text: string, nodeName: string): ParsedProbeOut
   const files: Partial<Record<SourceName, string>> = {}
   const missing: Partial<Record<SourceName, string>> = {}
   const issues: string[] = []
-  const result = (complete: boolean): ParsedProbeOutput => ({capture: {name: nodeName, files, missing}, issues, complete})
+  const result = (complete: boolean): ParsedProbeOutput => ({capture: {name: nodeName, files, missing}, issues, complete, started: hasProbeHeader(text)})
   try {
     return parse(typeof text === 'string' ? text : '', files, missing, issues, result)
   } catch (err) {
@@ -66,7 +75,7 @@ function parse(
     return result(false)
   }
   let pos = 0
-  const header = /(?:^|\n)KR-PROBE ([^\n]*)(?:\n|$)/.exec(text)
+  const header = HEADER_LINE.exec(text)
   if (!header) {
     issues.push('no "KR-PROBE" header: this does not look like probe output')
   } else {

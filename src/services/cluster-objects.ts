@@ -11,7 +11,7 @@ export function issueWarnings(issues: readonly ParseIssue[]): string[] {
   return lines
 }
 
-export function typedClusterObjects(raw: RawClusterObjects, origin: string, warn: (message: string) => void): ClusterObjects {
+export function typedClusterObjects(raw: RawClusterObjects, origin: 'api' | 'cluster', warn: (message: string) => void): ClusterObjects {
   const parsed = parseClusterObjects(raw, origin)
   for (const line of issueWarnings(parsed.issues)) warn(line)
   return parsed.value

@@ -370,10 +370,10 @@ class ProbeRun {
       return {error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
     }
     const parsed = parseProbeOutput(log, node)
-    if (!/(?:^|\n)KR-PROBE /.test(log) && outcome.exitCode !== 0) {
+    if (!parsed.started && outcome.exitCode !== 0) {
       return {error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
     }
-    if (!/(?:^|\n)KR-PROBE /.test(log)) {
+    if (!parsed.started) {
       return {error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
     }
     if (outcome.exitCode !== 0 && !parsed.complete) {
