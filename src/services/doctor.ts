@@ -65,16 +65,24 @@ export async function runDoctor(run: DoctorRun): Promise<{report: DoctorReport; 
       for (const n of snapshot.failedNodes) progress({kind: 'node', node: n.name, phase: 'failed', detail: n.error, at: now()})
     }
     for (const issue of issues) run.warn(issue)
-    if (run.saveTo) {
-      const {writeBundle} = await import('../infra/bundle.js')
-      await writeBundle(snapshot, run.saveTo, run.toolVersion)
-      run.note(`bundle saved to ${run.saveTo}`)
-    }
+    if (run.saveTo) await saveWithoutLosingTheRun(snapshot, {...run, saveTo: run.saveTo})
     progress({kind: 'analysing', at: now()})
     const {report, sourceWarnings} = analyse(snapshot, run.checks)
     for (const w of sourceWarnings) run.warn(`${w}; checks that need it report error`)
     return {report, snapshot}
   } finally {
     progress({kind: 'run-finished', at: now()})
+  }
+}
+
+/** A bundle that cannot be written (disk full, target gone) costs the bundle, never the report of the run. */
+async function saveWithoutLosingTheRun(snapshot: Snapshot, run: DoctorRun & {saveTo: string}): Promise<void> {
+  const {writeBundle} = await import('../infra/bundle.js')
+  try {
+    await writeBundle(snapshot, run.saveTo, run.toolVersion)
+    run.note(`bundle saved to ${run.saveTo}`)
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error
+    run.warn(`${error.message}; the capture was not saved, the report is complete`)
   }
 }

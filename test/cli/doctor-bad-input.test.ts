@@ -1,7 +1,8 @@
 // Bad input gets a one-line error naming the problem, the right exit code, and never a stack trace.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
@@ -127,6 +128,23 @@ test('hostile cluster objects in a bundle (DaemonSet arg 5, podCIDRs [null], a N
     assert.equal(warnings.length, 4, res.stderr)
     assert.match(warnings[3], /1 more problems? of the same kind/)
   } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('a bundle that cannot be written after collection (disk full) costs the bundle, not the report', {skip: unmet({root: true, tools: ['mount', 'umount']})}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-full-'))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', dir])
+  try {
+    const target = join(dir, 'capture.tar.gz')
+    const res = await kr(['doctor', '--from-bundle', DEMO, '--save-bundle', target, '-o', 'json'])
+    assert.equal(res.code, 1, res.stderr)
+    const report = JSON.parse(res.stdout) as DoctorReport
+    assert.equal(report.nodes.length, 3)
+    assert.match(res.stderr, /^warning: cannot write bundle .*capture\.tar\.gz: ENOSPC.*the capture was not saved, the report is complete$/m)
+    assert.deepEqual(readdirSync(dir), [], 'no partial bundle left behind')
+  } finally {
+    execFileSync('umount', [dir])
     rmSync(dir, {recursive: true, force: true})
   }
 })

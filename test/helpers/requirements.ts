@@ -25,8 +25,9 @@ export const PROBE_TOOLS = [
 ] as const
 export const NETNS: Needs = {root: true, tools: NETNS_TOOLS}
 export const TMUX: Needs = {tools: ['tmux']}
-/** The CLI tests run `kubectl kr …` through kubectl's plugin dispatch and drop root with setpriv; the kubelet test counts children with pgrep. */
-export const CLI_TOOLS = ['kubectl', 'setpriv', 'pgrep'] as const
+/** The CLI tests run `kubectl kr …` through kubectl's plugin dispatch, drop root with setpriv and fill a disk with a tiny
+ * tmpfs (mount); the kubelet test counts children with pgrep. */
+export const CLI_TOOLS = ['kubectl', 'setpriv', 'pgrep', 'mount', 'umount'] as const
 
 /** Every command a test declares: .ci/run must install each (test/ci-tools.test.ts checks it). */
 export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS])]
