@@ -49,10 +49,13 @@ function parseV6(text: string): number[] | null {
 
 // Nodes repeat the same few thousand addresses across every source; parsing them once matters on big clusters.
 const MEMO_LIMIT = 100_000
+/** longer than any address text (IPv6 with an embedded IPv4 and a zone): such keys are junk and are not kept */
+const MEMO_KEY_MAX = 64
 const parsedMemo = new Map<string, ParsedIp | null>()
 const canonicalMemo = new Map<string, string>()
 
 function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (key.length > MEMO_KEY_MAX) return value
   if (memo.size >= MEMO_LIMIT) memo.clear()
   memo.set(key, value)
   return value

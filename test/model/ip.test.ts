@@ -21,3 +21,20 @@ test('prefixes: membership, network and host forms', () => {
   assert.equal(parseIp('1.2.3'), null)
   assert.equal(parseIp('1:2:3'), null)
 })
+
+test('junk text is not kept by the address memo: 200 distinct 1 MB strings leave the heap as it was', async () => {
+  const v8 = await import('node:v8')
+  const vm = await import('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as () => void
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < 200; i++) {
+    const junk = `${i}:`.padEnd(1 << 20, 'x')
+    assert.equal(parseIp(junk), null)
+    assert.equal(canonicalIp(junk), junk)
+  }
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  assert.ok(grown < 32 << 20, `heap grew by ${(grown / 2 ** 20).toFixed(0)} MiB`)
+})
