@@ -40,9 +40,9 @@ export default class Doctor extends KrCommand {
     'host-root': Flags.string({summary: 'With --local: where the host filesystem is (for networkd config).', default: '/'}),
     'kube-router-log': Flags.string({summary: 'With --local: a file holding the recent kube-router log of this node.'}),
     image: Flags.string({summary: 'Probe pod image (default: the running kube-router DaemonSet image).'}),
-    timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1}),
+    timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1, max: 3600}),
     concurrency: Flags.integer({summary: 'Probe pods running at once (cluster mode).', default: 200, min: 1}),
-    'pod-timeout': Flags.integer({summary: 'Seconds a probe pod may run (its activeDeadlineSeconds), pulling the image included.', default: 120, min: 5}),
+    'pod-timeout': Flags.integer({summary: 'Seconds a probe pod may run (its activeDeadlineSeconds), pulling the image included.', default: 120, min: 5, max: 86_400}),
     qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: DEFAULT_QPS, min: 1, helpGroup: 'API'}),
     burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: DEFAULT_BURST, min: 1, helpGroup: 'API'}),
     'fail-on': Flags.option({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'] as const, default: 'error' as const})(),
@@ -148,6 +148,7 @@ function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>):
       cmdTimeoutSec: flags.timeout,
     }
   }
+  if (flags.image === '') throw new UserError('--image is empty: give an image reference, or leave --image out to use the kube-router DaemonSet\'s image')
   return {
     mode: 'cluster',
     kube: {...access, qps: flags.qps, burst: flags.burst},

@@ -148,3 +148,18 @@ test('a bundle that cannot be written after collection (disk full) costs the bun
     rmSync(dir, {recursive: true, force: true})
   }
 })
+
+test('timeouts beyond what a timer can hold are refused (--timeout at most 3600, --pod-timeout at most 86400)', async () => {
+  for (const [flag, value, max] of [['--timeout', '89478', '3600'], ['--pod-timeout', '2147484', '86400']]) {
+    const res = await kr(['doctor', '--from-bundle', DEMO, flag, value])
+    assert.equal(res.code, 2, res.stderr)
+    assert.match(res.stderr, new RegExp(`less than or equal to ${max}`))
+    assert.equal(res.stdout, '')
+  }
+})
+
+test('--image with an empty value: exit 2 naming --image, before any connection', async () => {
+  const res = await kr(['doctor', '--image', '', '--kubeconfig', '/nonexistent/kubeconfig'])
+  assert.equal(res.code, 2)
+  assertOneLineError(res.stderr, ['--image is empty'])
+})
