@@ -2,6 +2,7 @@
 // Pure: derived from the report and the check registry's titles; no diagnosis happens here.
 import {severityRank, sortFindings} from '../report/summary.js'
 import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
+import {nodeLabel} from '../report/text.js'
 
 export type SeverityFilter = 'all' | 'warning' | 'error'
 
@@ -41,8 +42,6 @@ export interface BrowseModel {
 }
 
 export const cellKey = (check: string, node: string | null): string => `${check}\u0000${node === null ? '\u0001' : node}`
-
-export const nodeLabel = (node: string | null): string => node ?? 'cluster'
 
 function worse(a: Severity | null, b: Severity): Severity {
   return a === null || severityRank(b) < severityRank(a) ? b : a

@@ -6,7 +6,7 @@ import type {DoctorReport} from '../model/report.js'
 import type {TuiActions} from './session.js'
 import {buildModel, defaultBundlePath, defaultReportPath} from './browse-model.js'
 import {initialBrowseState, reduceKey, type BrowseState, type Effect} from './browse-state.js'
-import type {Marks} from './marks.js'
+import type {Marks} from '../report/text.js'
 import {computeScreen, type ScreenSize} from './results-screen.js'
 import {ResultsView} from './results-view.js'
 

@@ -9,7 +9,7 @@ import {render, type Instance} from 'ink'
 import {CHECKS} from '../checks/index.js'
 import {createLiveStore} from './live-state.js'
 import {LiveApp} from './live-app.js'
-import {marksFor} from './marks.js'
+import {marksFor} from '../report/text.js'
 import {ResultsApp} from './results-app.js'
 import type {StartTui, TuiSession} from './session.js'
 

@@ -10,7 +10,8 @@ import {
   visibleFindings,
   visibleRows,
 } from '../../src/ui/browse-model.js'
-import {hardWrap, truncate, wrapProse, wrapVerbatim, safe} from '../../src/ui/text.js'
+import {hardWrap, wrapProse, wrapVerbatim} from '../../src/ui/text.js'
+import {safe, truncate} from '../../src/report/text.js'
 import {CHECK_TITLES, cleanNodeReport, demoReport, failedNodeReport} from './reports.js'
 import {CHECKS} from '../../src/checks/index.js'
 

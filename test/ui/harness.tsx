@@ -3,7 +3,7 @@
 // and polling (not fixed sleeps) for the frame to show what a key press should produce.
 import {render} from 'ink-testing-library'
 import {ResultsApp, type ResultsAppProps} from '../../src/ui/results-app.js'
-import {marksFor} from '../../src/ui/marks.js'
+import {marksFor} from '../../src/report/text.js'
 import type {DoctorReport} from '../../src/model/report.js'
 import type {TuiActions} from '../../src/ui/session.js'
 import {CHECK_TITLES} from './reports.js'

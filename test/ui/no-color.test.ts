@@ -12,7 +12,7 @@ async function frames(color: boolean, keys: string[]): Promise<string[]> {
   const {createElement} = await import('react')
   const {render, cleanup} = await import('ink-testing-library')
   const {ResultsApp} = await import('../../src/ui/results-app.js')
-  const {marksFor} = await import('../../src/ui/marks.js')
+  const {marksFor} = await import('../../src/report/text.js')
   const {demoReport, CHECK_TITLES} = await import('./reports.js')
   const {waitFor, sleep} = await import('./harness.js')
   const r = render(
