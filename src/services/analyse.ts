@@ -70,6 +70,7 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
       nodes,
       results: [...run.results, ...failedNodeResults],
       findings,
+      checks: checks.map(({id, title}) => ({id, title})),
       summary: summarise(findings, nodes),
     },
   }
