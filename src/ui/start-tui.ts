@@ -32,7 +32,6 @@ export const startTui: StartTui = (opts): TuiSession => {
     progress: (event) => store.dispatch(event),
 
     async showReport(report, actions) {
-      if (store.get().stage !== 'finished') store.dispatch({kind: 'run-finished', at: Date.now()})
       await endLive()
       const instance = render(createElement(ResultsApp, {report, actions, marks, color: opts.color}), {...base, alternateScreen: true})
       results = instance
