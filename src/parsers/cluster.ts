@@ -205,7 +205,7 @@ function parseDocument(text: string, source: string): {doc: unknown; issues: Par
  * Items of a Kubernetes list document (`{"kind": expectedKind, "items": [...]}`, a `List`, or a bare
  * array). Items without metadata.name, or whose own `kind` contradicts the list kind, are issues.
  */
-export function parseObjectList<T>(text: string, source: string, expectedKind: string, sanitize?: (item: Record<string, unknown>, report: Report) => void): Parsed<T[]> {
+function parseObjectList<T>(text: string, source: string, expectedKind: string, sanitize?: (item: Record<string, unknown>, report: Report) => void): Parsed<T[]> {
   return guard(source, () => [] as T[], () => {
     const input = asText(text)
     if (isBlank(input)) return {value: [] as T[], issues: [issue(source, null, 'empty input', '')], fatal: true}
