@@ -33,6 +33,12 @@ export interface NodeReport {
   sourceIssues?: Record<string, string>
 }
 
+/** A check that ran: its id and title, so renderers need no check registry. */
+export interface CheckInfo {
+  id: string
+  title: string
+}
+
 export interface DoctorReport {
   apiVersion: 'kr.kube-router.io/v1'
   kind: 'DoctorReport'
@@ -42,6 +48,8 @@ export interface DoctorReport {
   nodes: NodeReport[]
   results: CheckResult[]
   findings: Finding[]
+  /** the checks that ran, in registry order */
+  checks: CheckInfo[]
   summary: {errors: number; warnings: number; infos: number; nodesProbed: number; nodesFailed: number}
 }
 

@@ -1,6 +1,7 @@
 // Core data types shared by parsers, the model, checks and renderers.
 // Everything here is plain, serialisable data: no classes, no functions.
 import type {SourceName} from './sources.js'
+import type {FailedNode} from './node-failure.js'
 
 export type {SourceName}
 
@@ -305,6 +306,6 @@ export interface Snapshot {
   createdAt: string
   cluster: ClusterObjects | null
   nodes: NodeCapture[]
-  /** nodes that could not be probed at all: name -> reason */
-  failedNodes: {name: string; error: string}[]
+  /** nodes that could not be probed at all: name, reason, and (when the producer knows it) the kind */
+  failedNodes: FailedNode[]
 }

@@ -232,7 +232,7 @@ function keepItems<T>(items: readonly unknown[], source: string, itemKind: strin
  * Items of a Kubernetes list document (`{"kind": expectedKind, "items": [...]}`, a `List`, or a bare
  * array). Items without metadata.name, or whose own `kind` contradicts the list kind, are issues.
  */
-export function parseObjectList<T>(text: string, source: string, expectedKind: string, sanitize?: (item: Record<string, unknown>, report: Report) => void): Parsed<T[]> {
+function parseObjectList<T>(text: string, source: string, expectedKind: string, sanitize?: (item: Record<string, unknown>, report: Report) => void): Parsed<T[]> {
   return guard(source, () => [] as T[], () => {
     const input = asText(text)
     if (isBlank(input)) return {value: [] as T[], issues: [issue(source, null, 'empty input', '')], fatal: true}

@@ -4,7 +4,7 @@ import {canonicalIp} from '../model/ip.js'
 import type {Parsed, ParseIssue} from '../model/types.js'
 
 /** Longest raw text kept in one issue; whole-document issues are cut here (with a marker). */
-export const MAX_RAW = 4096
+const MAX_RAW = 4096
 
 export function issue(source: string, line: number | null, message: string, raw: string): ParseIssue {
   return {source, line, message, raw: raw.length > MAX_RAW ? `${raw.slice(0, MAX_RAW)}…[${raw.length - MAX_RAW} more chars]` : raw}

@@ -9,7 +9,7 @@ import {canonicalIp} from '../model/ip.js'
 import type {Family, Parsed, Route} from '../model/types.js'
 import {asText, fatalOf, guard, isRecord, issue, num, parseJsonArray, rawOf, str, tableIdOf} from './common.js'
 
-export function routeSource(family: Family): string {
+function routeSource(family: Family): string {
   return family === 6 ? 'ip6-route.json' : 'ip-route.json'
 }
 
@@ -57,7 +57,7 @@ function renderMetrics(parts: string[], metrics: unknown): void {
 }
 
 /** The iproute2 JSON object of one route in `ip route` text syntax (see the header comment). */
-export function renderRouteJson(o: Record<string, unknown>): string {
+function renderRouteJson(o: Record<string, unknown>): string {
   const parts: string[] = []
   const type = str(o.type)
   if (type !== null && type !== 'unicast') parts.push(type)
@@ -106,13 +106,6 @@ export function renderRouteJson(o: Record<string, unknown>): string {
   const pref = str(o.pref)
   if (pref !== null) parts.push('pref', pref)
   return parts.join(' ')
-}
-
-/** A parsed Route in `ip route` syntax (fields only; prefer `route.text`, which keeps every detail). */
-export function renderRoute(route: Route): string {
-  const o: Record<string, unknown> = {type: route.type, dst: route.dst, dev: route.dev, gateway: route.gateway, table: route.table, protocol: route.protocol, scope: route.scope, prefsrc: route.prefsrc, metric: route.metric}
-  for (const k of Object.keys(o)) if (o[k] === null) delete o[k]
-  return renderRouteJson(o)
 }
 
 export function parseIpRoute(text: string, family: Family): Parsed<Route[]> {

@@ -49,7 +49,7 @@ function canonicalPart(part: string): string {
 }
 
 /** Canonical member key: "10.0.0.1", "fd00::a,tcp:443", "10.244.0.0/16", "10.0.0.1,tcp:80,10.1.0.0/16". */
-export function ipsetMemberKey(token: string): string {
+function ipsetMemberKey(token: string): string {
   if (token.indexOf(',') < 0) return canonicalPart(token)
   const parts = token.split(',')
   for (let i = 0; i < parts.length; i++) parts[i] = canonicalPart(parts[i])

@@ -23,7 +23,7 @@ function emptyState(): IptablesState {
  * separates, double quotes group (quotes removed), backslash escapes `"` and `\` inside quotes.
  * `unterminated` is set when a quote is left open (truncated line).
  */
-export function tokenizeArgs(text: string): {args: string[]; unterminated: boolean} {
+function tokenizeArgs(text: string): {args: string[]; unterminated: boolean} {
   // Fast paths on native split (iptables-save separates with single spaces); tabs or backslashes
   // next to quotes take the character loop.
   if (text.indexOf('\t') < 0) {
@@ -76,7 +76,7 @@ function splitQuoted(text: string): {args: string[]; unterminated: boolean} {
 }
 
 /** Character-loop tokenizer (handles tabs and escapes); the reference the fast paths must agree with. */
-export function tokenizeArgsCharwise(text: string): {args: string[]; unterminated: boolean} {
+function tokenizeArgsCharwise(text: string): {args: string[]; unterminated: boolean} {
   const args: string[] = []
   const n = text.length
   let unterminated = false
@@ -163,42 +163,6 @@ function indexOfFlag(args: string[], flag: string, from = 0): number {
 export function argValue(rule: IptablesRule, flag: string): string | null {
   const i = indexOfFlag(rule.args, flag)
   return i >= 0 && i + 1 < rule.args.length ? rule.args[i + 1] : null
-}
-
-/** The token after every occurrence of `flag` (e.g. all `--match-set` names of a rule). */
-export function argValues(rule: IptablesRule, flag: string): string[] {
-  const out: string[] = []
-  for (let i = indexOfFlag(rule.args, flag); i >= 0 && i + 1 < rule.args.length; i = indexOfFlag(rule.args, flag, i + 1)) out.push(rule.args[i + 1])
-  return out
-}
-
-/** True when the first `flag` is negated (`! -s 10.0.0.0/8`, `-m set ! --match-set ...`). */
-export function argNegated(rule: IptablesRule, flag: string): boolean {
-  const i = indexOfFlag(rule.args, flag)
-  return i > 0 && rule.args[i - 1] === '!'
-}
-
-export interface MatchSet {
-  name: string
-  /** "dst", "src", "dst,dst", ... */
-  flags: string
-  negated: boolean
-}
-
-/** Every `-m set [!] --match-set NAME FLAGS` of a rule, in order. */
-export function matchSets(rule: IptablesRule): MatchSet[] {
-  const out: MatchSet[] = []
-  const a = rule.args
-  for (let i = indexOfFlag(a, '--match-set'); i >= 0; i = indexOfFlag(a, '--match-set', i + 1)) {
-    if (i + 1 >= a.length) break
-    out.push({name: a[i + 1], flags: i + 2 < a.length && !a[i + 2].startsWith('-') ? a[i + 2] : '', negated: i > 0 && a[i - 1] === '!'})
-  }
-  return out
-}
-
-/** The comment of a rule (`-m comment --comment "..."`), or null. */
-export function ruleComment(rule: IptablesRule): string | null {
-  return argValue(rule, '--comment')
 }
 
 function backendFromHeader(line: string): string | null {

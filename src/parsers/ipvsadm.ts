@@ -23,7 +23,7 @@ function emptyState(): IpvsState {
 }
 
 /** "10.0.0.1:80" / "[fd00::1]:80" -> address (canonical) and port; port null when not numeric. */
-export function splitAddrPort(text: string): {address: string; port: number | null} | null {
+function splitAddrPort(text: string): {address: string; port: number | null} | null {
   let host: string
   let portText: string
   if (text.startsWith('[')) {

@@ -126,7 +126,7 @@ function dirRank(path: string, suffix: string): {rank: number; rest: string} | n
  * directories sorted by basename, a basename in a higher-priority directory masking the same
  * basename elsewhere. Files at other paths are ignored.
  */
-export function networkdFilesInOrder(state: NetworkdState): NetworkdFile[] {
+function networkdFilesInOrder(state: NetworkdState): NetworkdFile[] {
   let main: {rank: number; file: NetworkdFile} | null = null
   const dropins = new Map<string, {rank: number; file: NetworkdFile}>()
   for (const file of state.files) {

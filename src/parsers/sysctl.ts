@@ -17,23 +17,13 @@ function normaliseKey(key: string): string {
 }
 
 /** The sysctl key a "cannot stat /proc/sys/..." line names, or null. */
-export function sysctlKeyFromError(line: string): string | null {
+function sysctlKeyFromError(line: string): string | null {
   const at = line.indexOf(CANNOT_STAT)
   if (at < 0) return null
   const rest = line.slice(at + CANNOT_STAT.length)
   const end = rest.indexOf(':')
   const path = end < 0 ? rest : rest.slice(0, end)
   return path === '' ? null : path.split('/').join('.')
-}
-
-/** Keys that sysctl reported as absent ("cannot stat"), from a parse result's issues. */
-export function unreadableSysctlKeys(parsed: Parsed<SysctlState>): string[] {
-  const out: string[] = []
-  for (const i of parsed.issues) {
-    const key = sysctlKeyFromError(i.raw)
-    if (key !== null) out.push(key)
-  }
-  return out
 }
 
 export function parseSysctl(text: string): Parsed<SysctlState> {

@@ -51,6 +51,7 @@ export function reportDocument(report: DoctorReport): Record<string, unknown> {
     nodes: report.nodes.map(nodeDocument),
     results: report.results.map(resultDocument),
     findings: report.findings.map(findingDocument),
+    checks: (report.checks ?? []).map(({id, title}) => ({id, title})),
     summary: {
       errors: report.summary.errors,
       warnings: report.summary.warnings,

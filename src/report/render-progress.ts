@@ -1,6 +1,7 @@
 // The plain progress line on stderr (text/json/yaml/junit modes on a terminal): one line, rewritten in place,
 // erased when the run finishes so that stdout's report starts on a clean screen.
 import type {NodePhase, ProgressEvent, ProgressSink} from '../model/progress.js'
+import {plural, truncate} from './text.js'
 
 export interface ProgressState {
   nodes: Map<string, NodePhase>
@@ -33,7 +34,7 @@ export function applyProgress(state: ProgressState, event: ProgressEvent): Progr
 
 export function describeProgress(state: ProgressState, now: number): string {
   const elapsed = state.startedAt === null ? 0 : Math.max(0, Math.round((now - state.startedAt) / 1000))
-  if (state.analysing) return `analysing ${state.nodes.size} node${state.nodes.size === 1 ? '' : 's'}… ${elapsed}s`
+  if (state.analysing) return `analysing ${plural(state.nodes.size, 'node')}… ${elapsed}s`
   if (state.nodes.size === 0) return `${state.step ?? 'starting'}… ${elapsed}s`
   let done = 0
   let failed = 0
@@ -59,7 +60,7 @@ export function progressLine(stream: NodeJS.WriteStream, now: () => number = Dat
   let timer: NodeJS.Timeout | null = null
   const draw = () => {
     const width = Math.max(20, (stream.columns || 80) - 1)
-    stream.write(`\r\u001B[2K${describeProgress(state, now()).slice(0, width)}`)
+    stream.write(`\r\u001B[2K${truncate(describeProgress(state, now()), width, '')}`)
     shown = true
   }
   return (event) => {

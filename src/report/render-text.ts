@@ -26,7 +26,8 @@
 // Pure: no I/O, no environment lookups (the caller passes what shouldUseColor /
 // supportsUnicode decided).
 import {severityRank, sortFindings} from './summary.js'
-import type {CheckResult, DoctorReport, Finding, ResultStatus, Severity} from '../model/report.js'
+import {marksFor, nodeLabel, oneLine, padTo, plural, safe, truncate, type Marks} from './text.js'
+import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
 
 export interface TextOptions {
   color: boolean
@@ -89,33 +90,6 @@ const SGR: Record<Style, [number, number]> = {
 const SEVERITY_STYLE: Record<Severity, Style> = {error: 'red', warning: 'yellow', info: 'cyan'}
 const SEVERITY_HEADING: Record<Severity, string> = {error: 'Errors', warning: 'Warnings', info: 'Info'}
 
-interface Marks {
-  finding: Record<Severity, string>
-  result: Record<ResultStatus, string>
-  failedNode: string
-  skippedNode: string
-  ellipsis: string
-  clean: string
-}
-
-const UNICODE_MARKS: Marks = {
-  finding: {error: '✗', warning: '▲', info: '•'},
-  result: {pass: '✓', fail: '✗', skipped: '–', error: '!'},
-  failedNode: '✗',
-  skippedNode: '–',
-  ellipsis: '…',
-  clean: '✓',
-}
-
-const ASCII_MARKS: Marks = {
-  finding: {error: 'x', warning: '!', info: 'i'},
-  result: {pass: 'ok', fail: 'FAIL', skipped: '-', error: 'ERR'},
-  failedNode: 'x',
-  skippedNode: '-',
-  ellipsis: '...',
-  clean: 'ok',
-}
-
 class Painter {
   constructor(private readonly enabled: boolean) {}
 
@@ -127,20 +101,6 @@ class Painter {
 }
 
 // ---------- text helpers ----------
-
-/**
- * Make node- or API-supplied text safe for a terminal: control characters (ESC, BEL, C1 ...)
- * are shown as \xNN instead of being interpreted; tabs and printable text stay as they are.
- */
-function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-}
-
-/** One line of text: newlines become spaces. */
-function oneLine(text: string): string {
-  return safe(text.replace(/\r?\n/g, ' '))
-}
 
 /** The lines of a verbatim block (evidence, remediation): split on newlines, nothing else changed. */
 function verbatimLines(text: string): string[] {
@@ -174,17 +134,11 @@ function wrap(text: string, width: number): string[] {
   return out
 }
 
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`
-}
-
 /** "a, b, c" or "a, b, c, d, e +7 more" */
 function nameList(names: readonly string[], max = 6): string {
   if (names.length <= max) return names.join(', ')
   return `${names.slice(0, max - 1).join(', ')} +${names.length - (max - 1)} more`
 }
-
-const nodeLabel = (node: string | null): string => node ?? 'cluster'
 
 // ---------- sections ----------
 
@@ -232,10 +186,10 @@ function header(report: DoctorReport, p: Painter, marks: Marks): string[] {
   lines.push(`${key('nodes')}${counts}`)
   const pad = ' '.repeat(13)
   for (const n of failed) {
-    lines.push(`${pad}${p.paint('red', marks.failedNode)} ${oneLine(n.name)}: ${oneLine(n.error ?? 'could not be probed')}`)
+    lines.push(`${pad}${p.paint('red', marks.nodeFailed)} ${oneLine(n.name)}: ${oneLine(n.error ?? 'could not be probed')}`)
   }
   for (const n of skipped) {
-    lines.push(`${pad}${p.paint('dim', `${marks.skippedNode} ${oneLine(n.name)}${n.error !== null ? `: ${oneLine(n.error)}` : ''}`)}`)
+    lines.push(`${pad}${p.paint('dim', `${marks.nodeSkipped} ${oneLine(n.name)}${n.error !== null ? `: ${oneLine(n.error)}` : ''}`)}`)
   }
   return lines
 }
@@ -301,7 +255,7 @@ function findingSections(report: DoctorReport, p: Painter, marks: Marks, width: 
     for (const group of inSeverity) lines.push('', ...findingBlock(group, p, marks, width))
   }
   if (groups.length === 0 && report.results.length > 0) {
-    lines.push('', `${p.paint('green', marks.clean)} no problems found`)
+    lines.push('', `${p.paint('green', marks.result.pass)} no problems found`)
   }
   return lines
 }
@@ -325,10 +279,6 @@ function cell(result: CheckResult | undefined, worst: Severity | undefined, mark
       style = 'red'
   }
   return {text: p.paint(style, text), width: text.length}
-}
-
-function truncate(text: string, max: number, ellipsis: string): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - ellipsis.length))}${ellipsis}`
 }
 
 function matrix(report: DoctorReport, p: Painter, marks: Marks, width: number): string[] {
@@ -405,7 +355,7 @@ function matrix(report: DoctorReport, p: Painter, marks: Marks, width: number): 
   let i = 0
   for (const {cells} of rows.values()) {
     const label = truncate(oneLine(labels[i++]), rowLabelWidth - 2, marks.ellipsis)
-    lines.push(`  ${label.padEnd(rowLabelWidth)}${cells.join(gap)}`.trimEnd())
+    lines.push(`  ${padTo(label, rowLabelWidth)}${cells.join(gap)}`.trimEnd())
   }
   const legend = checks.map((c, n) => `${n + 1} ${c}`).join('  ')
   for (const line of wrap(legend, Math.max(20, width - 2))) lines.push(`  ${p.paint('dim', line)}`)
@@ -463,7 +413,7 @@ function summaryLine(report: DoctorReport, p: Painter): string {
 /** The human-readable report. Ends with a newline. */
 export function renderText(report: DoctorReport, opts: TextOptions): string {
   const p = new Painter(opts.color)
-  const marks = opts.unicode ? UNICODE_MARKS : ASCII_MARKS
+  const marks = marksFor(opts.unicode)
   const width = Math.max(40, opts.width ?? 100)
   const lines = [
     ...header(report, p, marks),

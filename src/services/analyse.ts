@@ -1,6 +1,7 @@
 // Snapshot -> report: parse every node's capture, derive facts, run the checks, summarise. Pure.
 import type {NodeState} from '../model/node-state.js'
-import {SOURCE_NAMES} from '../model/sources.js'
+import {SOURCE_NAMES, type SourceName} from '../model/sources.js'
+import {nodeFailureKind, type FailedNode, type NodeFailureKind} from '../model/node-failure.js'
 import {parseNodeCapture} from '../parsers/node-capture.js'
 import {deriveNodeFacts} from '../expected/node-facts.js'
 import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
@@ -16,13 +17,22 @@ export interface Analysis {
   sourceWarnings: string[]
 }
 
-function sourceIssues(state: NodeState): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of SOURCE_NAMES) {
-    const s = state.sources[name]
-    if (!s.present) out[name] = s.reason
-    else if (s.parsed.fatal) out[name] = `unreadable: ${s.parsed.issues[0]?.message ?? 'no usable content'}`
-    else if (s.parsed.issues.length) out[name] = `${s.parsed.issues.length} unreadable line(s), first: ${s.parsed.issues[0].message}`
+/** missing: not collected; unreadable: collected, nothing usable in it; partly-unreadable: some lines unread. */
+type SourceIssueKind = 'missing' | 'unreadable' | 'partly-unreadable'
+
+interface SourceIssue {
+  file: SourceName
+  kind: SourceIssueKind
+  text: string
+}
+
+function sourceIssues(state: NodeState): SourceIssue[] {
+  const out: SourceIssue[] = []
+  for (const file of SOURCE_NAMES) {
+    const s = state.sources[file]
+    if (!s.present) out.push({file, kind: 'missing', text: s.reason})
+    else if (s.parsed.fatal) out.push({file, kind: 'unreadable', text: `unreadable: ${s.parsed.issues[0]?.message ?? 'no usable content'}`})
+    else if (s.parsed.issues.length) out.push({file, kind: 'partly-unreadable', text: `${s.parsed.issues.length} unreadable line(s), first: ${s.parsed.issues[0].message}`})
   }
   return out
 }
@@ -44,13 +54,12 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
   const sourceWarnings: string[] = []
   const nodes: NodeReport[] = contexts.map(({node, facts}) => {
     const issues = sourceIssues(node)
-    for (const [file, why] of Object.entries(issues)) {
-      if (why.startsWith('unreadable') || why.includes('unreadable line')) sourceWarnings.push(`nodes/${node.name}/${file}: ${why}`)
-    }
-    return {name: node.name, status: 'probed', error: null, kubeRouterVersion: facts.version?.text ?? null, sourceIssues: issues}
+    for (const {file, kind, text} of issues) if (kind !== 'missing') sourceWarnings.push(`nodes/${node.name}/${file}: ${text}`)
+    const byFile = Object.fromEntries(issues.map(({file, text}) => [file, text]))
+    return {name: node.name, status: 'probed', error: null, kubeRouterVersion: facts.version?.text ?? null, sourceIssues: byFile}
   })
   for (const failed of snapshot.failedNodes) nodes.push({name: failed.name, status: 'failed', error: failed.error})
-  const failedNodeFindings = snapshot.failedNodes.map((failed) => nodeProbeFinding(failed.name, failed.error))
+  const failedNodeFindings = snapshot.failedNodes.map(nodeProbeFinding)
   const failedNodeResults = snapshot.failedNodes.flatMap((failed) =>
     checks
       .filter((c) => c.scope === 'node')
@@ -70,6 +79,7 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
       nodes,
       results: [...run.results, ...failedNodeResults],
       findings,
+      checks: checks.map(({id, title}) => ({id, title})),
       summary: summarise(findings, nodes),
     },
   }
@@ -78,12 +88,26 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
 /** A node that could not be probed is a finding (CONTRACT §2: partial failures are findings, not exit 2). */
 export const NODE_PROBE_CHECK = 'node-probe'
 
-function nodeProbeFinding(node: string, error: string): Finding {
-  const remediation = [`kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${node}`]
-  if (/pull image|ImagePull|ErrImage/i.test(error)) remediation.unshift('pass --image with an image the node can pull (it needs sh, ip, ipset, iptables; the kube-router image has them)')
-  else if (/deadline|did not finish/i.test(error)) remediation.unshift('raise --pod-timeout, or run `sudo kubectl kr doctor --local` on the node')
-  else if (/NotReady/.test(error)) remediation.unshift(`kubectl describe node ${node}`)
-  else remediation.unshift(`run \`sudo kubectl kr doctor --local --node ${node}\` on the node`)
+/** The first step for each kind of node failure. */
+function firstStep(kind: NodeFailureKind, node: string): string {
+  switch (kind) {
+    case 'image-pull':
+      return 'pass --image with an image the node can pull (it needs sh, ip, ipset, iptables; the kube-router image has them)'
+    case 'timeout':
+      return 'raise --pod-timeout, or run `sudo kubectl kr doctor --local` on the node'
+    case 'node-not-ready':
+      return `kubectl describe node ${node}`
+    case 'other':
+      return `run \`sudo kubectl kr doctor --local --node ${node}\` on the node`
+  }
+}
+
+function nodeProbeFinding(failed: FailedNode): Finding {
+  const {name: node, error} = failed
+  const remediation = [
+    firstStep(nodeFailureKind(failed), node),
+    `kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${node}`,
+  ]
   return {
     check: NODE_PROBE_CHECK,
     severity: 'warning',

@@ -1,7 +1,8 @@
 // The results browser's view of a report: findings in severity order, the node × check matrix, filters.
-// Pure: derived from the report and the check registry's titles; no diagnosis happens here.
+// Pure: derived from the report alone (check titles included); no diagnosis happens here.
 import {severityRank, sortFindings} from '../report/summary.js'
 import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
+import {nodeLabel} from '../report/text.js'
 
 export type SeverityFilter = 'all' | 'warning' | 'error'
 
@@ -37,20 +38,20 @@ export interface BrowseModel {
   findings: Finding[]
   columns: MatrixColumn[]
   rows: MatrixRow[]
+  /** check id -> title, from the report */
   checkTitles: ReadonlyMap<string, string>
 }
 
 export const cellKey = (check: string, node: string | null): string => `${check}\u0000${node === null ? '\u0001' : node}`
 
-export const nodeLabel = (node: string | null): string => node ?? 'cluster'
-
 function worse(a: Severity | null, b: Severity): Severity {
   return a === null || severityRank(b) < severityRank(a) ? b : a
 }
 
-export function buildModel(report: DoctorReport, checkTitles: ReadonlyMap<string, string>): BrowseModel {
+export function buildModel(report: DoctorReport): BrowseModel {
   const findings = sortFindings(report.findings)
-  // columns: registry order, then checks only the report knows
+  const checkTitles = new Map((report.checks ?? []).map((c) => [c.id, c.title]))
+  // columns: the report's check order (the registry's), then checks only the results name
   const inResults = new Set(report.results.map((r) => r.check))
   const columns: MatrixColumn[] = []
   for (const [check, title] of checkTitles) if (inResults.has(check)) columns.push({check, title})

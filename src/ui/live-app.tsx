@@ -3,7 +3,7 @@
 import {useSyncExternalStore} from 'react'
 import {useAnimation, useInput, useStdin, useWindowSize} from 'ink'
 import type {LiveStore} from './live-state.js'
-import type {Marks} from './marks.js'
+import type {Marks} from '../report/text.js'
 import {LiveView} from './live-view.js'
 
 export interface LiveAppProps {

@@ -1,5 +1,6 @@
 // The live phase as data: progress events folded into what the live view shows. Pure; no Ink.
 import type {NodePhase, ProgressEvent} from '../model/progress.js'
+import {plural} from '../report/text.js'
 
 export interface LiveNode {
   name: string
@@ -149,7 +150,7 @@ export function describeLive(state: LiveState, now: number, glyphs: {ellipsis: s
   const {ellipsis: e, sep} = glyphs
   const c = liveCounts(state)
   const elapsed = formatElapsed((state.finishedAt ?? now) - (state.startedAt ?? now))
-  const nodes = (n: number) => `${n} node${n === 1 ? '' : 's'}`
+  const nodes = (n: number) => plural(n, 'node')
   if (state.interrupted && state.stage === 'stopped') return `interrupted after ${elapsed}`
   if (state.interrupted) return `interrupted: stopping the run and deleting probe pods${e} ${elapsed}`
   switch (state.stage) {

@@ -2,9 +2,10 @@
 // redraw), then the nodes still in flight with a spinner and their phase, and a summary line. Presentational.
 import {Box, Static} from 'ink'
 import {activeNodes, describeLive, formatElapsed, type LiveNode, type LiveState} from './live-state.js'
-import {PHASE_LABEL, type Marks} from './marks.js'
+import {PHASE_LABEL} from './marks.js'
+import {oneLine, padTo, plural, truncate, type Marks} from '../report/text.js'
 import {StyledLine} from './styled-line.js'
-import {oneLine, padTo, seg, truncate, truncateLine, type Line} from './text.js'
+import {seg, truncateLine, type Line} from './text.js'
 
 export interface LiveViewProps {
   state: LiveState
@@ -26,8 +27,8 @@ export function liveHeader(state: LiveState, marks: Marks): Line {
   const where = state.mode === 'bundle' ? 'bundle' : state.mode === 'local' ? 'local host' : state.mode === 'cluster' ? 'cluster' : null
   const line: Line = [seg('kubectl kr doctor', {bold: true})]
   if (where) line.push(seg(`  ${where}`))
-  if (state.context) line.push(seg(` ${marks.sep} `, {dim: true}), seg(`context ${oneLine(state.context)}`, {bold: true}))
-  line.push(seg(` ${marks.sep} `, {dim: true}), seg(`${state.order.length} node${state.order.length === 1 ? '' : 's'}`))
+  if (state.context) line.push(seg(` ${marks.sep} `, {dim: true}), seg(`context ${oneLine(state.context, 'expand')}`, {bold: true}))
+  line.push(seg(` ${marks.sep} `, {dim: true}), seg(plural(state.order.length, 'node')))
   return line
 }
 
@@ -40,15 +41,15 @@ function nameWidth(state: LiveState, columns: number): number {
 
 export function nodeLine(node: LiveNode, state: LiveState, mark: Line[number], now: number, marks: Marks, columns: number): Line {
   const nameW = nameWidth(state, columns)
-  const line: Line = [mark, seg(' '), seg(padTo(truncate(oneLine(node.name), nameW, marks.ellipsis), nameW), {bold: node.phase !== 'waiting'}), seg('  ')]
+  const line: Line = [mark, seg(' '), seg(padTo(truncate(oneLine(node.name, 'expand'), nameW, marks.ellipsis), nameW), {bold: node.phase !== 'waiting'}), seg('  ')]
   if (node.phase === 'failed') {
-    line.push(seg(`failed: ${oneLine(node.detail ?? 'unknown error')}`, {tone: 'red'}))
+    line.push(seg(`failed: ${oneLine(node.detail ?? 'unknown error', 'expand')}`, {tone: 'red'}))
   } else if (node.phase === 'collected') {
     line.push(seg(padTo(PHASE_LABEL.collected, LABEL_W), {tone: 'green'}), seg(formatElapsed(node.finishedAt! - (state.startedAt ?? node.finishedAt!)), {dim: true}))
   } else {
     line.push(seg(padTo(PHASE_LABEL[node.phase], LABEL_W), node.phase === 'waiting' ? {dim: true} : {tone: 'cyan'}))
     line.push(seg(formatElapsed(now - node.since), {dim: true}))
-    if (node.detail) line.push(seg(`  ${oneLine(node.detail)}`, {dim: true}))
+    if (node.detail) line.push(seg(`  ${oneLine(node.detail, 'expand')}`, {dim: true}))
   }
   return truncateLine(line, columns, marks.ellipsis)
 }

@@ -6,13 +6,12 @@ import type {DoctorReport} from '../model/report.js'
 import type {TuiActions} from './session.js'
 import {buildModel, defaultBundlePath, defaultReportPath} from './browse-model.js'
 import {initialBrowseState, reduceKey, type BrowseState, type Effect} from './browse-state.js'
-import type {Marks} from './marks.js'
+import type {Marks} from '../report/text.js'
 import {computeScreen, type ScreenSize} from './results-screen.js'
 import {ResultsView} from './results-view.js'
 
 export interface ResultsAppProps {
   report: DoctorReport
-  checkTitles: ReadonlyMap<string, string>
   actions: TuiActions
   marks: Marks
   color: boolean
@@ -26,12 +25,12 @@ export interface ResultsAppProps {
 }
 
 export function ResultsApp(props: ResultsAppProps) {
-  const {report, checkTitles, actions, marks, color} = props
+  const {report, actions, marks, color} = props
   const {exit} = useApp()
   const {isRawModeSupported} = useStdin()
   const windowSize = useWindowSize()
   const size = props.size ?? windowSize
-  const model = useMemo(() => buildModel(report, checkTitles), [report, checkTitles])
+  const model = useMemo(() => buildModel(report), [report])
   const now = useMemo(() => props.now ?? new Date(), [props.now])
   const [state, setState] = useState<BrowseState>(() => ({...initialBrowseState(), ...props.initialState}))
   // keys can arrive faster than renders: the handler always works on the latest state

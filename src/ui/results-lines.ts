@@ -4,21 +4,17 @@ import {severityRank} from '../report/summary.js'
 import type {DoctorReport, Finding, Severity} from '../model/report.js'
 import {
   findingsOfCell,
-  nodeLabel,
   SEVERITY_FILTER_LABEL,
   worstOfCell,
   type BrowseModel,
   type MatrixRow,
 } from './browse-model.js'
 import type {BrowseState} from './browse-state.js'
-import {resultTone, resultWords, SEVERITY_TONE, type Marks} from './marks.js'
-import {lineText, oneLine, padLine, padTo, seg, truncate, truncateLine, wrapProse, type Line, wrapVerbatim} from './text.js'
+import {resultTone, resultWords, SEVERITY_TONE} from './marks.js'
+import {nodeLabel, oneLine, padTo, plural, truncate, type Marks} from '../report/text.js'
+import {lineText, padLine, seg, truncateLine, wrapProse, type Line, wrapVerbatim} from './text.js'
 
 const SEVERITY_WORD: Record<Severity, string> = {error: 'error', warning: 'warning', info: 'info'}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`
-}
 
 // ---------- header ----------
 
@@ -31,12 +27,12 @@ export function headerLines(report: DoctorReport, marks: Marks, width: number): 
   const context = source.context !== null ? `context ${source.context}` : source.mode === 'cluster' ? 'current context' : null
   // the context first: a long bundle path is what gets cut on a narrow terminal
   const line1: Line = [seg('kubectl kr doctor', {bold: true})]
-  if (context) line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(context), {bold: true}))
-  line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(where)))
+  if (context) line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(context, 'expand'), {bold: true}))
+  line1.push(seg(` ${marks.sep} `, {dim: true}), seg(oneLine(where, 'expand')))
   const versions = new Set(report.nodes.map((n) => n.kubeRouterVersion).filter((v): v is string => Boolean(v)))
   const version = kubeRouter.version ?? (versions.size === 1 ? [...versions][0] : null)
-  const line2: Line = [seg('kube-router ', {dim: true}), seg(version !== null ? oneLine(version) : 'version unknown', {bold: true})]
-  if (kubeRouter.image !== null) line2.push(seg(` ${marks.sep} `, {dim: true}), seg('image ', {dim: true}), seg(oneLine(kubeRouter.image)))
+  const line2: Line = [seg('kube-router ', {dim: true}), seg(version !== null ? oneLine(version, 'expand') : 'version unknown', {bold: true})]
+  if (kubeRouter.image !== null) line2.push(seg(` ${marks.sep} `, {dim: true}), seg('image ', {dim: true}), seg(oneLine(kubeRouter.image, 'expand')))
   const failed = report.nodes.filter((n) => n.status === 'failed').length
   const probed = report.nodes.length > 0 ? report.nodes.filter((n) => n.status === 'probed').length : summary.nodesProbed
   const failedCount = Math.max(failed, summary.nodesFailed)
@@ -71,7 +67,7 @@ export function tabLine(state: BrowseState, model: BrowseModel, counts: {finding
     line.push(seg(` ${marks.arrowRight} ${nodeLabel(state.screen.node)}${state.screen.check ? ` ${marks.times} ${state.screen.check}` : ''}`, {bold: true}))
   }
   const right: Line = [seg('  severity: ', {dim: true}), seg(SEVERITY_FILTER_LABEL[state.severity], state.severity === 'all' ? {} : {bold: true, tone: 'yellow'})]
-  if (state.filter !== '' || state.prompt?.kind === 'filter') right.push(seg('  filter: ', {dim: true}), seg(`/${oneLine(state.filter)}`, {bold: true}))
+  if (state.filter !== '' || state.prompt?.kind === 'filter') right.push(seg('  filter: ', {dim: true}), seg(`/${oneLine(state.filter, 'expand')}`, {bold: true}))
   const leftWidth = lineText(line).length
   const rightWidth = lineText(right).length
   if (leftWidth + rightWidth <= width) return [...padLine(line, width - rightWidth), ...right]
@@ -98,7 +94,7 @@ export function findingListLines(findings: readonly Finding[], index: number, to
       seg('  ', base),
       seg(padTo(truncate(nodeLabel(f.node), nodeW, marks.ellipsis), nodeW), base),
       seg('  ', base),
-      seg(oneLine(f.title), {...base, bold: selected}),
+      seg(oneLine(f.title, 'expand'), {...base, bold: selected}),
     ]
     lines.push(selected ? padLine(truncateLine(line, width, marks.ellipsis), width, base) : truncateLine(line, width, marks.ellipsis))
   }
@@ -179,11 +175,11 @@ export function matrixLines(
     const selectedRow = r === state.row
     const line: Line = [
       seg(selectedRow ? `${marks.arrowRight} ` : '  ', {bold: true}),
-      seg(padTo(truncate(oneLine(row.label), nameW, marks.ellipsis), nameW), selectedRow ? {bold: true} : row.node === null ? {dim: true} : {}),
+      seg(padTo(truncate(oneLine(row.label, 'expand'), nameW, marks.ellipsis), nameW), selectedRow ? {bold: true} : row.node === null ? {dim: true} : {}),
       seg(' '),
     ]
     if (row.problem !== null) {
-      const text = `${marks.nodeFailed} ${row.problem.status}: ${oneLine(row.problem.error)}`
+      const text = `${marks.nodeFailed} ${row.problem.status}: ${oneLine(row.problem.error, 'expand')}`
       line.push(seg(` ${text}`, {tone: row.problem.status === 'failed' ? 'red' : 'gray', inverse: selectedRow}))
     } else {
       for (let c = colLeft; c < colRight; c++) {
@@ -209,7 +205,7 @@ export function cellInfoLine(model: BrowseModel, row: MatrixRow | undefined, col
   const label = nodeLabel(row.node)
   if (row.problem !== null) {
     return truncateLine(
-      [seg(label, {bold: true}), seg(`: ${row.problem.status}: `, {tone: 'red'}), seg(oneLine(row.problem.error))],
+      [seg(label, {bold: true}), seg(`: ${row.problem.status}: `, {tone: 'red'}), seg(oneLine(row.problem.error, 'expand'))],
       width,
       marks.ellipsis,
     )
@@ -222,7 +218,7 @@ export function cellInfoLine(model: BrowseModel, row: MatrixRow | undefined, col
   const worst = result.status === 'fail' ? worstOfCell(model, column.check, row.node) : null
   head.push(seg(resultWords(marks, result.status), {tone: resultTone(result.status, worst), bold: true}))
   const findings = findingsOfCell(model, column.check, row.node)
-  if (result.reason !== null) head.push(seg(': '), seg(oneLine(result.reason)))
+  if (result.reason !== null) head.push(seg(': '), seg(oneLine(result.reason, 'expand')))
   else if (findings.length > 0) head.push(seg(`, ${plural(findings.length, 'finding')} ${marks.sep} ${marks.enter} to open`, {dim: true}))
   else head.push(seg(` ${marks.sep} ${column.title}`, {dim: true}))
   return truncateLine(head, width, marks.ellipsis)
@@ -234,7 +230,7 @@ function block(label: string, items: readonly string[], width: number): Line[] {
   const lines: Line[] = [[seg(label, {dim: true, bold: true})]]
   for (const item of items) {
     for (const raw of item.split('\n')) {
-      wrapVerbatim(oneLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw), width - 2).forEach((piece, i) => lines.push([seg(i === 0 ? `  ${piece}` : `    ${piece}`)]))
+      wrapVerbatim(oneLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, 'expand'), width - 2).forEach((piece, i) => lines.push([seg(i === 0 ? `  ${piece}` : `    ${piece}`)]))
     }
   }
   return lines
@@ -243,19 +239,19 @@ function block(label: string, items: readonly string[], width: number): Line[] {
 /** Everything a finding says: title, check, node, subject, detail, evidence verbatim, fix, fixed-in version. */
 export function findingDetailLines(finding: Finding, checkTitle: string | undefined, width: number, marks: Marks): Line[] {
   const tone = SEVERITY_TONE[finding.severity]
-  const meta = [finding.check, nodeLabel(finding.node), ...(finding.subject !== null ? [finding.subject] : [])].map(oneLine).join(` ${marks.sep} `)
+  const meta = [finding.check, nodeLabel(finding.node), ...(finding.subject !== null ? [finding.subject] : [])].map((t) => oneLine(t, 'expand')).join(` ${marks.sep} `)
   const lines: Line[] = [
     truncateLine([seg(`${marks.finding[finding.severity]} ${SEVERITY_WORD[finding.severity].toUpperCase()}`, {tone, bold: true}), seg('  '), seg(meta, {dim: true})], width, marks.ellipsis),
   ]
   for (const l of wrapProse(finding.title, width)) lines.push([seg(l, {bold: true})])
-  if (checkTitle) lines.push(truncateLine([seg('check: ', {dim: true}), seg(`${finding.check} ${marks.sep} ${oneLine(checkTitle)}`)], width, marks.ellipsis))
+  if (checkTitle) lines.push(truncateLine([seg('check: ', {dim: true}), seg(`${finding.check} ${marks.sep} ${oneLine(checkTitle, 'expand')}`)], width, marks.ellipsis))
   if (finding.detail.trim() !== '') {
     lines.push([])
     for (const l of wrapProse(finding.detail, width)) lines.push([seg(l)])
   }
   if (finding.evidence.length > 0) lines.push([], ...block('evidence:', finding.evidence, width))
   if (finding.remediation.length > 0) lines.push([], ...block('fix:', finding.remediation, width))
-  if (finding.fixedIn !== null) lines.push([], [seg('fixed in: ', {dim: true, bold: true}), seg(oneLine(finding.fixedIn), {bold: true, tone: 'green'})])
+  if (finding.fixedIn !== null) lines.push([], [seg('fixed in: ', {dim: true, bold: true}), seg(oneLine(finding.fixedIn, 'expand'), {bold: true, tone: 'green'})])
   return lines
 }
 
@@ -274,7 +270,7 @@ export function cellDetailLines(model: BrowseModel, node: string | null, check: 
   const result = model.report.results.find((r) => r.check === check && r.node === node)
   lines.push(truncateLine([seg(`${label} ${marks.times} ${check}`, {bold: true})], width, marks.ellipsis))
   const title = model.checkTitles.get(check)
-  if (title) lines.push(truncateLine([seg('check: ', {dim: true}), seg(oneLine(title))], width, marks.ellipsis))
+  if (title) lines.push(truncateLine([seg('check: ', {dim: true}), seg(oneLine(title, 'expand'))], width, marks.ellipsis))
   if (!result) {
     const clusterLevel = model.report.results.some((r) => r.check === check && r.node === null)
     const why = clusterLevel ? 'a cluster-level check: see the cluster row' : node === null ? 'a per-node check: see the node rows' : `not evaluated on ${label}`

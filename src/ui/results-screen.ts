@@ -2,7 +2,6 @@
 // Pure; the component renders `lines` and feeds `ctx` to reduceKey.
 import {visibleFindings, visibleRows, type BrowseModel} from './browse-model.js'
 import {follow, type BrowseState, type KeyContext} from './browse-state.js'
-import type {Marks} from './marks.js'
 import {
   cellDetailLines,
   cellInfoLine,
@@ -15,8 +14,8 @@ import {
   matrixLines,
   tabLine,
 } from './results-lines.js'
-import {oneLine, seg, truncateLine, type Line} from './text.js'
-import {nodeLabel} from './browse-model.js'
+import {nodeLabel, oneLine, type Marks} from '../report/text.js'
+import {seg, truncateLine, type Line} from './text.js'
 
 export interface ScreenSize {
   columns: number
@@ -106,12 +105,12 @@ function infoLine(
 ): Line {
   if (state.prompt) {
     const label = state.prompt.kind === 'filter' ? '/' : state.prompt.kind === 'bundle' ? 'save bundle to: ' : 'write JSON report to: '
-    return truncateLine([seg(label, {bold: true, tone: 'cyan'}), seg(oneLine(state.prompt.text)), seg(' ', {inverse: true})], width, marks.ellipsis)
+    return truncateLine([seg(label, {bold: true, tone: 'cyan'}), seg(oneLine(state.prompt.text, 'expand')), seg(' ', {inverse: true})], width, marks.ellipsis)
   }
   if (state.status) {
     const tone = state.status.tone === 'error' ? 'red' : state.status.tone === 'busy' ? 'cyan' : 'green'
     const text = state.status.tone === 'busy' ? `${state.status.text}${marks.ellipsis}` : state.status.text
-    return truncateLine([seg(oneLine(text), {tone, bold: true})], width, marks.ellipsis)
+    return truncateLine([seg(oneLine(text, 'expand'), {tone, bold: true})], width, marks.ellipsis)
   }
   if (state.help) return []
   if (state.screen.kind !== 'list') {
@@ -126,5 +125,5 @@ function infoLine(
     return [seg(model.findings.length === 0 ? `${marks.result.pass} no problems found` : 'no findings match the filters', {dim: model.findings.length > 0, tone: model.findings.length === 0 ? 'green' : undefined})]
   }
   const parts = [`${state.findingIndex + 1}/${findings.length}`, f.check, nodeLabel(f.node), ...(f.subject !== null ? [f.subject] : [])]
-  return truncateLine([seg(oneLine(parts.join(` ${marks.sep} `)), {dim: true}), seg(`  ${marks.enter} details`, {dim: true})], width, marks.ellipsis)
+  return truncateLine([seg(oneLine(parts.join(` ${marks.sep} `), 'expand'), {dim: true}), seg(`  ${marks.enter} details`, {dim: true})], width, marks.ellipsis)
 }

@@ -19,7 +19,7 @@ export interface TuiOptions {
 }
 
 export interface TuiSession {
-  /** live phase: feed every progress event of the run */
+  /** live phase: feed every progress event of the run, through the service's run-finished (the UI makes up none) */
   progress: ProgressSink
   /** results phase: browse the report until the user quits (q); resolves then, terminal restored */
   showReport(report: DoctorReport, actions: TuiActions): Promise<void>

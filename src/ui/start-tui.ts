@@ -6,10 +6,9 @@
 // leaves the terminal exactly as the live phase left it, cursor restored.
 import {createElement} from 'react'
 import {render, type Instance} from 'ink'
-import {CHECKS} from '../checks/index.js'
 import {createLiveStore} from './live-state.js'
 import {LiveApp} from './live-app.js'
-import {marksFor} from './marks.js'
+import {marksFor} from '../report/text.js'
 import {ResultsApp} from './results-app.js'
 import type {StartTui, TuiSession} from './session.js'
 
@@ -33,10 +32,8 @@ export const startTui: StartTui = (opts): TuiSession => {
     progress: (event) => store.dispatch(event),
 
     async showReport(report, actions) {
-      if (store.get().stage !== 'finished') store.dispatch({kind: 'run-finished', at: Date.now()})
       await endLive()
-      const checkTitles = new Map(CHECKS.map((c) => [c.id, c.title]))
-      const instance = render(createElement(ResultsApp, {report, checkTitles, actions, marks, color: opts.color}), {...base, alternateScreen: true})
+      const instance = render(createElement(ResultsApp, {report, actions, marks, color: opts.color}), {...base, alternateScreen: true})
       results = instance
       try {
         await instance.waitUntilExit()

@@ -1,4 +1,6 @@
-// Text helpers of the interactive UI: styled lines, terminal-safe text, wrapping and truncation. Pure; no Ink.
+// Styled lines of the interactive UI, their truncation and wrapping. Pure; no Ink. Terminal-safe text, display
+// width and plain truncation come from report/text.ts (tabs expanded: a screen is a grid of cells).
+import {displayWidth, safe, truncate} from '../report/text.js'
 import type {Tone} from './marks.js'
 
 /** A run of text with one style. */
@@ -19,42 +21,17 @@ export function lineText(line: Line): string {
   return line.map((s) => s.text).join('')
 }
 
-/**
- * Node- or API-supplied text made safe for a terminal: control characters (ESC, BEL, C1...) are shown as
- * \xNN instead of being interpreted, tabs become spaces, so nothing can move the cursor or recolour the screen.
- */
-export function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\t/g, '  ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-}
-
-/** One line: newlines become spaces. */
-export function oneLine(text: string): string {
-  return safe(text.replace(/\r?\n/g, ' '))
-}
-
-/** Cut to `width` columns, ending in the ellipsis when something was cut. */
-export function truncate(text: string, width: number, ellipsis = '…'): string {
-  if (width <= 0) return ''
-  if (text.length <= width) return text
-  if (width <= ellipsis.length) return text.slice(0, width)
-  return text.slice(0, width - ellipsis.length) + ellipsis
-}
-
-export function padTo(text: string, width: number): string {
-  return text.length >= width ? text : text + ' '.repeat(width - text.length)
-}
-
 /** Cut a styled line to `width` columns. */
 export function truncateLine(line: Line, width: number, ellipsis = '…'): Line {
-  const total = line.reduce((n, s) => n + s.text.length, 0)
+  const total = line.reduce((n, s) => n + displayWidth(s.text), 0)
   if (total <= width) return line
   const out: Line = []
-  let left = Math.max(0, width - ellipsis.length)
+  let left = Math.max(0, width - displayWidth(ellipsis))
   for (const s of line) {
     if (left <= 0) break
-    out.push({...s, text: s.text.slice(0, left)})
-    left -= Math.min(left, s.text.length)
+    const text = truncate(s.text, left, '')
+    out.push({...s, text})
+    left -= Math.min(left, displayWidth(s.text))
   }
   out.push({text: ellipsis, ...(out.length > 0 ? {tone: out[out.length - 1].tone, inverse: out[out.length - 1].inverse} : {})})
   return out
@@ -62,7 +39,7 @@ export function truncateLine(line: Line, width: number, ellipsis = '…'): Line 
 
 /** Pad a styled line with spaces (in the style of `fill`) to `width` columns. */
 export function padLine(line: Line, width: number, fill: Omit<Seg, 'text'> = {}): Line {
-  const total = line.reduce((n, s) => n + s.text.length, 0)
+  const total = line.reduce((n, s) => n + displayWidth(s.text), 0)
   return total >= width ? line : [...line, {text: ' '.repeat(width - total), ...fill}]
 }
 
@@ -80,7 +57,7 @@ export function wrapProse(text: string, width: number): string[] {
   const w = Math.max(1, width)
   const out: string[] = []
   for (const raw of text.split('\n')) {
-    const paragraph = safe(raw.endsWith('\r') ? raw.slice(0, -1) : raw).trimEnd()
+    const paragraph = safe(raw.endsWith('\r') ? raw.slice(0, -1) : raw, 'expand').trimEnd()
     if (paragraph === '') {
       out.push('')
       continue

@@ -1,7 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {parseDaemonSet, parseEndpointSliceList, parseNodeList, parseObjectList, parseServiceList} from '../../src/parsers/cluster.js'
-import type {NodeObject} from '../../src/model/types.js'
+import {parseDaemonSet, parseEndpointSliceList, parseNodeList, parseServiceList} from '../../src/parsers/cluster.js'
 import {fixture} from './fixture.js'
 
 test('cluster: NodeList', () => {
@@ -52,7 +51,7 @@ test('cluster: wrong kinds, bare arrays, items without name', () => {
   const wrong = parseNodeList(fixture('cluster/services.json'))
   assert.equal(wrong.fatal, true)
   assert.equal(wrong.issues[0].message, 'expected kind NodeList, got ServiceList')
-  const bare = parseObjectList<NodeObject>('[{"metadata":{"name":"n1"}},{"metadata":{}},{"kind":"Pod","metadata":{"name":"p"}},7]', 'cluster/nodes.json', 'NodeList')
+  const bare = parseNodeList('[{"metadata":{"name":"n1"}},{"metadata":{}},{"kind":"Pod","metadata":{"name":"p"}},7]')
   assert.deepEqual(bare.value.map((n) => n.metadata.name), ['n1'])
   assert.deepEqual(bare.issues.map((i) => i.message), ['items[1] has no metadata.name', 'items[2] is a Pod, expected Node', 'items[3] is not an object'])
   assert.equal(bare.issues[0].raw, '{"metadata":{}}')

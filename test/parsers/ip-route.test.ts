@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {parseIpRoute, renderRoute} from '../../src/parsers/ip-route.js'
+import {parseIpRoute} from '../../src/parsers/ip-route.js'
 import {fixture, iprouteTextLines} from './fixture.js'
 
 test('ip-route: text reads exactly like `ip route show table all` (all real fixtures)', () => {
@@ -91,10 +91,10 @@ test('ip-route: table ids', () => {
   assert.deepEqual(r.value.map((x) => x.tableId), [253, 4294967000, null, 79])
 })
 
-test('ip-route: renderRoute from fields', () => {
+test('ip-route: a route rendered from its fields in ip route syntax', () => {
   const r = parseIpRoute(fixture('ip-route/ipv6-vip-src-routes-fixed.json'), 6)
   const vip = r.value.find((x) => x.dst === 'fd00:10:96::a')!
-  assert.equal(renderRoute(vip), 'local fd00:10:96::a dev kube-dummy-if table local proto kernel src fd00:56::11 metric 1024')
+  assert.equal(vip.text, 'local fd00:10:96::a dev kube-dummy-if table local proto kernel src fd00:56::11 metric 1024 pref medium')
 })
 
 test('ip-route: truncated and garbage input', () => {

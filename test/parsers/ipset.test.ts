@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {ipsetMemberKey, parseIpsetSave} from '../../src/parsers/ipset.js'
+import {parseIpsetSave} from '../../src/parsers/ipset.js'
 import {fixture} from './fixture.js'
 
 test('ipset: real dual-stack kube-router sets', () => {
@@ -34,11 +34,13 @@ test('ipset: FM3 state, IPv6 local-ips set exists but is empty', () => {
 })
 
 test('ipset: member keys are canonical', () => {
-  assert.equal(ipsetMemberKey('FD00:10:96:0:0:0:0:A'), 'fd00:10:96::a')
-  assert.equal(ipsetMemberKey('fd00:10:96:0:0:0:0:a,udp:53'), 'fd00:10:96::a,udp:53')
-  assert.equal(ipsetMemberKey('fd00:244:1:0::/64'), 'fd00:244:1::/64')
-  assert.equal(ipsetMemberKey('10.0.0.1,tcp:80,10.1.0.0/16'), '10.0.0.1,tcp:80,10.1.0.0/16')
-  assert.equal(ipsetMemberKey('aa:bb:cc:dd:ee:ff'), 'aa:bb:cc:dd:ee:ff')
+  // the key a member is found under, for the member token of an `add` line
+  const memberKey = (token: string): string => [...parseIpsetSave(`create s hash:ip\nadd s ${token}\n`).value.sets.get('s')!.members.keys()][0]
+  assert.equal(memberKey('FD00:10:96:0:0:0:0:A'), 'fd00:10:96::a')
+  assert.equal(memberKey('fd00:10:96:0:0:0:0:a,udp:53'), 'fd00:10:96::a,udp:53')
+  assert.equal(memberKey('fd00:244:1:0::/64'), 'fd00:244:1::/64')
+  assert.equal(memberKey('10.0.0.1,tcp:80,10.1.0.0/16'), '10.0.0.1,tcp:80,10.1.0.0/16')
+  assert.equal(memberKey('aa:bb:cc:dd:ee:ff'), 'aa:bb:cc:dd:ee:ff')
   const r = parseIpsetSave('create s hash:ip family inet6 timeout 0\nadd s FD00::0A timeout 0\n')
   assert.equal(r.value.sets.get('s')!.members.get('fd00::a'), 'add s FD00::0A timeout 0')
 })

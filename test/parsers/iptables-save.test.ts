@@ -1,7 +1,20 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {argNegated, argValue, argValues, matchSets, parseIptablesSave, ruleComment, tokenizeArgs} from '../../src/parsers/iptables-save.js'
+import {argValue, parseIptablesSave} from '../../src/parsers/iptables-save.js'
+import type {IptablesRule} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
+
+/** Every `[!] --match-set NAME FLAGS` of a rule, read off the parsed argv. */
+function matchSetsOf(rule: IptablesRule): {name: string; flags: string; negated: boolean}[] {
+  const a = rule.args
+  return a.flatMap((arg, i) => (arg === '--match-set' ? [{name: a[i + 1], flags: a[i + 2], negated: a[i - 1] === '!'}] : []))
+}
+
+/** A single rule "-A X <args>" parsed: its argv and whether the parser saw an unterminated quote. */
+function ruleArgs(args: string): {args: string[]; unterminated: boolean} {
+  const r = parseIptablesSave(`*filter\n-A X ${args}\nCOMMIT\n`)
+  return {args: r.value.rules[0].args, unterminated: r.issues.some((i) => i.message === 'unterminated quote (truncated rule?)')}
+}
 
 test('iptables-save: KUBE-ROUTER-SERVICES chain and DSR mangle rules (nft)', () => {
   const r = parseIptablesSave(fixture('iptables/kube-router-services-chain.txt'))
@@ -15,17 +28,17 @@ test('iptables-save: KUBE-ROUTER-SERVICES chain and DSR mangle rules (nft)', () 
   const input = r.value.rules.filter((x) => x.table === 'filter' && x.chain === 'INPUT')
   assert.equal(input.length, 1)
   assert.equal(input[0].target, 'KUBE-ROUTER-SERVICES')
-  assert.equal(ruleComment(input[0]), 'handle traffic to IPVS service IPs in custom chain')
+  assert.equal(argValue(input[0], '--comment'), 'handle traffic to IPVS service IPs in custom chain')
   assert.equal(argValue(input[0], '--match-set'), 'kube-router-svip')
   assert.deepEqual(input[0].args.slice(0, 4), ['-m', 'comment', '--comment', 'handle traffic to IPVS service IPs in custom chain'])
 
   const svc = r.value.rules.filter((x) => x.chain === 'KUBE-ROUTER-SERVICES')
   assert.deepEqual(svc.map((x) => x.target), ['ACCEPT', 'ACCEPT', 'ACCEPT', 'ACCEPT', 'REJECT'])
   const reject = svc[4]
-  assert.deepEqual(matchSets(reject), [{name: 'kube-router-local-ips', flags: 'dst', negated: true}])
-  assert.equal(argNegated(reject, '--match-set'), true)
+  assert.deepEqual(matchSetsOf(reject), [{name: 'kube-router-local-ips', flags: 'dst', negated: true}])
+  assert.equal(reject.args[reject.args.indexOf('--match-set') - 1], '!')
   assert.equal(argValue(reject, '--reject-with'), 'icmp-port-unreachable')
-  assert.deepEqual(matchSets(svc[3]), [{name: 'kube-router-svip-prt', flags: 'dst,dst', negated: false}])
+  assert.deepEqual(matchSetsOf(svc[3]), [{name: 'kube-router-svip-prt', flags: 'dst,dst', negated: false}])
 
   const mark = r.value.rules.filter((x) => x.table === 'mangle' && x.target === 'MARK')
   assert.deepEqual(mark.map((x) => x.chain), ['PREROUTING', 'OUTPUT'])
@@ -37,8 +50,8 @@ test('iptables-save: KUBE-ROUTER-SERVICES chain and DSR mangle rules (nft)', () 
   assert.deepEqual([argValue(mss, '-s'), argValue(mss, '-i'), argValue(mss, '--set-mss')], ['199.27.151.9/32', 'kube-bridge', '1440'])
 
   const masq = r.value.rules.find((x) => x.table === 'nat' && x.target === 'MASQUERADE')!
-  assert.deepEqual(argValues(masq, '--match-set'), ['kube-router-pod-subnets', 'kube-router-pod-subnets', 'kube-router-node-ips'])
-  assert.deepEqual(matchSets(masq).map((m) => m.negated), [false, true, true])
+  assert.deepEqual(matchSetsOf(masq).map((m) => m.name), ['kube-router-pod-subnets', 'kube-router-pod-subnets', 'kube-router-node-ips'])
+  assert.deepEqual(matchSetsOf(masq).map((m) => m.negated), [false, true, true])
   assert.equal(argValue(masq, '--nope'), null)
 })
 
@@ -67,10 +80,10 @@ test('iptables-save: backend detection', () => {
 })
 
 test('iptables-save: tokenizer', () => {
-  assert.deepEqual(tokenizeArgs('-A X -m comment --comment "a \\"quoted\\" \\\\ word" -j ACCEPT').args, ['-A', 'X', '-m', 'comment', '--comment', 'a "quoted" \\ word', '-j', 'ACCEPT'])
-  assert.deepEqual(tokenizeArgs('-A X --comment "" -j Y').args, ['-A', 'X', '--comment', '', '-j', 'Y'])
-  assert.deepEqual(tokenizeArgs('a"b c"d  e'), {args: ['ab cd', 'e'], unterminated: false})
-  assert.deepEqual(tokenizeArgs('-A X --comment "open'), {args: ['-A', 'X', '--comment', 'open'], unterminated: true})
+  assert.deepEqual(ruleArgs('-m comment --comment "a \\"quoted\\" \\\\ word" -j ACCEPT').args, ['-m', 'comment', '--comment', 'a "quoted" \\ word', '-j', 'ACCEPT'])
+  assert.deepEqual(ruleArgs('--comment "" -j Y').args, ['--comment', '', '-j', 'Y'])
+  assert.deepEqual(ruleArgs('a"b c"d  e'), {args: ['ab cd', 'e'], unterminated: false})
+  assert.deepEqual(ruleArgs('--comment "open'), {args: ['--comment', 'open'], unterminated: true})
 })
 
 test('iptables-save: counters (-c), -g targets, rules outside tables', () => {
@@ -88,7 +101,7 @@ test('iptables-save: truncated inside a quoted comment', () => {
   assert.equal(r.fatal, false)
   const last = r.value.rules[r.value.rules.length - 1]
   assert.equal(last.text, '-A KUBE-ROUTER-SERVICES -m comment --comment "reject all')
-  assert.equal(ruleComment(last), 'reject all')
+  assert.equal(argValue(last, '--comment'), 'reject all')
   assert.equal(r.issues.length, 1)
   assert.equal(r.issues[0].raw, last.text)
   assert.equal(r.issues[0].line, text.split('\n').length)

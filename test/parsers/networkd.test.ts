@@ -1,10 +1,23 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {effectiveNetworkdSetting, networkdBoolean, networkdFilesInOrder, parseNetworkd} from '../../src/parsers/networkd.js'
+import {effectiveNetworkdSetting, networkdBoolean, parseNetworkd} from '../../src/parsers/networkd.js'
+import type {NetworkdFile, NetworkdState} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
 
 const RULES = 'Network.ManageForeignRoutingPolicyRules'
 const ROUTES = 'Network.ManageForeignRoutes'
+
+/**
+ * The files in the order systemd applies them, as effectiveNetworkdSetting sees it: a file is applied when a
+ * key only it sets is effective; of two applied files that set the same key, the one applied later wins.
+ */
+function filesInOrder(state: NetworkdState): string[] {
+  const tag = (f: NetworkdFile): NetworkdFile => ({...f, settings: new Map([[`Probe.${f.path}`, {value: '1', line: ''}], ['Probe.Order', {value: '1', line: ''}]])})
+  const tagged = {...state, files: state.files.map(tag)}
+  const applied = state.files.filter((f) => effectiveNetworkdSetting(tagged, `Probe.${f.path}`)?.path === f.path)
+  const later = (a: NetworkdFile, b: NetworkdFile) => effectiveNetworkdSetting({...state, files: [tag(a), tag(b)]}, 'Probe.Order')!.path === b.path
+  return [...applied].sort((a, b) => (later(a, b) ? -1 : 1)).map((f) => f.path)
+}
 
 test('networkd: drop-in disables foreign rules and routes', () => {
   const r = parseNetworkd(fixture('networkd/dropin-disables-foreign-rules.txt'))
@@ -26,7 +39,7 @@ test('networkd: defaults only', () => {
 
 test('networkd: systemd precedence (main, masking, basename order)', () => {
   const r = parseNetworkd(fixture('networkd/dropin-precedence.txt'))
-  assert.deepEqual(networkdFilesInOrder(r.value).map((f) => f.path), [
+  assert.deepEqual(filesInOrder(r.value), [
     '/etc/systemd/networkd.conf',
     '/etc/systemd/networkd.conf.d/05-early.conf',
     '/etc/systemd/networkd.conf.d/50-vendor.conf',

@@ -13,7 +13,7 @@ import {effectiveNetworkdSetting, parseNetworkd} from '../../src/parsers/network
 import {compareVersions, parseKubeRouterVersionOutput, parseVersionText, versionFromImage} from '../../src/parsers/kube-router-version.js'
 import {parseKlog} from '../../src/parsers/kube-router-log.js'
 import {parseProbes} from '../../src/parsers/probes.js'
-import {parseDaemonSet, parseEndpointSliceList, parseNodeList, parseObjectList, parseServiceList} from '../../src/parsers/cluster.js'
+import {parseDaemonSet, parseEndpointSliceList, parseNodeList, parseServiceList} from '../../src/parsers/cluster.js'
 import type {Parsed} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
 
@@ -43,7 +43,6 @@ const parsers: [string, (t: string) => Parsed<unknown>][] = [
   ['nodes', parseNodeList],
   ['services', parseServiceList],
   ['endpointslices', parseEndpointSliceList],
-  ['object-list', (t) => parseObjectList(t, 'cluster/x.json', 'XList')],
   ['daemonset', parseDaemonSet],
 ]
 

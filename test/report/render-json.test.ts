@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {renderJson} from '../../src/report/render-json.js'
+import {CHECKS} from '../../src/checks/index.js'
 import {cleanReport, IPV6_ROUTE_EVIDENCE, problemReport} from './sample-reports.js'
 
 test('top-level and nested keys in the contract order', () => {
@@ -14,6 +15,7 @@ test('top-level and nested keys in the contract order', () => {
     'nodes',
     'results',
     'findings',
+    'checks',
     'summary',
   ])
   assert.deepEqual(Object.keys(doc.source), ['mode', 'context', 'bundle'])
@@ -33,6 +35,7 @@ test('top-level and nested keys in the contract order', () => {
       'fixedIn',
     ])
   }
+  for (const check of doc.checks) assert.deepEqual(Object.keys(check), ['id', 'title'])
   assert.deepEqual(Object.keys(doc.summary), ['errors', 'warnings', 'infos', 'nodesProbed', 'nodesFailed'])
 })
 
@@ -51,6 +54,15 @@ test('schema values', () => {
   assert.deepEqual(ipv6.evidence, [IPV6_ROUTE_EVIDENCE])
   assert.equal(ipv6.fixedIn, 'v2.2.0')
   assert.deepEqual(doc.summary, {errors: 2, warnings: 2, infos: 0, nodesProbed: 2, nodesFailed: 1})
+  // the checks that ran, in registry order, with their titles (CONTRACT §3)
+  assert.deepEqual(
+    doc.checks.map((c: {id: string}) => c.id),
+    ['kube-router-version', 'ipv6-vip-routes', 'vip-reachability', 'local-ips-ipset', 'networkd-foreign-rules', 'dsr-sloppy-tcp'].sort(
+      (a, b) => CHECKS.findIndex((c) => c.id === a) - CHECKS.findIndex((c) => c.id === b),
+    ),
+  )
+  const ipv6Check = doc.checks.find((c: {id: string}) => c.id === 'ipv6-vip-routes')
+  assert.equal(ipv6Check.title, CHECKS.find((c) => c.id === 'ipv6-vip-routes')!.title)
 })
 
 test('optional node extensions are kept after the contract keys, only when set', () => {
@@ -68,4 +80,7 @@ test('2-space indent, trailing newline, undefined never drops a key', () => {
   const sloppy = {...report, results: [{check: 'x', node: undefined, status: 'pass', reason: undefined}]}
   const doc = JSON.parse(renderJson(sloppy as unknown as typeof report))
   assert.deepEqual(doc.results[0], {check: 'x', node: null, status: 'pass', reason: null})
+  // a report made without the checks list still has the contract key
+  const older = {...report, checks: undefined}
+  assert.deepEqual(JSON.parse(renderJson(older as unknown as typeof report)).checks, [])
 })

@@ -44,7 +44,7 @@ test('YAML parses back to exactly the JSON document', () => {
 test('key order matches the JSON document', () => {
   const yaml = renderYaml(problemReport())
   const topKeys = yaml.split('\n').filter((line) => /^[a-zA-Z]+:/.test(line)).map((line) => line.split(':')[0])
-  assert.deepEqual(topKeys, ['apiVersion', 'kind', 'generatedAt', 'source', 'kubeRouter', 'nodes', 'results', 'findings', 'summary'])
+  assert.deepEqual(topKeys, ['apiVersion', 'kind', 'generatedAt', 'source', 'kubeRouter', 'nodes', 'results', 'findings', 'checks', 'summary'])
 })
 
 test('long strings stay on one line', () => {

@@ -1,11 +1,17 @@
 // Realistic doctor reports shared by the renderer tests.
 import {summarise} from '../../src/report/summary.js'
-import type {CheckResult, DoctorReport, Finding, NodeReport} from '../../src/model/report.js'
+import {CHECKS} from '../../src/checks/index.js'
+import type {CheckInfo, CheckResult, DoctorReport, Finding, NodeReport} from '../../src/model/report.js'
 
 export const IPV6_ROUTE_EVIDENCE = 'local fd00:10:96::a dev kube-dummy-if table local proto kernel metric 0 pref medium'
 
-function report(parts: Omit<DoctorReport, 'apiVersion' | 'kind' | 'summary'>): DoctorReport {
-  return {apiVersion: 'kr.kube-router.io/v1', kind: 'DoctorReport', ...parts, summary: summarise(parts.findings, parts.nodes)}
+/** The checks that ran, as analyse lists them: registry order, id and title. */
+export function checksOf(results: readonly CheckResult[]): CheckInfo[] {
+  return CHECKS.filter((c) => results.some((r) => r.check === c.id)).map(({id, title}) => ({id, title}))
+}
+
+function report(parts: Omit<DoctorReport, 'apiVersion' | 'kind' | 'summary' | 'checks'>): DoctorReport {
+  return {apiVersion: 'kr.kube-router.io/v1', kind: 'DoctorReport', ...parts, checks: checksOf(parts.results), summary: summarise(parts.findings, parts.nodes)}
 }
 
 const ipv6Finding = (node: string): Finding => ({

@@ -10,14 +10,15 @@ import {
   visibleFindings,
   visibleRows,
 } from '../../src/ui/browse-model.js'
-import {hardWrap, truncate, wrapProse, wrapVerbatim, safe} from '../../src/ui/text.js'
-import {CHECK_TITLES, cleanNodeReport, demoReport, failedNodeReport} from './reports.js'
+import {hardWrap, wrapProse, wrapVerbatim} from '../../src/ui/text.js'
+import {safe, truncate} from '../../src/report/text.js'
+import {cleanNodeReport, demoReport, failedNodeReport} from './reports.js'
 import {CHECKS} from '../../src/checks/index.js'
 
 const rank = {error: 0, warning: 1, info: 2} as const
 
 test('demo: findings in severity order, errors first', async () => {
-  const model = buildModel(await demoReport(), CHECK_TITLES)
+  const model = buildModel(await demoReport())
   assert.equal(model.findings.length, 17)
   const ranks = model.findings.map((f) => rank[f.severity])
   assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b))
@@ -25,9 +26,12 @@ test('demo: findings in severity order, errors first', async () => {
 })
 
 test('demo: matrix columns in registry order, rows cluster then nodes', async () => {
-  const model = buildModel(await demoReport(), CHECK_TITLES)
+  const model = buildModel(await demoReport())
   assert.deepEqual(model.columns.map((c) => c.check), CHECKS.map((c) => c.id))
   assert.equal(model.columns[3].title, CHECKS.find((c) => c.id === 'ipv6-vip-routes')!.title)
+  // the titles come with the report: every check that ran, in registry order
+  assert.deepEqual(model.report.checks, CHECKS.map(({id, title}) => ({id, title})))
+  assert.equal(model.checkTitles.get('dsr-sloppy-tcp'), CHECKS.find((c) => c.id === 'dsr-sloppy-tcp')!.title)
   assert.deepEqual(model.rows.map((r) => r.label), ['cluster', 'node-a', 'node-b', 'node-c'])
   const col = (id: string) => model.columns.findIndex((c) => c.check === id)
   const nodeA = model.rows.find((r) => r.node === 'node-a')!
@@ -41,7 +45,7 @@ test('demo: matrix columns in registry order, rows cluster then nodes', async ()
 })
 
 test('severity filter: errors only, warnings and errors, all; f cycles', async () => {
-  const model = buildModel(await demoReport(), CHECK_TITLES)
+  const model = buildModel(await demoReport())
   assert.ok(visibleFindings(model, 'error', '').every((f) => f.severity === 'error'))
   assert.equal(visibleFindings(model, 'error', '').length, 11)
   assert.equal(visibleFindings(model, 'warning', '').length, 15)
@@ -55,7 +59,7 @@ test('severity filter: errors only, warnings and errors, all; f cycles', async (
 })
 
 test('text filter: case-insensitive, on check, node, subject and title', async () => {
-  const model = buildModel(await demoReport(), CHECK_TITLES)
+  const model = buildModel(await demoReport())
   const ipv6 = visibleFindings(model, 'all', 'IPV6-VIP')
   assert.equal(ipv6.length, 4)
   assert.ok(ipv6.every((f) => f.check === 'ipv6-vip-routes'))
@@ -68,7 +72,7 @@ test('text filter: case-insensitive, on check, node, subject and title', async (
 })
 
 test('a failed node is a matrix row with its error; its checks are skipped', async () => {
-  const model = buildModel(await failedNodeReport(), CHECK_TITLES)
+  const model = buildModel(await failedNodeReport())
   const b = model.rows.find((r) => r.node === 'node-b')!
   assert.equal(b.problem?.status, 'failed')
   assert.match(b.problem!.error, /ImagePullBackOff/)
@@ -78,8 +82,9 @@ test('a failed node is a matrix row with its error; its checks are skipped', asy
 })
 
 test('a clean run: no findings, every cell passes or is skipped with a reason', async () => {
-  const model = buildModel(await cleanNodeReport(), CHECK_TITLES)
+  const model = buildModel(await cleanNodeReport())
   assert.equal(model.findings.length, 0)
+  assert.ok(!model.report.checks.some((c) => c.id === 'kube-router-version'), 'only the checks that ran are listed')
   assert.deepEqual(model.rows.map((r) => r.label), ['node-c'])
   for (const cell of model.rows[0].cells) {
     assert.ok(cell === null || cell.status === 'pass' || (cell.status === 'skipped' && cell.reason), JSON.stringify(cell))

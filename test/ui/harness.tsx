@@ -3,10 +3,9 @@
 // and polling (not fixed sleeps) for the frame to show what a key press should produce.
 import {render} from 'ink-testing-library'
 import {ResultsApp, type ResultsAppProps} from '../../src/ui/results-app.js'
-import {marksFor} from '../../src/ui/marks.js'
+import {marksFor} from '../../src/report/text.js'
 import type {DoctorReport} from '../../src/model/report.js'
 import type {TuiActions} from '../../src/ui/session.js'
-import {CHECK_TITLES} from './reports.js'
 
 // eslint-disable-next-line no-control-regex
 export const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
@@ -58,7 +57,6 @@ export function renderResults(
   const r = render(
     <ResultsApp
       report={report}
-      checkTitles={CHECK_TITLES}
       actions={actions}
       marks={marksFor(opts.unicode ?? true)}
       color={opts.color ?? true}

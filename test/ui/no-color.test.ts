@@ -12,13 +12,12 @@ async function frames(color: boolean, keys: string[]): Promise<string[]> {
   const {createElement} = await import('react')
   const {render, cleanup} = await import('ink-testing-library')
   const {ResultsApp} = await import('../../src/ui/results-app.js')
-  const {marksFor} = await import('../../src/ui/marks.js')
-  const {demoReport, CHECK_TITLES} = await import('./reports.js')
+  const {marksFor} = await import('../../src/report/text.js')
+  const {demoReport} = await import('./reports.js')
   const {waitFor, sleep} = await import('./harness.js')
   const r = render(
     createElement(ResultsApp, {
       report: await demoReport(),
-      checkTitles: CHECK_TITLES,
       actions: {saveBundle: async () => '', writeReport: async () => ''},
       marks: marksFor(true),
       color,

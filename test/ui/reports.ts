@@ -10,8 +10,6 @@ import type {DoctorReport} from '../../src/model/report.js'
 export const DEMO_BUNDLE = fileURLToPath(new URL('../../examples/demo-bundle', import.meta.url))
 const NOW = new Date('2026-11-22T10:00:00Z')
 
-export const CHECK_TITLES: ReadonlyMap<string, string> = new Map(CHECKS.map((c) => [c.id, c.title]))
-
 export async function demoSnapshot(): Promise<Snapshot> {
   return readBundle(DEMO_BUNDLE)
 }

@@ -73,3 +73,18 @@ test('close() on the error path (no report): the live view says it stopped', asy
   await tui.close()
   assert.match(stripAnsi(stdout.output), /✗ stopped after \d/)
 })
+
+test('the live view shows only the events it is given: no run-finished, no "done" line made up', async () => {
+  const {stdout, stdin, tui} = session()
+  const t0 = Date.now()
+  tui.progress({kind: 'run-started', mode: 'bundle', context: null, nodes: ['node-a'], at: t0})
+  tui.progress({kind: 'node', node: 'node-a', phase: 'collected', detail: null, at: t0})
+  tui.progress({kind: 'analysing', at: t0})
+  const shown = tui.showReport(await demoReport(), actions)
+  await waitFor('the browser', () => stdout.output.includes('Findings 17'))
+  const live = stripAnsi(stdout.output.slice(0, stdout.output.indexOf(ENTER_ALT)))
+  assert.match(live, /analysing 1 node/)
+  assert.doesNotMatch(live, /done:/)
+  stdin.type('q')
+  await shown
+})

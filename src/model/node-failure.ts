@@ -1,0 +1,28 @@
+// A node that could not be probed: the reason in words (for people) and its kind (for code: the remediation is
+// chosen by the kind, never by the wording).
+
+/** image-pull: the probe image could not be pulled; timeout: the probe pod did not finish in time;
+ * node-not-ready: the node is NotReady; other: anything else. */
+export type NodeFailureKind = 'image-pull' | 'timeout' | 'node-not-ready' | 'other'
+
+export interface FailedNode {
+  name: string
+  error: string
+  /** set by whoever knows why (the collector); absent in bundles written before kinds were saved */
+  kind?: NodeFailureKind
+}
+
+/**
+ * The kind of a failure known only by its text: bundles written before kinds were saved, and producers that do
+ * not set one yet. The one place where the wording of a failure matters.
+ */
+export function nodeFailureKindOfText(error: string): NodeFailureKind {
+  if (/pull image|ImagePull|ErrImage/i.test(error)) return 'image-pull'
+  if (/deadline|did not finish/i.test(error)) return 'timeout'
+  if (/NotReady/.test(error)) return 'node-not-ready'
+  return 'other'
+}
+
+export function nodeFailureKind(failed: FailedNode): NodeFailureKind {
+  return failed.kind ?? nodeFailureKindOfText(failed.error)
+}
