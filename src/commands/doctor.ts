@@ -101,8 +101,9 @@ export default class Doctor extends KrCommand {
       const {report, snapshot} = await runDoctor({collector, checks, saveTo, toolVersion: this.config.version, warn, note: say, progress})
       interrupt.disarm()
       if (interrupt.signalName) throw new Error('interrupted')
-      const {exitCodeFor} = await import('../report/exit-code.js')
-      const exitCode = exitCodeFor(report, flags['fail-on'])
+      const {exitCodeFor, nothingDiagnosed} = await import('../report/exit-code.js')
+      const undiagnosed = nothingDiagnosed(report)
+      const exitCode = undiagnosed ? 2 : exitCodeFor(report, flags['fail-on'])
       if (tui) {
         const {saveBundle, saveReport} = await import('../services/doctor.js')
         const version = this.config.version
@@ -121,6 +122,7 @@ export default class Doctor extends KrCommand {
       } else if (output !== 'tui') {
         process.stdout.write(await render(report, output))
       }
+      if (undiagnosed) process.stderr.write(`error: nothing was diagnosed: ${undiagnosed}\n`)
       process.exitCode = exitCode
     } catch (error) {
       if (tui) await tui.close().catch(() => {})

@@ -2,7 +2,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
@@ -162,4 +162,35 @@ test('--image with an empty value: exit 2 naming --image, before any connection'
   const res = await kr(['doctor', '--image', '', '--kubeconfig', '/nonexistent/kubeconfig'])
   assert.equal(res.code, 2)
   assertOneLineError(res.stderr, ['--image is empty'])
+})
+
+test('nothing diagnosed is not healthy: a manifest-only bundle, a node entry that is a file, all sources unreadable: exit 2 with the reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-nothing-'))
+  try {
+    const manifestOnly = join(dir, 'manifest-only')
+    cpSync(join(DEMO, 'manifest.json'), join(manifestOnly, 'manifest.json'), {recursive: true})
+    const fileNode = join(dir, 'file-node')
+    cpSync(join(DEMO, 'manifest.json'), join(fileNode, 'manifest.json'))
+    mkdirSync(join(fileNode, 'nodes'))
+    writeFileSync(join(fileNode, 'nodes', 'node-a'), 'not a directory')
+    const garbage = join(dir, 'garbage')
+    cpSync(join(DEMO, 'manifest.json'), join(garbage, 'manifest.json'))
+    mkdirSync(join(garbage, 'nodes', 'node-a'), {recursive: true})
+    for (const f of ['ip-addr.json', 'ip-route.json', 'ip6-route.json', 'ip-rule.json', 'ip6-rule.json', 'ipset.txt', 'iptables.txt', 'ip6tables.txt', 'sysctl.txt', 'networkd.txt', 'probes.json']) {
+      writeFileSync(join(garbage, 'nodes', 'node-a', f), '\u0000\u0001 truncated garbage')
+    }
+    for (const [bundle, reason] of [
+      [manifestOnly, /the capture holds no node/],
+      [fileNode, /the capture holds no node|no node/],
+      [garbage, /no check could evaluate node node-a/],
+    ] as const) {
+      const res = await kr(['doctor', '--from-bundle', bundle, '-o', 'json'])
+      assert.equal(res.code, 2, `${bundle}: ${res.stderr}`)
+      assert.match(res.stderr, /^error: nothing was diagnosed: /m)
+      assert.match(res.stderr, reason)
+      assert.doesNotThrow(() => JSON.parse(res.stdout), 'the report is still printed')
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 })

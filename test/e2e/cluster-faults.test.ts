@@ -97,8 +97,14 @@ test('partial failure: rejected, image pull, deadline, exit 1, garbage output an
   assert.deepEqual(report.findings.filter((f) => f.node === 'node-c'), [])
   assert.deepEqual(probePods(c), [])
 
-  const strict = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--pod-timeout', '5', '--node', 'full-node', '--fail-on', 'warning'])
+  const strict = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--pod-timeout', '5', '--node', 'full-node', '--node', 'node-c', '--fail-on', 'warning'])
   assert.equal(strict.code, 1)
+
+  // every node failed: nothing was diagnosed, which is not "no problems" (the report still says why)
+  const none = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--pod-timeout', '5', '--node', 'full-node'])
+  assert.equal(none.code, 2)
+  assert.equal((JSON.parse(none.stdout) as DoctorReport).nodes[0].status, 'failed')
+  assert.match(none.stderr, /^error: nothing was diagnosed: no node could be probed \(full-node: the kubelet rejected the probe pod/m)
 })
 
 test('the API server goes away mid-run: nodes already collected are reported, the rest failed; with none collected, exit 2', async () => {

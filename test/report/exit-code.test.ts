@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {exitCodeFor} from '../../src/report/exit-code.js'
+import {exitCodeFor, nothingDiagnosed} from '../../src/report/exit-code.js'
 import type {DoctorReport, FailOn} from '../../src/model/report.js'
 import {bundleReport, cleanReport, problemReport} from './sample-reports.js'
 
@@ -41,4 +41,15 @@ test('skipped checks alone never fail', () => {
   const report = cleanReport()
   report.results = report.results.map((r) => ({...r, status: 'skipped', reason: 'ipvsadm.txt missing'}))
   assert.deepEqual(codes(report), {error: 0, warning: 0, none: 0})
+})
+
+test('nothingDiagnosed: no node, every node failed, or no check evaluated any probed node', () => {
+  const node = (name: string, status: 'probed' | 'failed', error: string | null = null) => ({name, status, error})
+  const result = (node: string, status: 'pass' | 'fail' | 'skipped' | 'error') => ({check: 'ipv6-vip-routes', node, status, reason: null})
+  assert.equal(nothingDiagnosed({nodes: [], results: []}), 'the capture holds no node')
+  assert.match(nothingDiagnosed({nodes: [node('a', 'failed', 'ImagePullBackOff')], results: [result('a', 'skipped')]})!, /no node could be probed \(a: ImagePullBackOff\)/)
+  assert.match(nothingDiagnosed({nodes: [node('a', 'failed', 'x'), node('b', 'failed', 'y')], results: []})!, /all 2 failed/)
+  assert.match(nothingDiagnosed({nodes: [node('a', 'probed')], results: [result('a', 'skipped'), result('a', 'error')]})!, /no check could evaluate node a/)
+  assert.equal(nothingDiagnosed({nodes: [node('a', 'probed'), node('b', 'failed', 'x')], results: [result('a', 'pass')]}), null)
+  assert.equal(nothingDiagnosed({nodes: [node('a', 'probed')], results: [result('a', 'fail')]}), null)
 })
