@@ -3,6 +3,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {InterruptedError, UserError} from '../model/errors.js'
 import {KubeRequestError} from '../model/kube-port.js'
+import {oneLine, safe} from '../report/text.js'
 
 /** kubectl's own flags for picking the cluster; kubectl rejects them before a plugin name, so we take them. */
 export const clusterFlags = {
@@ -17,15 +18,16 @@ export interface Failure {
 
 /** The one line a failed command prints on stderr, and its exit code. Decided by the error's kind, never its text. */
 export function describeFailure(error: unknown, signal: 'SIGINT' | 'SIGTERM' | null, env: NodeJS.ProcessEnv = process.env): Failure {
+  // messages carry text from the API server, a node or a bundle: shown, never interpreted by the terminal
   if (signal) {
-    const detail = error instanceof InterruptedError || error instanceof UserError ? `: ${error.message}` : ''
+    const detail = error instanceof InterruptedError || error instanceof UserError ? `: ${oneLine(error.message)}` : ''
     return {line: `interrupted (${signal})${detail}`, exitCode: signal === 'SIGTERM' ? 143 : 130}
   }
-  if (error instanceof UserError) return {line: `error: ${error.message}`, exitCode: error.exitCode}
-  if (error instanceof KubeRequestError) return {line: `error: ${error.message}`, exitCode: 2}
+  if (error instanceof UserError) return {line: `error: ${safe(error.message)}`, exitCode: error.exitCode}
+  if (error instanceof KubeRequestError) return {line: `error: ${oneLine(error.message)}`, exitCode: 2}
   const message = error instanceof Error ? error.message : String(error)
-  const details = env.KR_DEBUG && error instanceof Error ? `\n${error.stack}` : ' (set KR_DEBUG=1 for details)'
-  return {line: `error: internal error: ${message.split('\n')[0]}${details}`, exitCode: 2}
+  const details = env.KR_DEBUG && error instanceof Error ? `\n${safe(error.stack ?? '')}` : ' (set KR_DEBUG=1 for details)'
+  return {line: `error: internal error: ${oneLine(message.split('\n')[0])}${details}`, exitCode: 2}
 }
 
 export abstract class KrCommand extends Command {

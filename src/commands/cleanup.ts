@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {oneLine, safe} from '../report/text.js'
 import {clusterFlags, KrCommand} from './base.js'
 
 export default class Cleanup extends KrCommand {
@@ -27,7 +28,7 @@ export default class Cleanup extends KrCommand {
     }
     const plural = pods.length === 1 ? '' : 's'
     process.stdout.write(`${flags['dry-run'] ? 'would delete' : 'will delete'} ${pods.length} probe pod${plural} (${scope}):\n`)
-    for (const p of pods) process.stdout.write(`  ${p.namespace}/${p.name}  node=${p.node ?? '?'}  run=${p.run ?? '?'}  phase=${p.phase ?? '?'}\n`)
+    for (const p of pods) process.stdout.write(safe(`  ${p.namespace}/${p.name}  node=${p.node ?? '?'}  run=${p.run ?? '?'}  phase=${p.phase ?? '?'}\n`))
     for (const cm of configMaps) process.stdout.write(`  configmap ${cm.namespace}/${cm.name}  (probe script)\n`)
     if (flags['dry-run']) return
     if (!flags.yes) {
@@ -41,7 +42,7 @@ export default class Cleanup extends KrCommand {
     const scripts = result.configMapsDeleted ? ` and ${result.configMapsDeleted} probe script ConfigMap${result.configMapsDeleted === 1 ? '' : 's'}` : ''
     process.stdout.write(`deleted ${result.deleted} probe pod${result.deleted === 1 ? '' : 's'}${scripts}${result.alreadyGone ? ` (${result.alreadyGone} pods already gone)` : ''}\n`)
     if (result.errors.length) {
-      for (const e of result.errors) process.stderr.write(`error: ${e}\n`)
+      for (const e of result.errors) process.stderr.write(`error: ${oneLine(e)}\n`)
       process.exitCode = 1
     }
   }

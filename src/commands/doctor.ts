@@ -6,6 +6,7 @@ import type {TuiSession} from '../ui/session.js'
 import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
 import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
+import {safe} from '../report/text.js'
 import {clusterFlags, KrCommand} from './base.js'
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
@@ -64,7 +65,8 @@ export default class Doctor extends KrCommand {
     // notes (warnings, "bundle saved") go to stderr, except while the TUI owns the terminal: then they wait
     const held: string[] = []
     let holdNotes = false
-    const say = (line: string): void => {
+    const say = (text: string): void => {
+      const line = safe(text)
       if (holdNotes) held.push(line)
       else process.stderr.write(`${line}\n`)
     }
@@ -122,7 +124,7 @@ export default class Doctor extends KrCommand {
       } else if (output !== 'tui') {
         process.stdout.write(await render(report, output))
       }
-      if (undiagnosed) process.stderr.write(`error: nothing was diagnosed: ${undiagnosed}\n`)
+      if (undiagnosed) process.stderr.write(`error: nothing was diagnosed: ${safe(undiagnosed)}\n`)
       process.exitCode = exitCode
     } catch (error) {
       if (tui) await tui.close().catch(() => {})

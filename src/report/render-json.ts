@@ -1,5 +1,6 @@
 // `-o json`: the CONTRACT §3 document, keys in the contract's order.
 import type {CheckResult, DoctorReport, Finding, NodeReport} from '../model/report.js'
+import {escapeUnsafe, hex4} from './text.js'
 
 /** `undefined` (a producer's slip) becomes null so every contract key is always present. */
 function orNull<T>(value: T | null | undefined): T | null {
@@ -63,6 +64,8 @@ export function reportDocument(report: DoctorReport): Record<string, unknown> {
 }
 
 /** CONTRACT §3 as JSON: 2-space indent, trailing newline. */
+/** JSON.stringify leaves C1 and bidi controls raw; they are escaped (\uNNNN, the same data) so a report printed on a
+ * terminal cannot drive it. Raw, they can only occur inside strings. */
 export function renderJson(report: DoctorReport): string {
-  return `${JSON.stringify(reportDocument(report), null, 2)}\n`
+  return `${escapeUnsafe(JSON.stringify(reportDocument(report), null, 2), (c) => `\\u${hex4(c)}`)}\n`
 }

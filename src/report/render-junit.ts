@@ -1,14 +1,16 @@
 // `-o junit`: one <testsuite> per check, one <testcase> per (check, node) result.
 import {severityRank, sortFindings} from './summary.js'
 import type {CheckResult, DoctorReport, Finding} from '../model/report.js'
+import {escapeUnsafe, hex4} from './text.js'
 
 // Characters XML 1.0 allows: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 // With the `u` flag a lone surrogate is one code point outside these ranges, so it is stripped too.
 const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
 
-/** Text content: strip what XML 1.0 cannot carry, escape markup. */
+/** Text content: strip what XML 1.0 cannot carry, escape markup, and C1 / bidi controls as character references. */
 export function escapeXmlText(text: string): string {
-  return text.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const xml = text.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return escapeUnsafe(xml, (c) => `&#x${hex4(c)};`)
 }
 
 /** Attribute value (double-quoted): also escape quotes, and keep tabs/newlines from being normalised to spaces. */

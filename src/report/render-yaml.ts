@@ -1,5 +1,6 @@
 // `-o yaml`: the same document as `-o json` (CONTRACT §3), as YAML.
-import {stringify} from 'yaml'
+import {Document, visit} from 'yaml'
+import {escapeUnsafe, hasUnsafe, hex4} from './text.js'
 import {reportDocument} from './render-json.js'
 import type {DoctorReport} from '../model/report.js'
 
@@ -10,5 +11,12 @@ import type {DoctorReport} from '../model/report.js'
  * to the JSON document under both YAML 1.1 (PyYAML, go-yaml v2) and 1.2 readers.
  */
 export function renderYaml(report: DoctorReport): string {
-  return stringify(reportDocument(report), {version: '1.1', lineWidth: 0, minContentWidth: 0})
+  const doc = new Document(reportDocument(report), {version: '1.1'})
+  // strings holding terminal controls are double-quoted, where \uNNNN escapes them (the same data)
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && hasUnsafe(node.value)) node.type = 'QUOTE_DOUBLE'
+    },
+  })
+  return escapeUnsafe(doc.toString({lineWidth: 0, minContentWidth: 0}), (c) => `\\u${hex4(c)}`)
 }

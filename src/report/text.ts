@@ -8,16 +8,39 @@ import type {ResultStatus, Severity} from '../model/report.js'
 /** What happens to tabs: kept (a stream: the terminal's tab stops apply) or two spaces (a grid of cells, the TUI). */
 export type Tabs = 'keep' | 'expand'
 
+/** Characters a terminal interprets instead of showing: C0/C1 controls (ESC, BEL, CSI…) and the bidi controls that
+ * reorder what follows (U+202E RIGHT-TO-LEFT OVERRIDE and its kin). Newline and tab are handled by the callers. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+function visible(c: string): string {
+  const code = c.charCodeAt(0)
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
+
 /**
- * Node- or API-supplied text made safe for a terminal: control characters (ESC, BEL, C1...) are shown as \xNN
- * instead of being interpreted, so nothing can move the cursor or recolour the screen. Newlines stay; tabs stay
- * unless `tabs` is 'expand'.
+ * Node- or API-supplied text made safe for a terminal: control characters and bidi overrides are shown as \xNN /
+ * \uNNNN instead of being interpreted, so nothing can move the cursor, recolour or retitle the screen, or make text
+ * read in another order. Newlines stay; tabs stay unless `tabs` is 'expand'.
  */
 export function safe(text: string, tabs: Tabs = 'keep'): string {
   const t = tabs === 'expand' ? text.replace(/\t/g, '  ') : text
-  // eslint-disable-next-line no-control-regex
-  return t.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return t.replace(UNSAFE, visible)
 }
+
+/** Whether the text holds a character a terminal would interpret (see UNSAFE). */
+export function hasUnsafe(text: string): boolean {
+  UNSAFE.lastIndex = 0
+  return UNSAFE.test(text)
+}
+
+/** Each unsafe character replaced by `escape(codePoint)`: JSON and YAML \uNNNN, XML &#xNNNN;. The data stays the
+ * same for a program reading the document; a person reading it on a terminal sees the escape. */
+export function escapeUnsafe(text: string, escape: (code: number) => string): string {
+  return text.replace(UNSAFE, (c) => escape(c.charCodeAt(0)))
+}
+
+export const hex4 = (code: number): string => code.toString(16).padStart(4, '0')
 
 /** One line of safe text: newlines become spaces. */
 export function oneLine(text: string, tabs: Tabs = 'keep'): string {
