@@ -5,7 +5,7 @@
 import {defineNodeCheck, type NodeCheckContext} from './define.js'
 import {familyName, ipCmd, restartKubeRouter, rulesOf} from './util.js'
 import {networkOf} from '../model/ip.js'
-import {sourceProblem} from '../model/node-state.js'
+import {sourceProblem, type SourceProblem} from '../model/node-state.js'
 import type {Family, SourceName} from '../model/types.js'
 
 function ruleSource(family: Family): SourceName {
@@ -87,8 +87,8 @@ export const policyRoutingRules = defineNodeCheck({
     const unchecked = ([4, 6] as Family[])
       .filter((f) => facts.families[f])
       .map((f) => ({family: f, problem: sourceProblem(node, ruleSource(f))}))
-      .filter((u): u is {family: Family; problem: string} => u.problem !== null)
-    const note = unchecked.map((u) => `${familyName(u.family)} rules not checked: ${u.problem}`).join('; ')
+      .filter((u): u is {family: Family; problem: SourceProblem} => u.problem !== null)
+    const note = unchecked.map((u) => `${familyName(u.family)} rules not checked: ${u.problem.text}`).join('; ')
     return {findings, note: note || undefined}
   },
 })
