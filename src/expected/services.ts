@@ -1,5 +1,5 @@
 // What kube-router programs for the cluster's Services (kube-router-facts.md §3-4):
-// VIPs on kube-dummy-if, DSR (ip, proto, port) tuples with their fwmark, and the targets the probe curls.
+// which Services it proxies, DSR (ip, proto, port) tuples with their fwmark, and ready endpoints.
 import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
 import {atLeast} from './version-matrix.js'
@@ -27,14 +27,6 @@ export interface DsrTuple {
   externalTrafficPolicyLocal: boolean
   /** nodes with a ready endpoint of the Service */
   readyEndpointNodes: string[]
-}
-
-export interface ServiceVip {
-  service: string
-  ip: string
-  family: Family
-  kind: 'cluster-ip' | 'external-ip' | 'load-balancer-ip'
-  ports: {protocol: string; port: number}[]
 }
 
 export function serviceKey(svc: ServiceObject): string {
@@ -66,11 +58,6 @@ export function schedulerOf(svc: ServiceObject): string {
 
 export function isDsrService(svc: ServiceObject): boolean {
   return svc.metadata.annotations?.[DSR_ANNOTATION] === 'tunnel'
-}
-
-function clusterIps(svc: ServiceObject): string[] {
-  const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []
-  return ips.filter((ip) => parseIp(ip) !== null)
 }
 
 /** externalIPs and LB ingress IPs (ipMode Proxy and skiplbips excluded), canonical. */
@@ -123,19 +110,6 @@ export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, ver
         })
       }
     }
-  }
-  return out
-}
-
-/** VIPs kube-router assigns to kube-dummy-if: ClusterIPs, and non-DSR external/LB IPs. */
-export function serviceVips(cluster: ClusterObjects): ServiceVip[] {
-  const out: ServiceVip[] = []
-  for (const svc of cluster.services) {
-    if (!isProxiedService(svc)) continue
-    const ports = (svc.spec?.ports ?? []).map((p) => ({protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port}))
-    for (const ip of clusterIps(svc)) out.push({service: serviceKey(svc), ip: canonicalIp(ip), family: parseIp(ip)!.family, kind: 'cluster-ip', ports})
-    if (isDsrService(svc)) continue
-    for (const {ip, kind} of externalAndLbIps(svc)) out.push({service: serviceKey(svc), ip, family: parseIp(ip)!.family, kind, ports})
   }
   return out
 }
