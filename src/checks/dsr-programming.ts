@@ -10,6 +10,7 @@ import {sourceValue} from '../model/node-state.js'
 import {dsrTuples, type DsrTuple} from '../expected/services.js'
 import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 import {fwmarkHex} from '../expected/fwmark.js'
+import {BEHAVIOUR_CHANGES} from '../expected/version-matrix.js'
 import {hostOf, sameIp} from '../model/ip.js'
 import {argValue} from '../parsers/iptables-save.js'
 import type {Family, IptablesRule, IptablesState, IpvsState} from '../model/types.js'
@@ -63,7 +64,7 @@ export const dsrProgramming = defineNodeCheck({
         findings.push({
           severity: 'warning', subject,
           title: `DSR IP ${t.ip} of ${t.service} is rejected by strict external-IP validation and not programmed`,
-          detail: `kube-router ${facts.version?.text ?? ''} (v2.8.0+) drops external and LoadBalancer IPs outside --service-external-ip-range / --loadbalancer-ip-range (or inside the cluster IP range) while --strict-external-ip-validation=true: no IPVS service, no VIP, no DSR.`,
+          detail: `kube-router ${facts.version?.text ?? ''} (${BEHAVIOUR_CHANGES['strict-external-ip-validation'].since}+) drops external and LoadBalancer IPs outside --service-external-ip-range / --loadbalancer-ip-range (or inside the cluster IP range) while --strict-external-ip-validation=true: no IPVS service, no VIP, no DSR.`,
           evidence: [`${t.service}: ${t.ip} port ${t.port}/${t.protocol}`, `kube-router args: ${(config?.explicit.size ? '' : '(defaults) ')}--service-external-ip-range=${config?.serviceExternalIpRanges.join(',') ?? ''} --loadbalancer-ip-range=${config?.loadBalancerIpRanges.join(',') ?? ''}`],
           remediation: ['Add the IP range to --service-external-ip-range or --loadbalancer-ip-range on the kube-router DaemonSet, or set --strict-external-ip-validation=false.'],
           fixedIn: null,

@@ -8,7 +8,7 @@ import {defineNodeCheck} from './define.js'
 import {familyName, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {canonicalIp} from '../model/ip.js'
-import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
+import {isAffectedBy, knownBug, type KnownBugId} from '../expected/version-matrix.js'
 import type {Family, IptablesState, Version} from '../model/types.js'
 
 function setName(base: string, family: Family): string {
@@ -22,12 +22,12 @@ function serviceChainLines(ipt: IptablesState | null, localSet: string, svipSet:
   return {input: input.map((r) => r.text), reject: reject.map((r) => r.text)}
 }
 
+/** The release that fixes the known bug behind a short set on this version, if one applies. */
 function fixedInFor(version: Version | null, family: Family): string | null {
   if (!version) return null
-  const cmp = (v: string) => compareVersions(version, parseVersionText(v)!)
-  if (cmp('v2.6.1') >= 0 && cmp('v2.6.2') < 0) return 'v2.6.2'
-  if (family === 6 && cmp('v2.0.0') >= 0 && cmp('v2.2.0') < 0) return 'v2.2.0'
-  return null
+  const bugs: KnownBugId[] = family === 6 ? ['local-ips-not-restored', 'ipv6-local-ips-missing'] : ['local-ips-not-restored']
+  const bug = bugs.find((id) => isAffectedBy(version, id))
+  return bug ? knownBug(bug).fixedIn : null
 }
 
 export const localIpsIpset = defineNodeCheck({

@@ -1,6 +1,6 @@
 // Runs the selected checks over parsed node state and builds results and findings.
 import {sourceProblem, type SourceProblem} from '../model/node-state.js'
-import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
+import {inVersionWindow} from '../expected/version-matrix.js'
 import type {Check, ClusterCheckContext, NodeCheckContext, Outcome} from './define.js'
 import type {CheckResult, Finding} from '../model/report.js'
 import type {Version} from '../model/types.js'
@@ -12,9 +12,7 @@ export interface CheckRun {
 
 function versionSkip(check: Check, version: Version | null): string | null {
   if (!check.versions || !version) return null
-  const from = check.versions.from ? parseVersionText(check.versions.from) : null
-  const before = check.versions.before ? parseVersionText(check.versions.before) : null
-  if ((from && compareVersions(version, from) < 0) || (before && compareVersions(version, before) >= 0)) {
+  if (!inVersionWindow(version, check.versions)) {
     return `does not apply to kube-router ${version.text}: ${check.versions.why}`
   }
   return null

@@ -2,7 +2,7 @@
 // which Services it proxies, DSR (ip, proto, port) tuples with their fwmark, and ready endpoints.
 import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
-import {atLeast} from './version-matrix.js'
+import {hasBehaviour} from './version-matrix.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from '../model/types.js'
 
@@ -20,7 +20,7 @@ export interface DsrTuple {
   targetPort: number | string | null
   fwmark: number
   scheduler: string
-  /** true when kube-router v2.8.0+ strict validation drops the IP (outside the configured ranges) */
+  /** true when kube-router's strict external-IP validation (v2.8.0+) drops the IP (outside the configured ranges) */
   rejectedByValidation: boolean
   /** externalTrafficPolicy: Local (or kube-router.io/service.local=true): kube-router sets up no external IP of the
    * Service on a node without a ready local endpoint (`setupExternalIPServices`, kube-router-facts "General traps") */
@@ -82,9 +82,9 @@ function inRanges(ip: string, ranges: string[]): boolean {
   })
 }
 
-/** v2.8.0+ strict external-IP validation (kube-router-facts "Other failure modes" 1). */
+/** Strict external-IP validation (BEHAVIOUR_CHANGES, kube-router-facts "Other failure modes" 1). */
 export function rejectedByStrictValidation(ip: string, kind: 'external-ip' | 'load-balancer-ip', config: KubeRouterConfig, version: Version | null): boolean {
-  if (!version || !atLeast(version, 'v2.8.0') || !config.strictExternalIpValidation) return false
+  if (!version || !hasBehaviour(version, 'strict-external-ip-validation') || !config.strictExternalIpValidation) return false
   const ranges = kind === 'external-ip' ? config.serviceExternalIpRanges : config.loadBalancerIpRanges
   return !inRanges(ip, ranges) || inRanges(ip, config.serviceClusterIpRanges)
 }
