@@ -89,29 +89,32 @@ export function rejectedByStrictValidation(ip: string, kind: 'external-ip' | 'lo
   return !inRanges(ip, ranges) || inRanges(ip, config.serviceClusterIpRanges)
 }
 
-export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+/** The DSR tuples of one Service: one per (external/LB IP, Service port); none unless DSR and proxied. */
+export function dsrTuplesOf(cluster: ClusterObjects, svc: ServiceObject, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+  if (!isDsrService(svc) || !isProxiedService(svc)) return []
   const out: DsrTuple[] = []
-  for (const svc of cluster.services) {
-    if (!isDsrService(svc) || !isProxiedService(svc)) continue
-    const externalTrafficPolicyLocal = isExternalTrafficLocal(svc)
-    const readyEndpointNodes = [...new Set(readyEndpoints(cluster, svc).map((e) => e.nodeName).filter((n): n is string => n !== null))]
-    for (const {ip, kind} of externalAndLbIps(svc)) {
-      const family = parseIp(ip)!.family
-      for (const port of svc.spec?.ports ?? []) {
-        const protocol = (port.protocol ?? 'TCP').toLowerCase() as DsrTuple['protocol']
-        out.push({
-          service: serviceKey(svc), ip, family, protocol, port: port.port,
-          targetPort: port.targetPort ?? null,
-          fwmark: dsrFwmark(ip, protocol, port.port),
-          scheduler: schedulerOf(svc),
-          rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
-          externalTrafficPolicyLocal,
-          readyEndpointNodes,
-        })
-      }
+  const externalTrafficPolicyLocal = isExternalTrafficLocal(svc)
+  const readyEndpointNodes = [...new Set(readyEndpoints(cluster, svc).map((e) => e.nodeName).filter((n): n is string => n !== null))]
+  for (const {ip, kind} of externalAndLbIps(svc)) {
+    const family = parseIp(ip)!.family
+    for (const port of svc.spec?.ports ?? []) {
+      const protocol = (port.protocol ?? 'TCP').toLowerCase() as DsrTuple['protocol']
+      out.push({
+        service: serviceKey(svc), ip, family, protocol, port: port.port,
+        targetPort: port.targetPort ?? null,
+        fwmark: dsrFwmark(ip, protocol, port.port),
+        scheduler: schedulerOf(svc),
+        rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
+        externalTrafficPolicyLocal,
+        readyEndpointNodes,
+      })
     }
   }
   return out
+}
+
+export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+  return cluster.services.flatMap((svc) => dsrTuplesOf(cluster, svc, config, version))
 }
 
 export function slicesOf(cluster: ClusterObjects, svc: ServiceObject): EndpointSliceObject[] {
