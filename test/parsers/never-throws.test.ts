@@ -100,7 +100,7 @@ function rng(seed: number): () => number {
 }
 
 function fixtureFiles(dir = ''): string[] {
-  const root = new URL('../fixtures', import.meta.url)
+  const root = new URL('../fixtures/', import.meta.url)
   const out: string[] = []
   for (const name of readdirSync(new URL(dir, root))) {
     const rel = `${dir}${name}`
