@@ -19,6 +19,7 @@ export default class Cleanup extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Cleanup)
     const {UserError} = await import('../model/errors.js')
+    const {KubeRequestError} = await import('../model/kube-port.js')
     try {
       const {openKube} = await import('../infra/kube-api.js')
       const {findLeftovers, deleteLeftovers} = await import('../services/cleanup.js')
@@ -48,9 +49,10 @@ export default class Cleanup extends Command {
         process.exitCode = 1
       }
     } catch (error) {
-      if (error instanceof UserError) {
+      // an API refusal or an unreachable server is the user's to fix: one line, exit 2, as a UserError
+      if (error instanceof UserError || error instanceof KubeRequestError) {
         process.stderr.write(`error: ${error.message}\n`)
-        process.exitCode = error.exitCode
+        process.exitCode = error instanceof UserError ? error.exitCode : 2
         return
       }
       process.stderr.write(`error: internal error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`)

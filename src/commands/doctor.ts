@@ -5,7 +5,7 @@ import type {DoctorPorts} from '../services/doctor.js'
 import type {FailOn} from '../model/report.js'
 import type {TuiSession} from '../ui/session.js'
 import {InterruptGuard} from '../infra/interrupt.js'
-import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
+import {DEFAULT_BURST, DEFAULT_QPS, KubeRequestError} from '../model/kube-port.js'
 
 /** tui when a person is at a terminal (and not under CI), text otherwise; -o always wins. */
 export function chooseOutput(flag: string | undefined, env: NodeJS.ProcessEnv, tty = Boolean(process.stdin.isTTY && process.stdout.isTTY)): string {
@@ -132,11 +132,12 @@ export default class Doctor extends Command {
       if (tui) await tui.close().catch(() => {})
       flushWarnings()
       if (interrupt.signalName) {
-        process.stderr.write(`interrupted (${interrupt.signalName})${error instanceof UserError ? `: ${error.message}` : ''}\n`)
+        process.stderr.write(`interrupted (${interrupt.signalName})${error instanceof UserError || error instanceof KubeRequestError ? `: ${error.message}` : ''}\n`)
         process.exitCode = interrupt.signalName === 'SIGTERM' ? 143 : 130
         return
       }
-      if (error instanceof UserError) {
+      // an API refusal or an unreachable server is the user's to fix: one line, exit 2, as a UserError
+      if (error instanceof UserError || error instanceof KubeRequestError) {
         process.stderr.write(`error: ${(error as Error).message}\n`)
         process.exitCode = (error as {exitCode?: number}).exitCode ?? 2
         return
