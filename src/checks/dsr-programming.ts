@@ -1,23 +1,25 @@
-// DSR as kube-router programs it for each (external/LB IP, protocol, port) of a Service annotated
-// kube-router.io/service.dsr=tunnel (kube-router-facts.md §3.1): mangle PREROUTING/OUTPUT MARK with the fwmark,
-// rule `fwmark <mark> lookup 78`, `local default dev lo` in table 78, and an IPVS FWM service with Tunnel
-// destinations. The IP is absent from kube-dummy-if, IPVS shows FWM instead of ip:port (normal). Stale fwmark
-// rules are never deleted by kube-router (normal). Marks can be rehashed on collisions: the mangle rule is the
+// Compares a node's DSR programming with what kube-router should have put there (expected/dsr-programming.ts,
+// kube-router-facts.md §3.1). The IP is absent from kube-dummy-if, IPVS shows FWM instead of ip:port (normal). Stale
+// fwmark rules are never deleted by kube-router (normal). Marks can be rehashed on collisions: the mangle rule is the
 // authority for the mark in use; a computed mark that differs is "unverifiable", not an error.
 import {defineNodeCheck, type FindingInput} from './define.js'
 import {familyName, kubeRouterLogs, routesOf, rulesOf} from './util.js'
 import {sourceValue} from '../model/node-state.js'
-import {dsrTuples, type DsrTuple} from '../expected/services.js'
-import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
+import {expectedDsrProgramming, expectedDsrTuples, type ExpectedDsrTuple} from '../expected/dsr-programming.js'
+import {DSR_TABLE} from '../expected/route-tables.js'
 import {fwmarkHex} from '../expected/fwmark.js'
+import {BEHAVIOUR_CHANGES} from '../expected/version-matrix.js'
 import {hostOf, sameIp} from '../model/ip.js'
 import {argValue} from '../parsers/iptables-save.js'
 import type {Family, IptablesRule, IptablesState, IpvsState} from '../model/types.js'
 
-function markRules(ipt: IptablesState | null, t: DsrTuple): IptablesRule[] {
+type ProgrammedTuple = Extract<ExpectedDsrTuple, {disposition: 'programmed'}>
+
+function markRules(ipt: IptablesState | null, t: ProgrammedTuple): IptablesRule[] {
   if (!ipt) return []
+  const {table, chains} = t.director.mark
   return ipt.rules.filter((r) => {
-    if (r.table !== 'mangle' || r.target !== 'MARK' || (r.chain !== 'PREROUTING' && r.chain !== 'OUTPUT')) return false
+    if (r.table !== table || r.target !== 'MARK' || !(chains as readonly string[]).includes(r.chain)) return false
     const dst = argValue(r, '-d')
     return dst !== null && sameIp(hostOf(dst), t.ip) && (argValue(r, '-p') ?? '').toLowerCase() === t.protocol && argValue(r, '--dport') === String(t.port)
   })
@@ -31,7 +33,7 @@ function markOf(rule: IptablesRule): number | null {
 }
 
 function table78Ready(routes: ReturnType<typeof routesOf>): boolean {
-  return routes.some((r) => r.tableId === 78 && r.type === 'local' && (r.dst === 'default' || r.dst === '0.0.0.0/0' || r.dst === '::/0'))
+  return routes.some((r) => r.tableId === DSR_TABLE && r.type === 'local' && (r.dst === 'default' || r.dst === '0.0.0.0/0' || r.dst === '::/0'))
 }
 
 export const dsrProgramming = defineNodeCheck({
@@ -47,7 +49,7 @@ export const dsrProgramming = defineNodeCheck({
       if (fwm.length === 0) return {findings: [], note: 'no FWM (DSR) virtual services in IPVS'}
       return {findings: fwm.flatMap((s) => checkMark(s.fwmark!, s.family ?? 4, null, node.name)), note: 'checked from IPVS FWM services (no cluster objects)'}
     }
-    const tuples = dsrTuples(cluster, config ?? defaultKubeRouterConfig(), facts.version)
+    const tuples = expectedDsrTuples(expectedDsrProgramming(cluster, config, facts.version, facts))
     if (tuples.length === 0) return {findings: [], note: 'no Service has kube-router.io/service.dsr=tunnel'}
     const findings: FindingInput[] = []
     const notHere = new Set<string>()
@@ -55,22 +57,22 @@ export const dsrProgramming = defineNodeCheck({
       const subject = `${t.ip}:${t.port}/${t.protocol}`
       // externalTrafficPolicy: Local without a ready endpoint on this node: kube-router skips the Service's
       // external IPs here entirely (no MARK, no rule, no FWM service), by design
-      if (t.externalTrafficPolicyLocal && !t.readyEndpointNodes.includes(node.name)) {
+      if (t.disposition === 'not-on-node') {
         notHere.add(t.service)
         continue
       }
-      if (t.rejectedByValidation) {
+      if (t.disposition === 'rejected') {
         findings.push({
           severity: 'warning', subject,
           title: `DSR IP ${t.ip} of ${t.service} is rejected by strict external-IP validation and not programmed`,
-          detail: `kube-router ${facts.version?.text ?? ''} (v2.8.0+) drops external and LoadBalancer IPs outside --service-external-ip-range / --loadbalancer-ip-range (or inside the cluster IP range) while --strict-external-ip-validation=true: no IPVS service, no VIP, no DSR.`,
+          detail: `kube-router ${facts.version?.text ?? ''} (${BEHAVIOUR_CHANGES['strict-external-ip-validation'].since}+) drops external and LoadBalancer IPs outside --service-external-ip-range / --loadbalancer-ip-range (or inside the cluster IP range) while --strict-external-ip-validation=true: no IPVS service, no VIP, no DSR.`,
           evidence: [`${t.service}: ${t.ip} port ${t.port}/${t.protocol}`, `kube-router args: ${(config?.explicit.size ? '' : '(defaults) ')}--service-external-ip-range=${config?.serviceExternalIpRanges.join(',') ?? ''} --loadbalancer-ip-range=${config?.loadBalancerIpRanges.join(',') ?? ''}`],
           remediation: ['Add the IP range to --service-external-ip-range or --loadbalancer-ip-range on the kube-router DaemonSet, or set --strict-external-ip-validation=false.'],
           fixedIn: null,
         })
         continue
       }
-      if (t.targetPort !== null && t.targetPort !== t.port) {
+      if (t.remapsPort) {
         findings.push({
           severity: 'warning', subject,
           title: `DSR service ${t.service} remaps port ${t.port} to targetPort ${t.targetPort}; DSR needs them equal`,
@@ -82,18 +84,18 @@ export const dsrProgramming = defineNodeCheck({
       }
       const ipt = sourceValue(node, t.family === 4 ? 'iptables.txt' : 'ip6tables.txt')
       const marks = markRules(ipt, t)
-      let mark = t.fwmark
+      let mark = t.director.mark.fwmark
       if (ipt && marks.length === 0) {
         findings.push({
           severity: 'error', subject,
           title: `No mangle MARK rule for DSR ${subject} (${t.service})`,
-          detail: `kube-router marks packets for ${subject} in mangle PREROUTING and OUTPUT with fwmark ${t.fwmark} (${fwmarkHex(t.fwmark)}); without the mark they never reach the IPVS FWM service and DSR does not work on this node.`,
+          detail: `kube-router marks packets for ${subject} in mangle PREROUTING and OUTPUT with fwmark ${t.director.mark.fwmark} (${fwmarkHex(t.director.mark.fwmark)}); without the mark they never reach the IPVS FWM service and DSR does not work on this node.`,
           evidence: [`(no -d ${t.ip} -p ${t.protocol} --dport ${t.port} -j MARK rule in ${t.family === 4 ? 'iptables' : 'ip6tables'}-save -t mangle)`],
           remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'dsr|external ip'`, 'kube-router re-programs DSR at its next IPVS sync; if it stays missing, check the DSR requirements (runtime endpoint, hostPID, rt_tables, endpoints not hostNetwork).'],
           fixedIn: null,
         })
       } else if (marks.length > 0) {
-        mark = markOf(marks[0]) ?? t.fwmark
+        mark = markOf(marks[0]) ?? t.director.mark.fwmark
       }
       findings.push(...checkMark(mark, t.family, t, node.name, ipvs, marks.map((r) => r.text)))
     }
@@ -102,26 +104,26 @@ export const dsrProgramming = defineNodeCheck({
       : undefined
     return {findings, note}
 
-    function checkMark(markValue: number, family: Family, tuple: DsrTuple | null, nodeName: string, ipvsState = ipvs, markEvidence: string[] = []): FindingInput[] {
+    function checkMark(markValue: number, family: Family, tuple: ProgrammedTuple | null, nodeName: string, ipvsState = ipvs, markEvidence: string[] = []): FindingInput[] {
       return dsrMarkFindings({markValue, family, tuple, nodeName, ipvs: ipvsState, rules: rulesOf(node, family), routes: routesOf(node, family), markEvidence})
     }
   },
 })
 
 function dsrMarkFindings(a: {
-  markValue: number; family: Family; tuple: DsrTuple | null; nodeName: string; ipvs: IpvsState | null
+  markValue: number; family: Family; tuple: ProgrammedTuple | null; nodeName: string; ipvs: IpvsState | null
   rules: ReturnType<typeof rulesOf>; routes: ReturnType<typeof routesOf>; markEvidence: string[]
 }): FindingInput[] {
   const out: FindingInput[] = []
   const {markValue, family, tuple} = a
   const label = tuple ? `DSR ${tuple.ip}:${tuple.port}/${tuple.protocol} (${tuple.service})` : `FWM ${markValue}`
   const subject = tuple ? `${tuple.ip}:${tuple.port}/${tuple.protocol}` : `fwmark ${markValue}`
-  const rule = a.rules.find((r) => r.fwmark === markValue && r.tableId === 78)
+  const rule = a.rules.find((r) => r.fwmark === markValue && r.tableId === DSR_TABLE)
   const missing: string[] = []
   const evidence = [...a.markEvidence]
   if (rule) evidence.push(rule.text)
   else missing.push(`ip rule \`fwmark ${fwmarkHex(markValue)} lookup kube-router-dsr (78)\``)
-  const t78 = a.routes.filter((r) => r.tableId === 78)
+  const t78 = a.routes.filter((r) => r.tableId === DSR_TABLE)
   if (!table78Ready(a.routes)) missing.push(`\`local default dev lo\` in table 78 (${familyName(family)})`)
   else evidence.push(...t78.map((r) => r.text))
   if (a.ipvs) {

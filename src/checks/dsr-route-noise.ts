@@ -7,7 +7,11 @@ import {routesOf, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {hostOf, parseIp, sameIp} from '../model/ip.js'
 import {BRIDGE_IF} from '../expected/node-facts.js'
+import {knownBug} from '../expected/version-matrix.js'
 import type {LogLine} from '../model/types.js'
+
+// the code path that logs the message is gone from this release on (FM1 "Fixed in")
+const GONE_IN = knownBug('dsr-external-ip-route-noise').fixedIn
 
 const PATTERN = /Failed to add route for (\S+) in custom route table for external IP's(?: due to: (.*))?/
 
@@ -16,7 +20,7 @@ export const dsrRouteNoise = defineNodeCheck({
   title: 'DSR "Failed to add route … custom route table for external IP\'s" explained',
   needs: ['kube-router.log'],
   uses: ['ip-route.json', 'ip6-route.json', 'ip-addr.json'],
-  versions: {before: 'v2.6.0', why: 'the message cannot occur from v2.6.0 on (table 79 is no longer filled)'},
+  versions: {before: GONE_IN, why: `the message cannot occur from ${GONE_IN} on (table 79 is no longer filled)`},
   evaluate({node, facts}) {
     const log = sourceValue(node, 'kube-router.log')!
     const byIp = new Map<string, LogLine[]>()
@@ -40,11 +44,11 @@ export const dsrRouteNoise = defineNodeCheck({
           subject: ip,
           title: `"Failed to add route for ${ip}" is benign noise: the route is in table 79`,
           detail:
-            `kube-router ${facts.version?.text ?? 'before v2.6.0'} runs the table-79 setup once per IP family but loops over every DSR external IP, so on an IPv6-enabled node one of the passes tries to add ${ip} in the wrong family (or again) and fails, every sync. ` +
+            `kube-router ${facts.version?.text ?? `before ${GONE_IN}`} runs the table-79 setup once per IP family but loops over every DSR external IP, so on an IPv6-enabled node one of the passes tries to add ${ip} in the wrong family (or again) and fails, every sync. ` +
             'The route is present and DSR is unaffected. FWM virtual services with Tunnel destinations in ipvsadm and the IP missing from kube-dummy-if are how DSR is meant to look.',
           evidence: [lines[0].text, ...repeat, ...table79.map((r) => r.text)],
-          remediation: ['Nothing to fix; upgrade kube-router to v2.6.0 or later to silence the message.'],
-          fixedIn: 'v2.6.0',
+          remediation: [`Nothing to fix; upgrade kube-router to ${GONE_IN} or later to silence the message.`],
+          fixedIn: GONE_IN,
         })
       } else if (hasBridge === false) {
         findings.push({

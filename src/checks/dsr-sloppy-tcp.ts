@@ -5,7 +5,7 @@ import {defineNodeCheck} from './define.js'
 import {kubeRouterLogs} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {dsrTuples} from '../expected/services.js'
-import {atLeast} from '../expected/version-matrix.js'
+import {hasFix, knownBug} from '../expected/version-matrix.js'
 import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 
 const KEY = 'net.ipv4.vs.sloppy_tcp'
@@ -30,7 +30,8 @@ export const dsrSloppyTcp = defineNodeCheck({
     const value = sysctl.values.get(KEY)
     if (value === undefined) return {skip: `${KEY} is not readable on this node (the ip_vs module is not loaded in the host network namespace)`}
     if (value.trim() === '1') return {findings: [], note: `${KEY} = 1 with ${services.length} DSR+Maglev service(s)`}
-    const manages = facts.version !== null && atLeast(facts.version, 'v2.6.0')
+    const {fixedIn} = knownBug('dsr-maglev-sloppy-tcp')
+    const manages = facts.version !== null && hasFix(facts.version, 'dsr-maglev-sloppy-tcp')
     return {
       findings: [{
         severity: 'error',
@@ -40,16 +41,16 @@ export const dsrSloppyTcp = defineNodeCheck({
           `${cluster ? 'Services' : 'IPVS services'} with DSR and the mh scheduler: ${services.join(', ')}. When the node that saw the SYN disappears, ECMP moves the flow to another node whose IPVS has no connection entry and drops the mid-stream packets; with sloppy_tcp=1 it creates the entry and Maglev picks the same backend. ` +
           (manages
             ? `kube-router ${facts.version!.text} sets this itself when a DSR+mh service exists, so it did not get there: an earlier DSR setup error in the same sync returns before it, or the value was forced back.`
-            : 'kube-router before v2.6.0 does not manage this sysctl.'),
+            : `kube-router before ${fixedIn} does not manage this sysctl.`),
         evidence: [sysctl.lines.get(KEY) ?? `${KEY} = ${value}`, ...(cluster ? [] : services)],
         remediation: manages
           ? [`Look for DSR errors in the kube-router log: ${kubeRouterLogs(node.name)} | grep -iE 'dsr|sloppy'`, `sysctl -w ${KEY}=1`]
           : [
               `sysctl -w ${KEY}=1 && echo '${KEY} = 1' > /etc/sysctl.d/90-kube-router-dsr.conf   # on every node`,
-              'Upgrade kube-router to v2.6.0 or later, which manages the sysctl for DSR+Maglev services.',
+              `Upgrade kube-router to ${fixedIn} or later, which manages the sysctl for DSR+Maglev services.`,
             ],
         // from v2.6.0 kube-router sets it itself: an upgrade is no remedy there
-        fixedIn: manages ? null : 'v2.6.0',
+        fixedIn: manages ? null : fixedIn,
       }],
     }
   },

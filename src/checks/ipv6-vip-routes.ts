@@ -4,7 +4,7 @@
 // packets from the VIP. Fixed in v2.2.0 (PR #1700). Trap: routes with `src <node IP>` are expected.
 import {defineNodeCheck} from './define.js'
 import {routeDeleteCommand, routesOf, plural} from './util.js'
-import {atLeast} from '../expected/version-matrix.js'
+import {hasFix, knownBug} from '../expected/version-matrix.js'
 import {hostOf, sameIp} from '../model/ip.js'
 
 export const ipv6VipRoutes = defineNodeCheck({
@@ -15,6 +15,7 @@ export const ipv6VipRoutes = defineNodeCheck({
     const vips = facts.dummyVips[6]
     if (vips.length === 0) return {findings: [], note: 'no IPv6 VIPs on kube-dummy-if'}
     const routes = routesOf(node, 6)
+    const {fixedIn} = knownBug('ipv6-vip-kernel-routes')
     const nodeIp = facts.nodeIp[6]
     const findings = []
     for (const vip of vips) {
@@ -22,7 +23,7 @@ export const ipv6VipRoutes = defineNodeCheck({
       const bad = forVip.filter((r) => r.prefsrc === null || sameIp(r.prefsrc, vip) || (nodeIp !== null && !sameIp(r.prefsrc, nodeIp)))
       if (bad.length === 0) continue
       const good = forVip.filter((r) => !bad.includes(r))
-      const fixed = facts.version !== null && atLeast(facts.version, 'v2.2.0')
+      const fixed = facts.version !== null && hasFix(facts.version, 'ipv6-vip-kernel-routes')
       findings.push({
         severity: 'error' as const,
         subject: vip,
@@ -33,14 +34,14 @@ export const ipv6VipRoutes = defineNodeCheck({
           (good.length === 0 ? `kube-router's own \`local ${vip} ... src <node IP>\` route is missing too. ` : '') +
           (fixed
             ? `kube-router ${facts.version!.text} removes these routes at every IPVS sync, so their presence means its proxy sync is not running or failing on this node.`
-            : 'kube-router before v2.2.0 does not remove them (kube-router issue #1698).'),
+            : `kube-router before ${fixedIn} does not remove them (kube-router issue #1698).`),
         evidence: forVip.map((r) => r.text),
         remediation: [
-          ...(fixed ? [] : ['Upgrade kube-router to v2.2.0 or later.']),
+          ...(fixed ? [] : [`Upgrade kube-router to ${fixedIn} or later.`]),
           `Workaround on the node (the routes come back only if the address is re-added): ${bad.map(routeDeleteCommand).join(' && ')}`,
         ],
         // the running version already has the fix: upgrading does not help, its proxy sync does not run
-        fixedIn: fixed ? null : 'v2.2.0',
+        fixedIn: fixed ? null : fixedIn,
       })
     }
     return {findings, note: findings.length ? undefined : `${plural(vips.length, 'IPv6 VIP')} on kube-dummy-if, each routed with the node IP as source`}

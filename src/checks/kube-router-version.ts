@@ -1,4 +1,4 @@
-// Known kube-router bugs that apply to the versions running in the cluster (src/model/version-matrix.ts).
+// Known kube-router bugs that apply to the versions running in the cluster (src/expected/version-matrix.ts).
 // Each bug is reported only when its precondition (IPv6, DSR, DSR+Maglev) holds or cannot be ruled out.
 import {defineClusterCheck, type FindingInput} from './define.js'
 import {bugsAffecting, type BugCondition} from '../expected/version-matrix.js'

@@ -1,19 +1,15 @@
 // FM3 (kube-router-facts.md "FM3", §5.1-5.2): traffic to addresses in [inet6:]kube-router-svip enters
 // KUBE-ROUTER-SERVICES, which REJECTs everything but service ports unless the destination is in
-// [inet6:]kube-router-local-ips. v2.0.0-v2.1.3 filled the IPv6 set with no addresses (fixed v2.2.0);
-// v2.6.1 left both sets unrestored (fixed v2.6.2). The set holds the addresses of interfaces whose names
-// contain none of dummy/kube/docker. Traps: the node IP in kube-router-svip is normal; addresses on
-// kube-*/dummy/docker interfaces are never expected in the set.
+// [inet6:]kube-router-local-ips. Known bugs left the set short (version-matrix: ipv6-local-ips-missing,
+// local-ips-not-restored). The expected members are in expected/ipset-members.ts. Traps: the node IP in
+// kube-router-svip is normal; addresses on kube-*/dummy/docker interfaces are never expected in the set.
 import {defineNodeCheck} from './define.js'
 import {familyName, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {canonicalIp} from '../model/ip.js'
-import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
+import {expectedLocalIps, ipsetName, SERVICE_VIPS_SET} from '../expected/ipset-members.js'
+import {isAffectedBy, knownBug, type KnownBugId} from '../expected/version-matrix.js'
 import type {Family, IptablesState, Version} from '../model/types.js'
-
-function setName(base: string, family: Family): string {
-  return family === 4 ? base : `inet6:${base}`
-}
 
 function serviceChainLines(ipt: IptablesState | null, localSet: string, svipSet: string): {input: string[]; reject: string[]} {
   if (!ipt) return {input: [], reject: []}
@@ -22,12 +18,12 @@ function serviceChainLines(ipt: IptablesState | null, localSet: string, svipSet:
   return {input: input.map((r) => r.text), reject: reject.map((r) => r.text)}
 }
 
+/** The release that fixes the known bug behind a short set on this version, if one applies. */
 function fixedInFor(version: Version | null, family: Family): string | null {
   if (!version) return null
-  const cmp = (v: string) => compareVersions(version, parseVersionText(v)!)
-  if (cmp('v2.6.1') >= 0 && cmp('v2.6.2') < 0) return 'v2.6.2'
-  if (family === 6 && cmp('v2.0.0') >= 0 && cmp('v2.2.0') < 0) return 'v2.2.0'
-  return null
+  const bugs: KnownBugId[] = family === 6 ? ['local-ips-not-restored', 'ipv6-local-ips-missing'] : ['local-ips-not-restored']
+  const bug = bugs.find((id) => isAffectedBy(version, id))
+  return bug ? knownBug(bug).fixedIn : null
 }
 
 export const localIpsIpset = defineNodeCheck({
@@ -39,14 +35,12 @@ export const localIpsIpset = defineNodeCheck({
     const ipsets = sourceValue(node, 'ipset.txt')!
     const findings = []
     let checked = 0
-    for (const family of [4, 6] as Family[]) {
-      const local = setName('kube-router-local-ips', family)
-      const svip = setName('kube-router-svip', family)
+    for (const {family, set: local, members: expected} of expectedLocalIps(facts)) {
+      const svip = ipsetName(SERVICE_VIPS_SET, family)
       const svipSet = ipsets.sets.get(svip)
       const localSet = ipsets.sets.get(local)
       if (!svipSet && !localSet) continue
       checked++
-      const expected = facts.localAddresses[family].map(canonicalIp)
       const members = localSet ? [...localSet.members.keys()].map(canonicalIp) : []
       const missing = expected.filter((a) => !members.includes(a))
       if (localSet && missing.length === 0) continue

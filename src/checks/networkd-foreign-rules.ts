@@ -4,6 +4,7 @@
 // Not fixed in kube-router as of v2.11.1 (documented in docs/troubleshoot.md since v2.8.0).
 import {defineNodeCheck} from './define.js'
 import {missingPolicyRules} from './policy-routing-rules.js'
+import {policyRuleText} from '../expected/policy-rules.js'
 import {restartKubeRouter} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {effectiveNetworkdSetting, networkdBoolean} from '../parsers/networkd.js'
@@ -47,7 +48,7 @@ export const networkdForeignRules = defineNodeCheck({
           `systemd-networkd runs with ${exposed.join(' and ')}. On every restart or reconfigure it removes ip rules${exposed.some((e) => e.startsWith('ManageForeignRoutes=')) ? ' and routes' : ''} it did not create. ` +
           'kube-router re-adds its DSR rules at the next IPVS sync and BGP routes within a minute, but never the overlay rule `from <pod CIDR> lookup kube-router`, so pod traffic to other nodes and to the API server breaks until kube-router restarts.' +
           (state.active === null ? ' Whether networkd is running could not be determined.' : '') +
-          (wiped.length ? ` Missing now: ${wiped.map((w) => w.rule).join(', ')}.` : ''),
+          (wiped.length ? ` Missing now: ${wiped.map(policyRuleText).join(', ')}.` : ''),
         evidence,
         remediation: [
           `mkdir -p /etc/systemd/networkd.conf.d && printf '[Network]\\nManageForeignRoutingPolicyRules=no\\nManageForeignRoutes=no\\n' > ${DROP_IN}`,

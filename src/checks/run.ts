@@ -1,6 +1,6 @@
 // Runs the selected checks over parsed node state and builds results and findings.
-import {sourceProblem} from '../model/node-state.js'
-import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
+import {sourceProblem, type SourceProblem} from '../model/node-state.js'
+import {inVersionWindow} from '../expected/version-matrix.js'
 import type {Check, ClusterCheckContext, NodeCheckContext, Outcome} from './define.js'
 import type {CheckResult, Finding} from '../model/report.js'
 import type {Version} from '../model/types.js'
@@ -12,9 +12,7 @@ export interface CheckRun {
 
 function versionSkip(check: Check, version: Version | null): string | null {
   if (!check.versions || !version) return null
-  const from = check.versions.from ? parseVersionText(check.versions.from) : null
-  const before = check.versions.before ? parseVersionText(check.versions.before) : null
-  if ((from && compareVersions(version, from) < 0) || (before && compareVersions(version, before) >= 0)) {
+  if (!inVersionWindow(version, check.versions)) {
     return `does not apply to kube-router ${version.text}: ${check.versions.why}`
   }
   return null
@@ -50,14 +48,14 @@ export function runChecks(checks: readonly Check[], nodes: NodeCheckContext[], c
       continue
     }
     for (const ctx of nodes) {
-      const missing = check.needs.map((s) => sourceProblem(ctx.node, s)).filter((p): p is string => p !== null)
-      const unreadable = missing.find((p) => p.includes('could not be read'))
+      const problems = check.needs.map((s) => sourceProblem(ctx.node, s)).filter((p): p is SourceProblem => p !== null)
+      const unreadable = problems.find((p) => p.kind === 'unreadable')
       if (unreadable) {
-        run.results.push({check: check.id, node: ctx.node.name, status: 'error', reason: unreadable})
+        run.results.push({check: check.id, node: ctx.node.name, status: 'error', reason: unreadable.text})
         continue
       }
-      if (missing.length) {
-        run.results.push({check: check.id, node: ctx.node.name, status: 'skipped', reason: `needs ${missing.join('; ')}`})
+      if (problems.length) {
+        run.results.push({check: check.id, node: ctx.node.name, status: 'skipped', reason: `needs ${problems.map((p) => p.text).join('; ')}`})
         continue
       }
       const vskip = versionSkip(check, ctx.facts.version)

@@ -4,6 +4,7 @@ import {defineNodeCheck, type FindingInput} from './define.js'
 import {hostPort, probeLine} from './reachability.js'
 import {familyName, plural} from './util.js'
 import {sourceValue} from '../model/node-state.js'
+import {isAffectedBy, knownBug} from '../expected/version-matrix.js'
 import type {Family} from '../model/types.js'
 
 export const vipReachability = defineNodeCheck({
@@ -37,7 +38,7 @@ export const vipReachability = defineNodeCheck({
           ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${hostPort(p)}`),
           `ip ${family === 6 ? '-6 ' : ''}route show table all | grep -F ${failed[0].target}`,
         ],
-        fixedIn: family === 6 && hint && facts.version && facts.version.major === 2 && facts.version.minor < 2 ? 'v2.2.0' : null,
+        fixedIn: family === 6 && hint && facts.version && isAffectedBy(facts.version, 'ipv6-vip-kernel-routes') ? knownBug('ipv6-vip-kernel-routes').fixedIn : null,
       })
     }
     return {findings, note: findings.length ? undefined : `${plural(probes.length, 'VIP')} answered`}

@@ -1,8 +1,8 @@
 // What kube-router programs for the cluster's Services (kube-router-facts.md §3-4):
-// VIPs on kube-dummy-if, DSR (ip, proto, port) tuples with their fwmark, and the targets the probe curls.
+// which Services it proxies, DSR (ip, proto, port) tuples with their fwmark, and ready endpoints.
 import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
-import {atLeast} from './version-matrix.js'
+import {hasBehaviour} from './version-matrix.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from '../model/types.js'
 
@@ -20,21 +20,13 @@ export interface DsrTuple {
   targetPort: number | string | null
   fwmark: number
   scheduler: string
-  /** true when kube-router v2.8.0+ strict validation drops the IP (outside the configured ranges) */
+  /** true when kube-router's strict external-IP validation (v2.8.0+) drops the IP (outside the configured ranges) */
   rejectedByValidation: boolean
   /** externalTrafficPolicy: Local (or kube-router.io/service.local=true): kube-router sets up no external IP of the
    * Service on a node without a ready local endpoint (`setupExternalIPServices`, kube-router-facts "General traps") */
   externalTrafficPolicyLocal: boolean
   /** nodes with a ready endpoint of the Service */
   readyEndpointNodes: string[]
-}
-
-export interface ServiceVip {
-  service: string
-  ip: string
-  family: Family
-  kind: 'cluster-ip' | 'external-ip' | 'load-balancer-ip'
-  ports: {protocol: string; port: number}[]
 }
 
 export function serviceKey(svc: ServiceObject): string {
@@ -68,11 +60,6 @@ export function isDsrService(svc: ServiceObject): boolean {
   return svc.metadata.annotations?.[DSR_ANNOTATION] === 'tunnel'
 }
 
-function clusterIps(svc: ServiceObject): string[] {
-  const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []
-  return ips.filter((ip) => parseIp(ip) !== null)
-}
-
 /** externalIPs and LB ingress IPs (ipMode Proxy and skiplbips excluded), canonical. */
 export function externalAndLbIps(svc: ServiceObject): {ip: string; kind: 'external-ip' | 'load-balancer-ip'}[] {
   const out: {ip: string; kind: 'external-ip' | 'load-balancer-ip'}[] = []
@@ -95,49 +82,39 @@ function inRanges(ip: string, ranges: string[]): boolean {
   })
 }
 
-/** v2.8.0+ strict external-IP validation (kube-router-facts "Other failure modes" 1). */
+/** Strict external-IP validation (BEHAVIOUR_CHANGES, kube-router-facts "Other failure modes" 1). */
 export function rejectedByStrictValidation(ip: string, kind: 'external-ip' | 'load-balancer-ip', config: KubeRouterConfig, version: Version | null): boolean {
-  if (!version || !atLeast(version, 'v2.8.0') || !config.strictExternalIpValidation) return false
+  if (!version || !hasBehaviour(version, 'strict-external-ip-validation') || !config.strictExternalIpValidation) return false
   const ranges = kind === 'external-ip' ? config.serviceExternalIpRanges : config.loadBalancerIpRanges
   return !inRanges(ip, ranges) || inRanges(ip, config.serviceClusterIpRanges)
 }
 
-export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+/** The DSR tuples of one Service: one per (external/LB IP, Service port); none unless DSR and proxied. */
+export function dsrTuplesOf(cluster: ClusterObjects, svc: ServiceObject, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+  if (!isDsrService(svc) || !isProxiedService(svc)) return []
   const out: DsrTuple[] = []
-  for (const svc of cluster.services) {
-    if (!isDsrService(svc) || !isProxiedService(svc)) continue
-    const externalTrafficPolicyLocal = isExternalTrafficLocal(svc)
-    const readyEndpointNodes = [...new Set(readyEndpoints(cluster, svc).map((e) => e.nodeName).filter((n): n is string => n !== null))]
-    for (const {ip, kind} of externalAndLbIps(svc)) {
-      const family = parseIp(ip)!.family
-      for (const port of svc.spec?.ports ?? []) {
-        const protocol = (port.protocol ?? 'TCP').toLowerCase() as DsrTuple['protocol']
-        out.push({
-          service: serviceKey(svc), ip, family, protocol, port: port.port,
-          targetPort: port.targetPort ?? null,
-          fwmark: dsrFwmark(ip, protocol, port.port),
-          scheduler: schedulerOf(svc),
-          rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
-          externalTrafficPolicyLocal,
-          readyEndpointNodes,
-        })
-      }
+  const externalTrafficPolicyLocal = isExternalTrafficLocal(svc)
+  const readyEndpointNodes = [...new Set(readyEndpoints(cluster, svc).map((e) => e.nodeName).filter((n): n is string => n !== null))]
+  for (const {ip, kind} of externalAndLbIps(svc)) {
+    const family = parseIp(ip)!.family
+    for (const port of svc.spec?.ports ?? []) {
+      const protocol = (port.protocol ?? 'TCP').toLowerCase() as DsrTuple['protocol']
+      out.push({
+        service: serviceKey(svc), ip, family, protocol, port: port.port,
+        targetPort: port.targetPort ?? null,
+        fwmark: dsrFwmark(ip, protocol, port.port),
+        scheduler: schedulerOf(svc),
+        rejectedByValidation: rejectedByStrictValidation(ip, kind, config, version),
+        externalTrafficPolicyLocal,
+        readyEndpointNodes,
+      })
     }
   }
   return out
 }
 
-/** VIPs kube-router assigns to kube-dummy-if: ClusterIPs, and non-DSR external/LB IPs. */
-export function serviceVips(cluster: ClusterObjects): ServiceVip[] {
-  const out: ServiceVip[] = []
-  for (const svc of cluster.services) {
-    if (!isProxiedService(svc)) continue
-    const ports = (svc.spec?.ports ?? []).map((p) => ({protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port}))
-    for (const ip of clusterIps(svc)) out.push({service: serviceKey(svc), ip: canonicalIp(ip), family: parseIp(ip)!.family, kind: 'cluster-ip', ports})
-    if (isDsrService(svc)) continue
-    for (const {ip, kind} of externalAndLbIps(svc)) out.push({service: serviceKey(svc), ip, family: parseIp(ip)!.family, kind, ports})
-  }
-  return out
+export function dsrTuples(cluster: ClusterObjects, config: KubeRouterConfig, version: Version | null): DsrTuple[] {
+  return cluster.services.flatMap((svc) => dsrTuplesOf(cluster, svc, config, version))
 }
 
 export function slicesOf(cluster: ClusterObjects, svc: ServiceObject): EndpointSliceObject[] {

@@ -1,12 +1,25 @@
-// Known kube-router bugs by version (kube-router-facts.md FM1-FM5 and "Other diagnosable failure modes").
+// Known kube-router bugs by version (kube-router-facts.md FM1-FM5 and "Other diagnosable failure modes"), and the
+// behaviour changes that are not bugs. This file is the one place that holds kube-router version numbers a
+// decision depends on: checks ask isAffectedBy / hasFix / hasBehaviour instead of comparing versions themselves.
 // Ranges are [from, to): `to` is the first release with the fix.
 import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
 import type {Version} from '../model/types.js'
 
 export type BugCondition = 'always' | 'ipv6' | 'dsr' | 'dsr-maglev' | 'dsr-ipv6'
 
+export type KnownBugId =
+  | 'ipv6-vip-kernel-routes'
+  | 'ipv6-local-ips-missing'
+  | 'local-ips-not-restored'
+  | 'dsr-external-ip-route-noise'
+  | 'dsr-maglev-sloppy-tcp'
+  | 'dsr-tcpmss'
+  | 'dsr-ipv6-mss-value'
+  | 'node-ips-only-local'
+  | 'ip6tables-icmpv6-crashloop'
+
 export interface KnownBug {
-  id: string
+  id: KnownBugId
   title: string
   detail: string
   ranges: {from: string; to: string}[]
@@ -138,8 +151,55 @@ export function bugsAffecting(version: Version): KnownBug[] {
   return KNOWN_BUGS.filter((bug) => bug.ranges.some((r) => versionInRange(version, r)))
 }
 
+export function knownBug(id: KnownBugId): KnownBug {
+  // every KnownBugId has an entry (test/expected/version-matrix.test.ts)
+  return KNOWN_BUGS.find((bug) => bug.id === id)!
+}
+
+/** The version lies in one of the bug's ranges. */
+export function isAffectedBy(version: Version, id: KnownBugId): boolean {
+  return knownBug(id).ranges.some((r) => versionInRange(version, r))
+}
+
+/** The version is at least the bug's fixedIn release; versions from before the bug's range are not "fixed". */
+export function hasFix(version: Version, id: KnownBugId): boolean {
+  return atLeast(version, knownBug(id).fixedIn)
+}
+
+export type BehaviourChangeId = 'strict-external-ip-validation'
+
+export interface BehaviourChange {
+  id: BehaviourChangeId
+  /** first release with the behaviour */
+  since: string
+  what: string
+  source: string
+}
+
+/** kube-router behaviour that changed at a release without being a bug: no version finding of its own. */
+export const BEHAVIOUR_CHANGES: Readonly<Record<BehaviourChangeId, BehaviourChange>> = {
+  'strict-external-ip-validation': {
+    id: 'strict-external-ip-validation',
+    since: 'v2.8.0',
+    what: 'with --strict-external-ip-validation=true (the default) external and LoadBalancer IPs outside the configured ranges, or inside the cluster IP range, are dropped',
+    source: 'kube-router-facts.md §3.2, "Other failure modes" 1; pkg/svcip/validator.go @ v2.8.0',
+  },
+}
+
+/** True when the version has the behaviour (at least its `since` release). */
+export function hasBehaviour(version: Version, id: BehaviourChangeId): boolean {
+  return atLeast(version, BEHAVIOUR_CHANGES[id].since)
+}
+
+/** The version is inside [from, before); a bound that is absent (or not a version) does not limit. */
+export function inVersionWindow(version: Version, window: {from?: string; before?: string}): boolean {
+  const from = window.from ? parseVersionText(window.from) : null
+  const before = window.before ? parseVersionText(window.before) : null
+  return !((from && compareVersions(version, from) < 0) || (before && compareVersions(version, before) >= 0))
+}
+
 /** True when the version is at least `min` (e.g. atLeast(v, 'v2.6.0')). */
-export function atLeast(version: Version, min: string): boolean {
+function atLeast(version: Version, min: string): boolean {
   const m = parseVersionText(min)
   return m !== null && compareVersions(version, m) >= 0
 }

@@ -38,13 +38,20 @@ export function sourceValue<K extends SourceName>(node: NodeState, name: K): Sou
   return s.parsed.value
 }
 
+/** Why a source cannot be used: absent from the capture, or present but not parseable. `text` is what users read. */
+export interface SourceProblem {
+  kind: 'missing' | 'unreadable'
+  source: SourceName
+  text: string
+}
+
 /** Why a source cannot be used, or null when it can. */
-export function sourceProblem(node: NodeState, name: SourceName): string | null {
+export function sourceProblem(node: NodeState, name: SourceName): SourceProblem | null {
   const s = node.sources[name]
-  if (!s.present) return `nodes/${node.name}/${name}, which is missing: ${s.reason}`
+  if (!s.present) return {kind: 'missing', source: name, text: `nodes/${node.name}/${name}, which is missing: ${s.reason}`}
   if (s.parsed.fatal) {
     const first = s.parsed.issues[0]
-    return `nodes/${node.name}/${name} could not be read (${first ? first.message : 'no usable content'})`
+    return {kind: 'unreadable', source: name, text: `nodes/${node.name}/${name} could not be read (${first ? first.message : 'no usable content'})`}
   }
   return null
 }

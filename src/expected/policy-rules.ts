@@ -1,0 +1,50 @@
+// The ip rules kube-router should have installed on a node (kube-router-facts.md §2.2): `from <pod CIDR> lookup 77`
+// per pod CIDR when the overlay is on (routing controller, only at startup: never healed), and
+// `32765: from all lookup 79` per enabled family when the service proxy runs (every IPVS sync, even without DSR).
+// The per-DSR-tuple `32764: fwmark <mark> lookup 78` rules are in expected/dsr-programming.ts.
+import {EXTERNAL_IP_RULE_PRIORITY, EXTERNAL_IP_TABLE, OVERLAY_TABLE, TABLE_NAMES} from './route-tables.js'
+import type {KubeRouterConfig} from '../model/kube-router-config.js'
+import type {NodeFacts} from './node-facts.js'
+import type {Family} from '../model/types.js'
+
+export interface ExpectedPolicyRule {
+  family: Family
+  /** the selector: a pod CIDR, or 'all' */
+  from: string
+  table: number
+  /** null: kube-router gives none and the kernel picks one, so match by selector and table, never by priority */
+  priority: number | null
+  /** kube-router puts it back by itself at its next sync */
+  heals: boolean
+}
+
+/** In family order (IPv4 first), per family the pod-CIDR rules, then the external-IP rule. `config` null: defaults. */
+export function expectedPolicyRules(
+  facts: Pick<NodeFacts, 'families' | 'podCidrs' | 'routerRunning' | 'proxyRunning'>,
+  config: KubeRouterConfig | null,
+): ExpectedPolicyRule[] {
+  const out: ExpectedPolicyRule[] = []
+  const overlay = (config?.enableOverlay ?? true) && facts.routerRunning
+  for (const family of [4, 6] as Family[]) {
+    if (!facts.families[family]) continue
+    if (overlay) {
+      for (const cidr of facts.podCidrs[family]) out.push({family, from: cidr, table: OVERLAY_TABLE, priority: null, heals: false})
+    }
+    if (facts.proxyRunning) {
+      out.push({family, from: 'all', table: EXTERNAL_IP_TABLE, priority: EXTERNAL_IP_RULE_PRIORITY, heals: true})
+    }
+  }
+  return out
+}
+
+/** As `ip rule` lists it, with the table's name: "32765: from all lookup external_ip (79)". */
+export function policyRuleText(rule: ExpectedPolicyRule): string {
+  const priority = rule.priority === null ? '' : `${rule.priority}: `
+  return `${priority}from ${rule.from} lookup ${TABLE_NAMES[rule.table] ?? rule.table} (${rule.table})`
+}
+
+/** The arguments of `ip rule add` that restore it: "priority 32765 from all lookup 79". */
+export function policyRuleAddArgs(rule: ExpectedPolicyRule): string {
+  const priority = rule.priority === null ? '' : `priority ${rule.priority} `
+  return `${priority}from ${rule.from} lookup ${rule.table}`
+}
