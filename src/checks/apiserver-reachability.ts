@@ -2,6 +2,7 @@
 // A refused connection to the node's own IPv6 address on 6443 is FM3 (kube-router-facts.md "FM3").
 import {defineNodeCheck} from './define.js'
 import {hostPort, probeLine} from './reachability.js'
+import {shellWord} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {isNodeIp} from '../expected/node-facts.js'
 
@@ -31,7 +32,7 @@ export const apiserverReachability = defineNodeCheck({
           'Compare with the other nodes of the run.',
         evidence: failed.map((p) => probeLine(p, node.name)),
         remediation: [
-          ...failed.slice(0, 2).map((p) => `curl -k --connect-timeout 3 https://${hostPort(p)}/healthz`),
+          ...failed.slice(0, 2).map((p) => `curl -k --connect-timeout 3 ${shellWord(`https://${hostPort(p)}/healthz`)}`),
           'ip6tables -nvL KUBE-ROUTER-SERVICES; iptables -nvL KUBE-ROUTER-SERVICES',
         ],
         fixedIn: null,

@@ -3,7 +3,7 @@
 // table 79: noise. The code path is gone in v2.6.0. A different cause of the same line is a missing kube-bridge.
 // Traps: FWM + Tunnel IPVS entries and the DSR IP absent from kube-dummy-if are the normal DSR layout.
 import {defineNodeCheck} from './define.js'
-import {routesOf, plural} from './util.js'
+import {routesOf, plural, shellWord} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {hostOf, parseIp, sameIp} from '../model/ip.js'
 import {BRIDGE_IF} from '../expected/node-facts.js'
@@ -67,7 +67,7 @@ export const dsrRouteNoise = defineNodeCheck({
           title: `"Failed to add route for ${ip}" and the route is really missing from table 79`,
           detail: `Table 79 holds no route for ${ip}, so replies for this DSR external IP are not steered through kube-bridge.`,
           evidence: [lines[0].text, ...repeat, `(no ${ip} route in table 79)`],
-          remediation: [`ip ${family === 6 ? '-6 ' : ''}route add ${ip} dev ${BRIDGE_IF} table 79`, 'Check the DSR requirements (runtime endpoint, rt_tables mounted, hostPID) in the kube-router log.'],
+          remediation: [`ip ${family === 6 ? '-6 ' : ''}route add ${shellWord(ip)} dev ${BRIDGE_IF} table 79`, 'Check the DSR requirements (runtime endpoint, rt_tables mounted, hostPID) in the kube-router log.'],
           fixedIn: null,
         })
       }

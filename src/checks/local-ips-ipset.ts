@@ -4,7 +4,7 @@
 // local-ips-not-restored). The expected members are in expected/ipset-members.ts. Traps: the node IP in
 // kube-router-svip is normal; addresses on kube-*/dummy/docker interfaces are never expected in the set.
 import {defineNodeCheck} from './define.js'
-import {familyName, plural} from './util.js'
+import {familyName, plural, shellWord} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {canonicalIp} from '../model/ip.js'
 import {expectedLocalIps, ipsetName, SERVICE_VIPS_SET} from '../expected/ipset-members.js'
@@ -78,7 +78,7 @@ export const localIpsIpset = defineNodeCheck({
         remediation: [
           'Upgrade kube-router to v2.2.0 or later (avoid v2.6.1); restarting kube-router does not help on affected versions.',
           'Temporary workaround: run kube-router with --ipvs-permit-all=false (empties KUBE-ROUTER-SERVICES).',
-          `Immediate relief until kube-router's next sync rewrites the set: ${missing.map((a) => `ipset add ${local} ${a}`).join(' && ')}`,
+          `Immediate relief until kube-router's next sync rewrites the set: ${missing.map((a) => `ipset add ${shellWord(local)} ${shellWord(a)}`).join(' && ')}`,
         ],
         fixedIn: fixedInFor(facts.version, family),
       })

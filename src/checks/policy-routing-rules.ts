@@ -2,7 +2,7 @@
 // Rules are matched by selector and table, never by priority. Traps: an empty table 79 on >= v2.6.0 and stale
 // fwmark rules are normal and not reported.
 import {defineNodeCheck, type NodeCheckContext} from './define.js'
-import {familyName, ipCmd, restartKubeRouter, rulesOf} from './util.js'
+import {familyName, ipCmd, restartKubeRouter, rulesOf, shellWord} from './util.js'
 import {networkOf} from '../model/ip.js'
 import {expectedPolicyRules, policyRuleAddArgs, policyRuleText, type ExpectedPolicyRule} from '../expected/policy-rules.js'
 import {OVERLAY_TABLE} from '../expected/route-tables.js'
@@ -62,7 +62,7 @@ export const policyRoutingRules = defineNodeCheck({
         evidence: present.length ? present : [`(no ${familyName(family)} rules besides the defaults)`],
         remediation: [
           restartKubeRouter(node.name),
-          `Or re-add them by hand now: ${gone.map((m) => `${ipCmd(family)} rule add ${policyRuleAddArgs(m)}`).join(' && ')}`,
+          `Or re-add them by hand now: ${gone.map((m) => `${ipCmd(family)} rule add ${policyRuleAddArgs(m, shellWord)}`).join(' && ')}`,
         ],
         fixedIn: null,
       })

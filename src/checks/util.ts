@@ -10,6 +10,17 @@ export function rulesOf(node: NodeState, family: Family): Rule[] {
   return sourceValue(node, family === 4 ? 'ip-rule.json' : 'ip6-rule.json') ?? []
 }
 
+/**
+ * A value from a node, a bundle or the API as one shell word in a remediation command a person pastes as root:
+ * left as it is when it holds only characters no shell treats specially (IPs, names, ports, CIDRs), otherwise
+ * single-quoted. Hand-written rather than a quoting library's output because that escapes every ':' of an IPv6
+ * address, which makes the command hard to read for the person who has to trust it.
+ */
+export function shellWord(value: string): string {
+  if (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(value)) return value
+  return `'${value.replace(/'/g, `'\\''`)}'`
+}
+
 export function familyName(family: Family): string {
   return family === 4 ? 'IPv4' : 'IPv6'
 }
@@ -20,11 +31,11 @@ export function ipCmd(family: Family): string {
 
 /** Command that restarts kube-router on one node. */
 export function restartKubeRouter(node: string, namespace = 'kube-system'): string {
-  return `kubectl -n ${namespace} delete pod -l k8s-app=kube-router --field-selector spec.nodeName=${node}`
+  return `kubectl -n ${shellWord(namespace)} delete pod -l k8s-app=kube-router --field-selector ${shellWord(`spec.nodeName=${node}`)}`
 }
 
 export function kubeRouterLogs(node: string, namespace = 'kube-system'): string {
-  return `kubectl -n ${namespace} logs $(kubectl -n ${namespace} get pod -l k8s-app=kube-router --field-selector spec.nodeName=${node} -o name)`
+  return `kubectl -n ${shellWord(namespace)} logs $(kubectl -n ${shellWord(namespace)} get pod -l k8s-app=kube-router --field-selector ${shellWord(`spec.nodeName=${node}`)} -o name)`
 }
 
 export function plural(n: number, word: string): string {
@@ -34,11 +45,11 @@ export function plural(n: number, word: string): string {
 /** Renders a route as the arguments of `ip route del` that remove exactly it. */
 export function routeDeleteCommand(route: Route): string {
   const parts = [ipCmd(route.family), 'route', 'del']
-  if (route.type !== 'unicast') parts.push(route.type)
-  parts.push(route.dst)
-  if (route.dev) parts.push('dev', route.dev)
-  if (route.table !== 'main') parts.push('table', route.table)
-  if (route.protocol) parts.push('proto', route.protocol)
-  if (route.metric !== null) parts.push('metric', String(route.metric))
+  if (route.type !== 'unicast') parts.push(shellWord(route.type))
+  parts.push(shellWord(route.dst))
+  if (route.dev) parts.push('dev', shellWord(route.dev))
+  if (route.table !== 'main') parts.push('table', shellWord(String(route.table)))
+  if (route.protocol) parts.push('proto', shellWord(route.protocol))
+  if (route.metric !== null) parts.push('metric', shellWord(String(route.metric)))
   return parts.join(' ')
 }

@@ -2,7 +2,7 @@
 // Targets exclude DSR VIPs and Services without ready endpoints, which are not expected to answer from a node.
 import {defineNodeCheck, type FindingInput} from './define.js'
 import {hostPort, probeLine} from './reachability.js'
-import {familyName, plural} from './util.js'
+import {familyName, plural, shellWord} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {isAffectedBy, knownBug} from '../expected/version-matrix.js'
 import type {Family} from '../model/types.js'
@@ -35,8 +35,8 @@ export const vipReachability = defineNodeCheck({
           'Host-network pods, kubelet probes and node-local clients of these Services are affected.' + hint,
         evidence: failed.map((p) => probeLine(p, node.name)),
         remediation: [
-          ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${hostPort(p)}`),
-          `ip ${family === 6 ? '-6 ' : ''}route show table all | grep -F ${failed[0].target}`,
+          ...failed.slice(0, 3).map((p) => `ipvsadm -Ln -t ${shellWord(hostPort(p))}`),
+          `ip ${family === 6 ? '-6 ' : ''}route show table all | grep -F ${shellWord(failed[0].target)}`,
         ],
         fixedIn: family === 6 && hint && facts.version && isAffectedBy(facts.version, 'ipv6-vip-kernel-routes') ? knownBug('ipv6-vip-kernel-routes').fixedIn : null,
       })

@@ -44,7 +44,8 @@ export function policyRuleText(rule: ExpectedPolicyRule): string {
 }
 
 /** The arguments of `ip rule add` that restore it: "priority 32765 from all lookup 79". */
-export function policyRuleAddArgs(rule: ExpectedPolicyRule): string {
+/** `word` quotes a value for the shell (the `from` prefix may come from a Node annotation). */
+export function policyRuleAddArgs(rule: ExpectedPolicyRule, word: (value: string) => string = (v) => v): string {
   const priority = rule.priority === null ? '' : `priority ${rule.priority} `
-  return `${priority}from ${rule.from} lookup ${rule.table}`
+  return `${priority}from ${word(rule.from)} lookup ${rule.table}`
 }

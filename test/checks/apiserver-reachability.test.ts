@@ -20,7 +20,7 @@ test("the node's own IPv6 address refuses 6443 (FM3 on v2.1.2): error explaining
     "curl https://[fd00:56::11]:6443/healthz from node-a: failed: Failed to connect to fd00:56::11 port 6443 after 0 ms: Couldn't connect to server (connection refused)")
   assertHasExactLine(f.evidence,
     'curl https://[fd00:10:96::1]:443/healthz from node-a (default/kubernetes): failed: Connection timed out after 3001 milliseconds')
-  assertHasExactLine(f.remediation, 'curl -k --connect-timeout 3 https://[fd00:56::11]:6443/healthz', 'remediation')
+  assertHasExactLine(f.remediation, "curl -k --connect-timeout 3 'https://[fd00:56::11]:6443/healthz'", 'remediation')
 })
 
 test('both API server addresses answer: pass', async () => {

@@ -18,7 +18,7 @@ test('every IPv6 VIP times out while IPv4 VIPs answer (v2.1.2): error pointing a
     'curl http://[fd00:10:96::a]:53/ from node-a (kube-system/kube-dns): failed: Connection timed out after 3001 milliseconds',
     'curl http://[fd00:10:96::50]:443/ from node-a (web/shop): failed: Connection timed out after 3001 milliseconds',
   ])
-  assertHasExactLine(f.remediation, 'ipvsadm -Ln -t [fd00:10:96::a]:53', 'remediation')
+  assertHasExactLine(f.remediation, "ipvsadm -Ln -t '[fd00:10:96::a]:53'", 'remediation')
   assertHasLine(f.remediation, 'ip -6 route show table all | grep -F fd00:10:96::a', 'remediation')
 })
 
@@ -32,7 +32,7 @@ test('one IPv6 VIP times out on a node whose routes are fine: error, the IPv6 su
   assert.equal(f.fixedIn, null)
   assert.doesNotMatch(f.detail, /ipv6-vip-routes/)
   assert.deepEqual(f.evidence, ['curl http://[fd00:10:96::50]:443/ from node-a (web/shop): failed: Connection timed out after 3002 milliseconds'])
-  assertHasExactLine(f.remediation, 'ipvsadm -Ln -t [fd00:10:96::50]:443', 'remediation')
+  assertHasExactLine(f.remediation, "ipvsadm -Ln -t '[fd00:10:96::50]:443'", 'remediation')
 })
 
 test('all VIPs answer: pass', async () => {

@@ -52,3 +52,26 @@ test('an error line quoting user input shows controls instead of sending them', 
   assert.equal(RAW_CONTROL.test(res.stderr.replace(/\n/g, '')), false, JSON.stringify(res.stderr))
   assert.match(res.stderr, /\\u202eevil/)
 })
+
+test('remediation commands quote hostile values: each is one shell word, never an operator or an expansion', async () => {
+  const {parse} = await import('shell-quote')
+  const hostileTarget = '10.96.0.10;touch${IFS}/tmp/kr-pwned'
+  const copy = join(dir, 'hostile-target')
+  cpSync(DEMO, copy, {recursive: true})
+  const probesFile = join(copy, 'nodes', 'node-a', 'probes.json')
+  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as {kind: string; target: string; ok: boolean; error: string | null; family: number}[]
+  const vip = probes.find((p) => p.kind === 'service-vip' && p.family === 4)!
+  Object.assign(vip, {target: hostileTarget, ok: false, error: 'connection timed out'})
+  writeFileSync(probesFile, JSON.stringify(probes))
+  const res = await kr(['doctor', '--from-bundle', copy, '-o', 'json'])
+  const report = JSON.parse(res.stdout) as DoctorReport
+  const commands = report.findings.flatMap((f) => f.remediation).filter((line) => line.includes('kr-pwned'))
+  assert.ok(commands.length >= 2, `remediation quoting the target: ${JSON.stringify(commands)}`)
+  for (const command of commands) {
+    const words = parse(command, (name) => `$${name}`)
+    // pipes and && are the tool's own; anything else (a ';' from the value above all) would be injected
+    const ops = words.filter((w) => typeof w !== 'string').map((w) => JSON.stringify(w))
+    assert.ok(ops.every((op) => op === '{"op":"|"}' || op === '{"op":"&&"}'), `only the tool's own operators in ${command}: ${ops.join(' ')}`)
+    assert.ok(words.some((w) => typeof w === 'string' && w.startsWith(hostileTarget)), `the target is one word, unexpanded, in ${command}`)
+  }
+})
