@@ -72,13 +72,15 @@ function normalEntryPath(path: string): string {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b]
+/** top/nodes/<node>/<file> */
+const MAX_DEPTH = 4
 const CHUNK = 64 * 1024
 
 /**
  * Read the archive `file` (a gzipped tar, or a plain one) into memory. Every entry is checked as its header
- * arrives, before its content is decompressed: the entry count, its size, the total, an unsafe path
- * (UnsafeArchiveEntry). The content of regular files for which `keep(path)` holds is kept; other files are
- * known by name only; links, devices and FIFOs are recorded as not read. The compressed and the decompressed
+ * arrives, before its content is decompressed: the entry count, its size, an unsafe path (UnsafeArchiveEntry).
+ * Regular files for which `keep(path)` holds are kept with their content, other files are skipped; links,
+ * devices and FIFOs are recorded as not read. Nothing deeper than 4 levels (top/nodes/<node>/<file>) is kept. The compressed and the decompressed
  * bytes are counted as they stream, so a gzip bomb stops at the first limit it crosses, and reading stops at
  * the tar's end-of-archive marker (whatever follows it is never decompressed).
  * Limits throw BundleLimitError; a corrupt gzip or tar stream throws the underlying zlib/node-tar error.
@@ -138,11 +140,13 @@ export async function readArchive(file: string, budget: Budget, keep: (path: str
       if (reason !== null) throw new UnsafeArchiveEntry(entry.path, reason)
       const rel = normalEntryPath(entry.path)
       if (entry.size > 0) budget.file(rel === '' ? entry.path : rel, entry.size, false)
-      if (FILE_TYPES.has(entry.type)) {
-        if (rel !== '' && keep(rel)) return true
-        tree.addFile(rel, null)
-      } else if (entry.type === 'Directory') tree.addDir(rel)
-      else tree.addSpecial(rel, notExtracted(entry.type))
+      // nothing reads below top/nodes/<node>/<file>: deeper entries are counted, not kept
+      const depth = rel === '' ? 0 : rel.split('/', MAX_DEPTH + 1).length
+      if (depth > MAX_DEPTH) return false
+      if (FILE_TYPES.has(entry.type)) return depth > 0 && keep(rel)
+      if (entry.type === 'Directory') {
+        if (depth < MAX_DEPTH) tree.addDir(rel)
+      } else tree.addSpecial(rel, notExtracted(entry.type))
       return false
     }
 

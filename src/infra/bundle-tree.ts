@@ -189,9 +189,9 @@ export class DirectoryTree implements BundleTree {
 
 // ---------- the files of an archive, in memory ----------
 
-type MemNode = {kind: 'dir'; children: Map<string, MemNode>} | {kind: 'file'; data: Buffer | null} | {kind: 'special'; why: string}
+type MemNode = {kind: 'dir'; children: Map<string, MemNode>} | {kind: 'file'; data: Buffer} | {kind: 'special'; why: string}
 
-/** An archive's tree: directories, the files worth keeping (others are known by name only), and what was not extracted. */
+/** An archive's tree: directories, the files worth keeping (with their content), and what was not extracted. */
 export class MemoryTree implements BundleTree {
   private readonly root: MemNode & {kind: 'dir'} = {kind: 'dir', children: new Map()}
 
@@ -228,8 +228,7 @@ export class MemoryTree implements BundleTree {
     this.set(rel, {kind: 'dir', children: new Map()})
   }
 
-  /** A regular file; `data` null when its content was not kept (a file no reader asks for). */
-  addFile(rel: string, data: Buffer | null): void {
+  addFile(rel: string, data: Buffer): void {
     this.set(rel, {kind: 'file', data})
   }
 
@@ -257,9 +256,8 @@ export class MemoryTree implements BundleTree {
     const node = this.find(rel)
     if (node === null || node.kind === 'dir') return null
     if (node.kind === 'special') return {why: node.why}
-    const data = node.data ?? Buffer.alloc(0)
     // sizes and the total were charged while extracting; a JSON file has its own limit
-    budget.file(rel, data.length, json)
-    return data
+    budget.file(rel, node.data.length, json)
+    return node.data
   }
 }

@@ -384,7 +384,7 @@ function checkManifest(manifest: unknown, reader: Reader): Record<string, unknow
     reader.fail('manifest.json', `kind is ${JSON.stringify(manifest.kind)}, not "KrBundle" (not a kubectl-kr bundle)`)
   }
   // absent = a hand-made manifest, read as the current version
-  const version = manifest.schemaVersion ?? BUNDLE_SCHEMA_VERSION
+  const version = 'schemaVersion' in manifest ? manifest.schemaVersion : BUNDLE_SCHEMA_VERSION
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     reader.fail('manifest.json', `schemaVersion ${shown(version)} is not a positive integer (this kubectl-kr reads schemaVersion ${BUNDLE_SCHEMA_VERSION})`)
   }
