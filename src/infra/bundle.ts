@@ -12,6 +12,8 @@
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
 // a half-written bundle. Node source files are carried as text, never parsed here.
+// Reads are bounded and never leave the bundle: see bundle-limits.ts (the limits), bundle-tree.ts (regular
+// files only, no link followed, no FIFO or device opened) and bundle-archive.ts (one streaming pass, in memory).
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
