@@ -6,10 +6,18 @@ import type {TuiSession} from '../ui/session.js'
 import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
 import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
+import {BUNDLE_LIMIT_FLAGS, BUNDLE_LIMIT_SUMMARIES, DEFAULT_BUNDLE_LIMITS, formatLimit, parseBundleLimit, type BundleLimitName, type BundleLimits} from '../infra/bundle-limits.js'
 import {safe} from '../report/text.js'
 import {clusterFlags, KrCommand} from './base.js'
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
+
+const limitFlag = (name: BundleLimitName) =>
+  Flags.string({
+    summary: `${BUNDLE_LIMIT_SUMMARIES[name]} Default: ${formatLimit(name, DEFAULT_BUNDLE_LIMITS[name])}.`,
+    helpGroup: 'BUNDLE LIMITS',
+    dependsOn: ['from-bundle'],
+  })
 
 /** tui when a person is at a terminal (and not under CI), text otherwise; -o always wins. */
 export function chooseOutput(flag: Output | undefined, env: NodeJS.ProcessEnv, tty = Boolean(process.stdin.isTTY && process.stdout.isTTY)): Output {
@@ -49,6 +57,12 @@ export default class Doctor extends KrCommand {
     'fail-on': Flags.option({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'] as const, default: 'error' as const})(),
     ...clusterFlags,
     'probe-namespace': Flags.string({summary: 'Namespace for probe pods.', default: 'kube-system'}),
+    'max-bundle-size': limitFlag('archiveBytes'),
+    'max-bundle-entries': limitFlag('entries'),
+    'max-bundle-file-size': limitFlag('fileBytes'),
+    'max-bundle-bytes': limitFlag('totalBytes'),
+    'max-bundle-json-size': limitFlag('jsonBytes'),
+    'max-bundle-json-depth': limitFlag('jsonDepth'),
   }
 
   async run(): Promise<void> {
@@ -139,7 +153,7 @@ export default class Doctor extends KrCommand {
 
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
   const access = {kubeconfig: flags.kubeconfig ?? null, context: flags.context ?? null}
-  if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle']}
+  if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle'], limits: bundleLimits(flags)}
   if (flags.local) {
     // cluster objects only when asked for: a kubeconfig or context, or a node name with KUBECONFIG set
     const wantsCluster = Boolean(flags.kubeconfig || flags.context || (flags.node.length > 0 && process.env.KUBECONFIG))
@@ -164,6 +178,15 @@ function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>):
     podTimeoutSec: flags['pod-timeout'],
     cmdTimeoutSec: flags.timeout,
   }
+}
+
+function bundleLimits(flags: Interfaces.InferredFlags<typeof Doctor.flags>): Partial<BundleLimits> {
+  const limits: Partial<BundleLimits> = {}
+  for (const name of Object.keys(BUNDLE_LIMIT_FLAGS) as BundleLimitName[]) {
+    const text = flags[BUNDLE_LIMIT_FLAGS[name].slice(2) as keyof typeof flags]
+    if (typeof text === 'string') limits[name] = parseBundleLimit(name, text)
+  }
+  return limits
 }
 
 async function render(report: DoctorReport, output: Exclude<Output, 'tui'>): Promise<string> {

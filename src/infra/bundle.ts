@@ -12,13 +12,13 @@
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
 // a half-written bundle. Node source files are carried as text, never parsed here.
-import {UserError} from '../model/errors.js'
+// Reads are bounded and never leave the bundle: see bundle-limits.ts (the limits), bundle-tree.ts (regular
+// files only, no link followed, no FIFO or device opened) and bundle-archive.ts (one streaming pass, in memory).
 import {randomBytes} from 'node:crypto'
-import {link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
+import {link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
 import {parseClusterObjects} from '../parsers/cluster.js'
-import type {Stats} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {constants, type Stats} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 import type {
   ClusterObjects,
@@ -31,23 +31,25 @@ import type {
   Snapshot,
   SourceName,
 } from '../model/types.js'
-import {archiveTopName, isArchivePath, packDirectory, UnsafeArchiveEntry, unpackArchive} from './bundle-archive.js'
+import {archiveTopName, isArchivePath, packDirectory, readArchive, UnsafeArchiveEntry} from './bundle-archive.js'
+import {BundleError} from './bundle-error.js'
+import {resolveBundleLimits, type BundleLimits} from './bundle-limits.js'
+import {Budget, DirectoryTree, SYMLINK, type BundleTree, type MemoryTree, type TreeEntry} from './bundle-tree.js'
+
+export {BundleError} from './bundle-error.js'
+export {
+  BUNDLE_LIMIT_FLAGS,
+  BUNDLE_LIMIT_SUMMARIES,
+  BundleLimitError,
+  BundleLimitFlagError,
+  DEFAULT_BUNDLE_LIMITS,
+  formatLimit,
+  parseBundleLimit,
+  type BundleLimitName,
+  type BundleLimits,
+} from './bundle-limits.js'
 
 export const BUNDLE_SCHEMA_VERSION = 1
-
-/** A bundle that cannot be read or written. The message is one line and names the path. */
-export class BundleError extends UserError {
-  override readonly name = 'BundleError'
-
-  constructor(
-    message: string,
-    /** the bundle path as the user gave it */
-    readonly path: string,
-    options?: {cause?: unknown},
-  ) {
-    super(message.replace(/\s*[\r\n]+\s*/g, ' ').trim(), 2, options)
-  }
-}
 
 // Every source a node directory may hold; a Record so the compiler flags a SourceName added to the model but not here.
 const SOURCES = SOURCE_NAMES
@@ -270,33 +272,81 @@ export async function writeBundle(snapshot: Snapshot, path: string, toolVersion:
 }
 
 // ---------- read ----------
+//
+// Everything is read through a BundleTree (bundle-tree.ts): only regular files are opened, a symbolic link is
+// never followed, a FIFO, socket or device never opened; every byte is charged to the Budget of the limits.
+// A node source that is a link (or not a regular file) becomes a missing source saying so; a structural file
+// (manifest.json, cluster/…, missing.json, failed-nodes.json) that is one refuses the bundle.
+
+/** Files whose content the reader asks for (an archive keeps only these, up to nodes/<node>/<file>). */
+const READ_NAMES = new Set<string>([
+  'manifest.json',
+  'failed-nodes.json',
+  MISSING_FILE,
+  KUBE_ROUTER_FILE,
+  ...Object.values(CLUSTER_LISTS).map((c) => c.file),
+  ...SOURCES,
+])
+
+function keepArchiveFile(rel: string): boolean {
+  const parts = rel.split('/')
+  return parts.length <= 4 && READ_NAMES.has(parts[parts.length - 1])
+}
 
 class Reader {
   constructor(
+    readonly tree: BundleTree,
+    /** where the bundle's content starts in the tree: '' or one directory */
     readonly root: string,
     /** the path as the user gave it, for messages */
     readonly display: string,
+    readonly budget: Budget,
   ) {}
+
+  path(file: string): string {
+    return this.root === '' ? file : `${this.root}/${file}`
+  }
 
   fail(file: string, what: string, cause?: unknown): never {
     throw new BundleError(`bundle ${this.display}: ${file}: ${what}`, this.display, {cause})
   }
 
-  /** The file's text, or null when absent (or not a regular file). */
-  async text(file: string): Promise<string | null> {
+  async lookup(file: string): Promise<TreeEntry> {
     try {
-      return await readFile(join(this.root, file), 'utf8')
+      return await this.tree.lookup(this.path(file))
     } catch (err) {
-      const code = errnoCode(err)
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null
       this.fail(file, `cannot read (${errorText(err)})`, err)
     }
   }
 
-  /** Parsed JSON of a file, or null when absent; unparseable content throws naming the file. */
+  async list(dir: string): Promise<{name: string; entry: TreeEntry}[]> {
+    try {
+      return await this.tree.list(this.path(dir), this.budget)
+    } catch (err) {
+      if (err instanceof BundleError) throw err
+      this.fail(`${dir}/`, `cannot read (${errorText(err)})`, err)
+    }
+  }
+
+  /** The file's text; null when absent (or a directory); {why} when it is not a regular file and was not read. */
+  async text(file: string, json = false): Promise<string | null | {why: string}> {
+    let got
+    try {
+      got = await this.tree.read(this.path(file), this.budget, json)
+    } catch (err) {
+      if (err instanceof BundleError) throw err
+      this.fail(file, `cannot read (${errorText(err)})`, err)
+    }
+    if (got === null || !Buffer.isBuffer(got)) return got
+    return got.toString('utf8')
+  }
+
+  /** Parsed JSON of a file, or null when absent; unparseable content, a link or a non-regular file throws naming the file. */
   async json(file: string): Promise<{value: unknown} | null> {
-    const text = await this.text(file)
+    const text = await this.text(file, true)
     if (text === null) return null
+    if (typeof text !== 'string') this.fail(file, `${text.why} (put the file itself in the bundle)`)
+    this.budget.jsonDepth(this.path(file), text)
     try {
       return {value: JSON.parse(text.replace(/^\uFEFF/, ''))}
     } catch (err) {
@@ -308,18 +358,26 @@ class Reader {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-async function isBundleRoot(dir: string): Promise<boolean> {
-  const [manifest, nodes] = await Promise.all([statOrNull(join(dir, 'manifest.json')), statOrNull(join(dir, 'nodes'))])
-  return Boolean(manifest?.isFile() || nodes?.isDirectory())
+const join2 = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
+
+async function isBundleRoot(tree: BundleTree, dir: string): Promise<boolean> {
+  const [manifest, nodes] = await Promise.all([tree.lookup(join2(dir, 'manifest.json')), tree.lookup(join2(dir, 'nodes'))])
+  // a link in place of either still marks the root: reading it then says why it is refused
+  return manifest.kind === 'file' || manifest.kind === 'special' || nodes.kind === 'dir' || nodes.kind === 'special'
 }
 
-/** The bundle's root: `dir` itself, or its only (non-hidden) subdirectory when the content sits one level down. */
-async function findRoot(dir: string, display: string): Promise<string> {
-  if (await isBundleRoot(dir)) return dir
-  const entries = (await readdir(dir, {withFileTypes: true})).filter((e) => !e.name.startsWith('.'))
-  const dirs = entries.filter((e) => e.isDirectory())
-  if (dirs.length === 1 && (await isBundleRoot(join(dir, dirs[0].name)))) return join(dir, dirs[0].name)
+/** The bundle's root in the tree: '' itself, or its only (non-hidden) subdirectory when the content sits one level down. */
+async function findRoot(tree: BundleTree, display: string, budget: Budget): Promise<string> {
+  if (await isBundleRoot(tree, '')) return ''
+  const dirs = (await tree.list('', budget)).filter((e) => !e.name.startsWith('.') && e.entry.kind === 'dir')
+  if (dirs.length === 1 && (await isBundleRoot(tree, dirs[0].name))) return dirs[0].name
   throw new BundleError(`${display} is not a kubectl-kr bundle: no manifest.json and no nodes/ directory`, display)
+}
+
+/** A value for a message: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 function checkManifest(manifest: unknown, reader: Reader): Record<string, unknown> {
@@ -327,8 +385,12 @@ function checkManifest(manifest: unknown, reader: Reader): Record<string, unknow
   if (manifest.kind !== undefined && manifest.kind !== 'KrBundle') {
     reader.fail('manifest.json', `kind is ${JSON.stringify(manifest.kind)}, not "KrBundle" (not a kubectl-kr bundle)`)
   }
-  const version = Number(manifest.schemaVersion ?? BUNDLE_SCHEMA_VERSION)
-  if (Number.isFinite(version) && version > BUNDLE_SCHEMA_VERSION) {
+  // absent = a hand-made manifest, read as the current version
+  const version = 'schemaVersion' in manifest ? manifest.schemaVersion : BUNDLE_SCHEMA_VERSION
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+    reader.fail('manifest.json', `schemaVersion ${shown(version)} is not a positive integer (this kubectl-kr reads schemaVersion ${BUNDLE_SCHEMA_VERSION})`)
+  }
+  if (version > BUNDLE_SCHEMA_VERSION) {
     throw new BundleError(
       `bundle ${reader.display} has schemaVersion ${version}, newer than this kubectl-kr reads (${BUNDLE_SCHEMA_VERSION}); upgrade kubectl-kr to read it`,
       reader.display,
@@ -348,8 +410,9 @@ async function readList(reader: Reader, file: string): Promise<unknown[]> {
 
 /** The cluster/ files, typed by the same total parser as the API's objects; what cannot be used is an issue. */
 async function readCluster(reader: Reader): Promise<{cluster: ClusterObjects | null; issues: ParseIssue[]}> {
-  const dir = await statOrNull(join(reader.root, 'cluster'))
-  if (!dir?.isDirectory()) return {cluster: null, issues: []}
+  const dir = await reader.lookup('cluster')
+  if (dir.kind === 'special') reader.fail('cluster', `${dir.why} (put the directory itself in the bundle)`)
+  if (dir.kind !== 'dir') return {cluster: null, issues: []}
   const nodes = await readList(reader, `cluster/${CLUSTER_LISTS.nodes.file}`)
   const services = await readList(reader, `cluster/${CLUSTER_LISTS.services.file}`)
   const endpointSlices = await readList(reader, `cluster/${CLUSTER_LISTS.endpointSlices.file}`)
@@ -359,13 +422,20 @@ async function readCluster(reader: Reader): Promise<{cluster: ClusterObjects | n
   return {cluster: parsed.value, issues: parsed.issues}
 }
 
-async function readNode(reader: Reader, name: string): Promise<NodeCapture> {
+async function readNode(reader: Reader, name: string, entry: TreeEntry): Promise<NodeCapture> {
   const files: NodeCapture['files'] = {}
+  const missing: NodeCapture['missing'] = {}
+  if (entry.kind === 'special') {
+    // a link in place of the node's directory: nothing of it is read, every source says why
+    for (const source of SOURCES) missing[source] = `nodes/${name} ${entry.why}`
+    return {name, files, missing}
+  }
+  const unread: NodeCapture['missing'] = {}
   for (const source of SOURCES) {
     const text = await reader.text(`nodes/${name}/${source}`)
-    if (text !== null) files[source] = text
+    if (typeof text === 'string') files[source] = text
+    else if (text !== null) unread[source] = `nodes/${name}/${source} ${text.why}`
   }
-  const missing: NodeCapture['missing'] = {}
   const parsed = await reader.json(`nodes/${name}/${MISSING_FILE}`)
   if (parsed !== null) {
     if (!isObject(parsed.value)) reader.fail(`nodes/${name}/${MISSING_FILE}`, 'not a JSON object')
@@ -373,32 +443,29 @@ async function readNode(reader: Reader, name: string): Promise<NodeCapture> {
       if (isSource(source)) missing[source] = typeof why === 'string' ? why : JSON.stringify(why)
     }
   }
-  return {name, files, missing}
+  return {name, files, missing: {...missing, ...unread}}
 }
 
 async function readNodes(reader: Reader, order: unknown): Promise<NodeCapture[]> {
-  let entries
-  try {
-    entries = await readdir(join(reader.root, 'nodes'), {withFileTypes: true})
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return []
-    reader.fail('nodes/', `cannot read (${errorText(err)})`, err)
+  const dir = await reader.lookup('nodes')
+  if (dir.kind === 'special') reader.fail('nodes', `${dir.why} (put the directory itself in the bundle)`)
+  if (dir.kind !== 'dir') return []
+  const nodes = new Map<string, TreeEntry>()
+  for (const {name, entry} of await reader.list('nodes')) {
+    if (name.startsWith('.')) continue
+    // directories are nodes; so are links, which are reported and not followed; stray files are ignored
+    if (entry.kind !== 'dir' && !(entry.kind === 'special' && entry.why === SYMLINK)) continue
+    const problem = checkNodeName(name)
+    if (problem !== null) reader.fail(`nodes/${name}`, `not a valid node name (${problem})`)
+    nodes.set(name, entry)
   }
-  const names: string[] = []
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await statOrNull(join(reader.root, 'nodes', entry.name)))?.isDirectory())
-    if (!isDir) continue
-    const problem = checkNodeName(entry.name)
-    if (problem !== null) reader.fail(`nodes/${entry.name}`, `not a valid node name (${problem})`)
-    names.push(entry.name)
-  }
+  const names = [...nodes.keys()]
   // the order the bundle was written in (manifest "nodes"), then any others by name
   const rank = new Map<string, number>()
   if (Array.isArray(order)) order.forEach((n, i) => typeof n === 'string' && !rank.has(n) && rank.set(n, i))
   names.sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0))
   const captures: NodeCapture[] = []
-  for (const name of names) captures.push(await readNode(reader, name))
+  for (const name of names) captures.push(await readNode(reader, name, nodes.get(name)!))
   return captures
 }
 
@@ -417,8 +484,8 @@ async function readFailedNodes(reader: Reader): Promise<Snapshot['failedNodes']>
   reader.fail('failed-nodes.json', 'not a list of {"name", "error"}')
 }
 
-async function readLayout(dir: string, display: string, fallbackTime: Date): Promise<LoadedBundle> {
-  const reader = new Reader(await findRoot(dir, display), display)
+async function readLayout(tree: BundleTree, display: string, fallbackTime: Date, budget: Budget): Promise<LoadedBundle> {
+  const reader = new Reader(tree, await findRoot(tree, display, budget), display, budget)
   const parsed = await reader.json('manifest.json')
   const manifest = parsed === null ? {} : checkManifest(parsed.value, reader)
   const {cluster, issues} = await readCluster(reader)
@@ -437,7 +504,7 @@ async function readLayout(dir: string, display: string, fallbackTime: Date): Pro
 }
 
 async function hasGzipMagic(path: string): Promise<boolean> {
-  const handle = await open(path, 'r')
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   try {
     const {bytesRead, buffer} = await handle.read(Buffer.alloc(2), 0, 2, 0)
     return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b
@@ -449,11 +516,12 @@ async function hasGzipMagic(path: string): Promise<boolean> {
 /**
  * Load a bundle (a directory or a .tar.gz/.tgz, content at its root or under one top directory)
  * as a snapshot with mode "bundle". Unknown files are ignored and any source may be missing;
- * node source files are returned as text. Throws BundleError.
+ * node source files are returned as text. Throws BundleError (BundleLimitError past a limit).
  * A bundle without manifest.json gets createdAt = the modification time of `path`.
+ * `limits` overrides DEFAULT_BUNDLE_LIMITS (bundle-limits.ts) one by one.
  */
-export async function readBundle(path: string): Promise<Snapshot> {
-  return (await loadBundle(path)).snapshot
+export async function readBundle(path: string, limits: Partial<BundleLimits> = {}): Promise<Snapshot> {
+  return (await loadBundle(path, limits)).snapshot
 }
 
 export interface LoadedBundle {
@@ -463,9 +531,11 @@ export interface LoadedBundle {
 }
 
 /** As readBundle, with what was dropped from the cluster objects. */
-export async function loadBundle(path: string): Promise<LoadedBundle> {
+export async function loadBundle(path: string, limits: Partial<BundleLimits> = {}): Promise<LoadedBundle> {
+  const budget = new Budget(resolveBundleLimits(limits), path)
   let info: Stats
   try {
+    // the path the user gave may itself be a link (e.g. "latest"): that one is followed, nothing inside it
     info = await stat(path)
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
@@ -475,24 +545,21 @@ export async function loadBundle(path: string): Promise<LoadedBundle> {
   }
 
   try {
-    if (info.isDirectory()) return await readLayout(path, path, info.mtime)
+    if (info.isDirectory()) return await readLayout(new DirectoryTree(path), path, info.mtime, budget)
     if (!info.isFile() || !(isArchivePath(path) || (await hasGzipMagic(path)))) {
       throw new BundleError(`bundle ${path} is neither a directory nor a .tar.gz archive`, path)
     }
-    const tmp = await mkdtemp(join(tmpdir(), 'kubectl-kr-bundle-'))
+    let tree: MemoryTree
     try {
-      try {
-        await unpackArchive(path, tmp)
-      } catch (err) {
-        if (err instanceof UnsafeArchiveEntry) {
-          throw new BundleError(`bundle ${path} has an ${err.message}; refusing to extract it`, path, {cause: err})
-        }
-        throw new BundleError(`bundle ${path} is not a readable .tar.gz (${errorText(err)})`, path, {cause: err})
+      tree = await readArchive(path, budget, keepArchiveFile)
+    } catch (err) {
+      if (err instanceof BundleError) throw err
+      if (err instanceof UnsafeArchiveEntry) {
+        throw new BundleError(`bundle ${path} has an ${err.message}; refusing to extract it`, path, {cause: err})
       }
-      return await readLayout(tmp, path, info.mtime)
-    } finally {
-      await rm(tmp, {recursive: true, force: true})
+      throw new BundleError(`bundle ${path} is not a readable .tar.gz (${errorText(err)})`, path, {cause: err})
     }
+    return await readLayout(tree, path, info.mtime, budget)
   } catch (err) {
     if (err instanceof BundleError) throw err
     throw new BundleError(`cannot read bundle ${path}: ${errorText(err)}`, path, {cause: err})

@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {UserError} from '../model/errors.js'
 import type {ProgressSink} from '../model/progress.js'
 import type {Snapshot} from '../model/types.js'
+import type {BundleLimits} from '../infra/bundle-limits.js'
 
 export interface Collection {
   snapshot: Snapshot
@@ -24,7 +25,12 @@ export interface KubeAccess {
 }
 
 export type CollectorOptions =
-  | {mode: 'bundle'; path: string}
+  | {
+      mode: 'bundle'
+      path: string
+      /** limits on what is read from the bundle (--max-bundle-*); absent ones keep DEFAULT_BUNDLE_LIMITS */
+      limits?: Partial<BundleLimits>
+    }
   | {
       mode: 'local'
       /** this host's Kubernetes node name (null: the host name) */
@@ -58,7 +64,7 @@ export interface CollectorEnv {
 export async function openCollector(opts: CollectorOptions, env: CollectorEnv): Promise<Collector> {
   switch (opts.mode) {
     case 'bundle':
-      return bundleCollector(opts.path)
+      return bundleCollector(opts.path, opts.limits ?? {})
     case 'local':
       return localCollector(opts, env)
     case 'cluster':
@@ -66,12 +72,12 @@ export async function openCollector(opts: CollectorOptions, env: CollectorEnv): 
   }
 }
 
-function bundleCollector(path: string): Collector {
+function bundleCollector(path: string, limits: Partial<BundleLimits>): Collector {
   return {
     collect: async () => {
       const {loadBundle} = await import('../infra/bundle.js')
       const {issueWarnings} = await import('./cluster-objects.js')
-      const {snapshot, issues} = await loadBundle(path)
+      const {snapshot, issues} = await loadBundle(path, limits)
       return {snapshot, issues: issueWarnings(issues)}
     },
   }

@@ -2,7 +2,8 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {gzipSync} from 'node:zlib'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {kr, REPO} from './kr.js'
@@ -193,4 +194,119 @@ test('nothing diagnosed is not healthy: a manifest-only bundle, a node entry tha
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
+})
+
+// ---------- hostile bundles (security audit, issue 10) ----------
+
+const SECRET = 'kr-cli-secret-51d2: root:$6$notreallyahash'
+
+test('a bundle source that is a symlink to a file outside: not read, the check is skipped saying why, the secret is in no output and no --save-bundle copy', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-link-'))
+  try {
+    const bundle = join(dir, 'bundle')
+    cpSync(DEMO, bundle, {recursive: true})
+    const secret = join(dir, 'shadow')
+    writeFileSync(secret, SECRET)
+    rmSync(join(bundle, 'nodes/node-a/ipset.txt'))
+    symlinkSync(secret, join(bundle, 'nodes/node-a/ipset.txt'))
+    for (const copy of [join(dir, 'copy'), join(dir, 'copy.tar.gz')]) {
+      const res = await kr(['doctor', '--from-bundle', bundle, '-o', 'json', '--save-bundle', copy])
+      assert.equal(res.code, 1, res.stderr)
+      assert.ok(!res.stdout.includes('kr-cli-secret') && !res.stderr.includes('kr-cli-secret'))
+      const report = JSON.parse(res.stdout) as DoctorReport
+      const skipped = report.results.filter((r) => r.node === 'node-a' && r.reason?.includes('nodes/node-a/ipset.txt is a symbolic link; not followed'))
+      assert.ok(skipped.length > 0, JSON.stringify(report.results.filter((r) => r.node === 'node-a')))
+      const saved = copy.endsWith('.tar.gz') ? execFileSync('tar', ['-xOzf', copy]).toString() : listFiles(copy).map((f) => readFileSync(f, 'utf8')).join('\n')
+      assert.ok(saved.length > 1000)
+      assert.ok(!saved.includes('kr-cli-secret'), `no secret in ${copy}`)
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true, recursive: true})
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+}
+
+test('a FIFO in a bundle does not hang the run: it completes in time, the source is missing saying why', {skip: unmet({tools: ['mkfifo']})}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-fifo-'))
+  try {
+    const bundle = join(dir, 'bundle')
+    cpSync(DEMO, bundle, {recursive: true})
+    rmSync(join(bundle, 'nodes/node-b/iptables.txt'))
+    execFileSync('mkfifo', [join(bundle, 'nodes/node-b/iptables.txt')])
+    const start = Date.now()
+    const res = await kr(['doctor', '--from-bundle', bundle, '-o', 'json'], {timeoutMs: 30_000})
+    assert.ok(Date.now() - start < 30_000, 'finished before the timeout')
+    assert.equal(res.code, 1, res.stderr)
+    const report = JSON.parse(res.stdout) as DoctorReport
+    const nodeB = report.nodes.find((n) => n.name === 'node-b')
+    assert.match(JSON.stringify(nodeB), /nodes\/node-b\/iptables\.txt is a FIFO \(named pipe\), not a regular file; not read/)
+
+    // in place of a file that must be JSON: exit 2, one line, in time
+    rmSync(join(bundle, 'cluster/services.json'))
+    execFileSync('mkfifo', [join(bundle, 'cluster/services.json')])
+    const refused = await kr(['doctor', '--from-bundle', bundle], {timeoutMs: 30_000})
+    assert.equal(refused.code, 2)
+    assertOneLineError(refused.stderr, [bundle, 'cluster/services.json: is a FIFO'])
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('a gzip bomb bundle: exit 2 at once, one line naming the limit, the bundle and the flag', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-bomb-'))
+  try {
+    const path = join(dir, 'bomb.tar.gz')
+    const header = Buffer.alloc(512)
+    header.write('bomb/nodes/a/iptables.txt', 0)
+    header.write('0000644\0', 100)
+    header.write('0000000\0', 108)
+    header.write('0000000\0', 116)
+    header.write(`${(3 * 1024 ** 3).toString(8).padStart(11, '0')}\0`, 124)
+    header.write('00000000000\0', 136)
+    header.write('        0', 148)
+    header.write('ustar\0' + '00', 257)
+    let sum = 0
+    for (let i = 0; i < 512; i++) sum += header[i]
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
+    const zeros = gzipSync(Buffer.alloc(16 * 1024 * 1024), {level: 9})
+    writeFileSync(path, Buffer.concat([gzipSync(header), ...Array.from({length: 192}, () => zeros)]))
+    const start = Date.now()
+    const res = await kr(['doctor', '--from-bundle', path], {timeoutMs: 30_000})
+    assert.equal(res.code, 2, res.stderr)
+    assertOneLineError(res.stderr, [path, 'exceeds the limit of 256 MiB per file', '--max-bundle-file-size'])
+    assert.ok(Date.now() - start < 15_000, `took ${Date.now() - start} ms`)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('schemaVersion "banana": exit 2, one line naming the value', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kr-banana-'))
+  try {
+    const bundle = join(dir, 'bundle')
+    cpSync(DEMO, bundle, {recursive: true})
+    const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8'))
+    writeFileSync(join(bundle, 'manifest.json'), JSON.stringify({...manifest, schemaVersion: 'banana'}))
+    const res = await kr(['doctor', '--from-bundle', bundle])
+    assert.equal(res.code, 2)
+    assertOneLineError(res.stderr, [bundle, 'schemaVersion "banana" is not a positive integer'])
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('bundle limits are flags: a lowered limit refuses the demo by name, a bad value is one line, exit 2', async () => {
+  const lowered = await kr(['doctor', '--from-bundle', DEMO, '--max-bundle-entries', '10'])
+  assert.equal(lowered.code, 2, lowered.stderr)
+  assertOneLineError(lowered.stderr, ['--max-bundle-entries'])
+  const bad = await kr(['doctor', '--from-bundle', DEMO, '--max-bundle-bytes', 'lots'])
+  assert.equal(bad.code, 2)
+  assertOneLineError(bad.stderr, ['--max-bundle-bytes', 'lots'])
+  const raised = await kr(['doctor', '--from-bundle', DEMO, '--max-bundle-bytes', '4GiB', '-o', 'json'])
+  assert.equal(raised.code, 1, raised.stderr)
 })

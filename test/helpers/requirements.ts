@@ -30,7 +30,9 @@ export const TMUX: Needs = {tools: ['tmux']}
 export const CLI_TOOLS = ['kubectl', 'setpriv', 'pgrep', 'mount', 'umount'] as const
 
 /** Every command a test declares: .ci/run must install each (test/ci-tools.test.ts checks it). */
-export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS])]
+/** The bundle tests make hostile directory bundles: a FIFO, a device node. */
+export const BUNDLE_TOOLS = ['mkfifo', 'mknod'] as const
+export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS, ...BUNDLE_TOOLS])]
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI
