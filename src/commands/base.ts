@@ -30,12 +30,28 @@ export function describeFailure(error: unknown, signal: 'SIGINT' | 'SIGTERM' | n
   return {line: `error: internal error: ${oneLine(message.split('\n')[0])}${details}`, exitCode: 2}
 }
 
+/** oclif's parse error text ("Parsing --timeout\n\tExpected an integer…\nSee more help with --help") as one line. */
+export function parseErrorLine(message: string): string {
+  const lines = message
+    .replace(/^The following errors? occurred:\s*/, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l))
+  return oneLine(lines.join(': ').replace(/:\s*:/g, ':'))
+}
+
 export abstract class KrCommand extends Command {
   /** set by a command that caught SIGINT/SIGTERM, so the failure reads "interrupted" with 130/143 */
   protected interruptedBy: 'SIGINT' | 'SIGTERM' | null = null
 
   protected async catch(error: Interfaces.CommandError): Promise<void> {
-    // oclif's own errors (flag parsing, this.exit) keep oclif's handling and exit codes
+    if (('parse' in error || /^Parsing --/.test(error.message)) && !this.interruptedBy) {
+      // a flag or argument oclif could not parse: one line like every other error, not oclif's usage dump
+      process.stderr.write(`error: ${parseErrorLine(error.message)} (see \`kubectl kr ${this.id ?? ''} --help\`)\n`)
+      process.exitCode = 2
+      return
+    }
+    // oclif's other errors (this.exit) keep oclif's handling and exit codes
     if (error.oclif && !this.interruptedBy) return super.catch(error)
     const {line, exitCode} = describeFailure(error, this.interruptedBy)
     process.stderr.write(`${line}\n`)

@@ -310,3 +310,17 @@ test('bundle limits are flags: a lowered limit refuses the demo by name, a bad v
   const raised = await kr(['doctor', '--from-bundle', DEMO, '--max-bundle-bytes', '4GiB', '-o', 'json'])
   assert.equal(raised.code, 1, raised.stderr)
 })
+
+test('flag errors are one line like every other error: an unknown flag, a bad integer, clashing flags', async () => {
+  for (const [args, mention] of [
+    [['--frobnicate'], 'Nonexistent flag: --frobnicate'],
+    [['--timeout', 'abc'], 'Parsing --timeout: Expected an integer but received: abc'],
+    [['--local', '--from-bundle', DEMO], 'cannot also be provided when using --local'],
+  ] as const) {
+    const res = await kr(['doctor', ...args])
+    assert.equal(res.code, 2, res.stderr)
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr)
+    assert.ok(res.stderr.startsWith(`error: ${mention}`) || res.stderr.includes(mention), res.stderr)
+    assert.match(res.stderr, /\(see `kubectl kr doctor --help`\)$/m)
+  }
+})
