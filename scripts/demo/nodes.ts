@@ -35,6 +35,9 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     'ip link add kube-bridge type veth peer name kube-bridge-p', 'ip link set kube-bridge up', 'ip link set kube-bridge-p up',
     `ip addr add ${p4}/24 dev kube-bridge`, `ip -6 addr add ${p6}/64 dev kube-bridge nodad`,
     'ip link add kube-dummy-if type veth peer name kube-dummy-p', 'ip link set kube-dummy-if up', 'ip link set kube-dummy-p up',
+    // the kernel re-adds an address's local route when the link's carrier comes up: wait for it (a loaded machine
+    // may take long) before the VIPs, or a deleted kernel route could come back after its deletion
+    'for i in $(seq 200); do ip link show kube-dummy-if | grep -q LOWER_UP && ip link show kube-bridge | grep -q LOWER_UP && ip link show eth0 | grep -q LOWER_UP && break; sleep 0.05; done',
     ...V4_VIPS.flatMap((v) => [`ip addr add ${v}/32 dev kube-dummy-if scope link`, `ip route replace local ${v} dev kube-dummy-if table local proto kernel scope host src ${n.ip4}`]),
     ...V6_VIPS.flatMap((v) => [
       `ip -6 addr add ${v}/128 dev kube-dummy-if scope link nodad`,

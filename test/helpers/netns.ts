@@ -804,6 +804,16 @@ exit 2
 `
 
 /** Write an executable script into dir (replacing, never writing through, an existing symlink). */
+async function waitForCarrier(ns: string, links: string[]): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const r = await run(['ip', '-n', ns, '-o', 'link', 'show'], {allowFailure: true})
+    const up = links.every((l) => r.stdout.split('\n').some((line) => line.includes(` ${l}@`) && line.includes('LOWER_UP')))
+    if (up) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`links ${links.join(', ')} in ${ns} never came up`)
+}
+
 export async function writeExecutable(dir: string, name: string, text: string): Promise<string> {
   const file = path.join(dir, name)
   await rm(file, {force: true})
@@ -849,6 +859,9 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
     for (const l of ['kr-uplink', 'eth0', 'kr-bridge-peer', 'kube-bridge', 'kr-dummy-peer', 'kube-dummy-if']) {
       await ip('link', 'set', l, 'up')
     }
+    // the kernel re-adds an address's local route when the carrier comes up: wait for it (slow on a loaded
+    // machine), or a kernel route deleted below could come back afterwards
+    await waitForCarrier(n, ['eth0', 'kube-bridge', 'kube-dummy-if'])
 
     // node addresses and default routes
     await ip('addr', 'add', `${a.nodeIp4}/24`, 'dev', 'eth0')
