@@ -6,7 +6,7 @@ import type {TuiSession} from '../ui/session.js'
 import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
 import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
-import {clusterFlags, KrCommand} from './base.js'
+import {clusterFlags, KrCommand, kubeAccess} from './base.js'
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
 
@@ -134,7 +134,7 @@ export default class Doctor extends KrCommand {
 }
 
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
-  const access = {kubeconfig: flags.kubeconfig ?? null, context: flags.context ?? null}
+  const access = kubeAccess(flags)
   if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle']}
   if (flags.local) {
     // cluster objects only when asked for: a kubeconfig or context, or a node name with KUBECONFIG set
