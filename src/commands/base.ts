@@ -1,14 +1,33 @@
 // What every kubectl-kr command shares: kubectl's cluster flags, one mapping from a failure to its line and
 // exit code (CONTRACT.md §2), and asking before a change.
 import {Command, Flags, type Interfaces} from '@oclif/core'
+import {formatDuration, parseDuration} from '../model/duration.js'
 import {InterruptedError, UserError} from '../model/errors.js'
-import {KubeRequestError} from '../model/kube-port.js'
+import {DEFAULT_REQUEST_TIMEOUT_MS, KubeRequestError} from '../model/kube-port.js'
 import {oneLine, safe} from '../report/text.js'
 
 /** kubectl's own flags for picking the cluster; kubectl rejects them before a plugin name, so we take them. */
 export const clusterFlags = {
   kubeconfig: Flags.string({summary: 'Path to the kubeconfig file.'}),
   context: Flags.string({summary: 'Kubeconfig context to use.'}),
+  'request-timeout': Flags.string({
+    summary: `How long to wait for each API request (and credential plugin) before giving up: 30s, 2m, 1m30s, or a number of seconds. Default ${formatDuration(DEFAULT_REQUEST_TIMEOUT_MS)}.`,
+    helpValue: 'DURATION',
+  }),
+}
+
+/** --request-timeout in milliseconds; a UserError (one line, exit 2) when it is not a positive duration. */
+export function requestTimeoutMs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_REQUEST_TIMEOUT_MS
+  const parsed = parseDuration(text)
+  if ('error' in parsed) throw new UserError(`--request-timeout: ${parsed.error}`)
+  if (parsed.ms <= 0) throw new UserError('--request-timeout must be more than 0: kubectl-kr does not wait for ever on an API server that does not answer')
+  return parsed.ms
+}
+
+/** The cluster the cluster flags pick, as services take it (never the flags themselves). */
+export function kubeAccess(flags: {kubeconfig?: string; context?: string; 'request-timeout'?: string}): {kubeconfig: string | null; context: string | null; requestTimeoutMs: number} {
+  return {kubeconfig: flags.kubeconfig ?? null, context: flags.context ?? null, requestTimeoutMs: requestTimeoutMs(flags['request-timeout'])}
 }
 
 export interface Failure {

@@ -8,7 +8,7 @@ import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
 import {BUNDLE_LIMIT_FLAGS, BUNDLE_LIMIT_SUMMARIES, DEFAULT_BUNDLE_LIMITS, formatLimit, parseBundleLimit, type BundleLimitName, type BundleLimits} from '../infra/bundle-limits.js'
 import {safe} from '../report/text.js'
-import {clusterFlags, KrCommand} from './base.js'
+import {clusterFlags, KrCommand, kubeAccess} from './base.js'
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
 
@@ -152,7 +152,7 @@ export default class Doctor extends KrCommand {
 }
 
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
-  const access = {kubeconfig: flags.kubeconfig ?? null, context: flags.context ?? null}
+  const access = kubeAccess(flags)
   if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle'], limits: bundleLimits(flags)}
   if (flags.local) {
     // cluster objects only when asked for: a kubeconfig or context, or a node name with KUBECONFIG set

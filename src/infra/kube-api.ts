@@ -1,21 +1,35 @@
-// The Kubernetes API behind the KubePort (src/services/kube-port.ts). Only this module imports
+// The Kubernetes API behind the KubePort (src/model/kube-port.ts). Only this module imports
 // @kubernetes/client-node, and the commands load it lazily. Every request goes through one client-side rate
-// limiter, gets a timeout, is retried on 429 (honouring Retry-After), and fails as a KubeRequestError carrying
-// the API server's own message.
+// limiter, is retried on 429 (honouring Retry-After), and fails as a KubeRequestError carrying the API server's
+// own message. Every request has a deadline (--request-timeout): a call or log read is aborted (its socket
+// closed) when it is not answered in time, a watch that does not connect or stays silent that long ends, and a
+// kubeconfig exec credential plugin that does not answer in time is killed; the error names what did not answer.
 import {
   AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
+  Observable,
   VersionApi,
   Watch,
 } from '@kubernetes/client-node'
+import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {delimiter} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
 import {UserError} from '../model/errors.js'
-import {DEFAULT_BURST, DEFAULT_QPS, KubeRequestError, type AccessCheck, type KubePort, type PodObject, type WatchEventType} from '../model/kube-port.js'
+import {formatDuration} from '../model/duration.js'
+import {
+  DEFAULT_BURST,
+  DEFAULT_QPS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  KubeRequestError,
+  type AccessCheck,
+  type KubePort,
+  type PodObject,
+  type WatchEventType,
+} from '../model/kube-port.js'
 import {TokenBucket} from './token-bucket.js'
 
 export interface KubeAccessOptions {
@@ -24,6 +38,7 @@ export interface KubeAccessOptions {
   /** client-side request rate (requests/s) and burst; defaults keep a big cluster's API server comfortable */
   qps?: number
   burst?: number
+  /** deadline of each request, watch connection and credential plugin call (default 30s) */
   requestTimeoutMs?: number
 }
 
@@ -59,15 +74,28 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   const authz = kc.makeApiClient(AuthorizationV1Api)
   const version = kc.makeApiClient(VersionApi)
   const bucket = new TokenBucket(opts.qps ?? DEFAULT_QPS, opts.burst ?? DEFAULT_BURST)
-  const timeoutMs = opts.requestTimeoutMs ?? 30_000
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  const plugins = guardExecPlugins(kc, timeoutMs)
+  const noAnswer = (what: string) => `${what}: no answer from ${server} within ${formatDuration(timeoutMs)}`
 
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** One request with its deadline: past it the request is aborted (undici closes the socket), and a credential
+   * plugin still running for it is killed; the error says which. */
+  async function call<T>(what: string, fn: (options: RequestOptions) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await bucket.take()
+      const controller = new AbortController()
+      const options: RequestOptions = {
+        middleware: [{pre: (ctx) => (ctx.setSignal(controller.signal), new Observable(Promise.resolve(ctx))), post: (response) => new Observable(Promise.resolve(response))}],
+        middlewareMergeStrategy: 'append',
+      }
       try {
-        return await withTimeout(fn(), timeoutMs, `${what}: no answer from ${server} within ${timeoutMs / 1000}s`)
+        return await withDeadline(fn(options), timeoutMs, () => {
+          controller.abort()
+          const plugin = plugins.cut()
+          return new KubeRequestError(plugin ? `${what}: ${plugin}` : noAnswer(what), null)
+        })
       } catch (error) {
-        const failure = toRequestError(what, server, error)
+        const failure = toRequestError(what, server, error, timeoutMs)
         if (failure.code === 429 && attempt < MAX_429_RETRIES) {
           await sleep(retryAfterMs(error, attempt))
           continue
@@ -77,11 +105,11 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     }
   }
 
-  async function paged<T>(what: string, list: (cont: string | undefined) => Promise<{items: T[]; metadata?: {_continue?: string}}>): Promise<T[]> {
+  async function paged<T>(what: string, list: (cont: string | undefined, options: RequestOptions) => Promise<{items: T[]; metadata?: {_continue?: string}}>): Promise<T[]> {
     const out: T[] = []
     let cont: string | undefined
     do {
-      const page = await call(what, () => list(cont))
+      const page = await call(what, (o) => list(cont, o))
       out.push(...page.items)
       cont = page.metadata?._continue || undefined
     } while (cont)
@@ -94,20 +122,20 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     context: kc.getCurrentContext(),
     server,
     async serverVersion() {
-      const info = await call('the server version', () => version.getCode())
+      const info = await call('the server version', (o) => version.getCode({}, o))
       return info.gitVersion
     },
     async canI(checks: readonly AccessCheck[]) {
       return Promise.all(
         checks.map(async (c) => {
-          const review = await call(`access review (${c.verb} ${c.resource})`, () =>
+          const review = await call(`access review (${c.verb} ${c.resource})`, (o) =>
             authz.createSelfSubjectAccessReview({
               body: {
                 apiVersion: 'authorization.k8s.io/v1',
                 kind: 'SelfSubjectAccessReview',
                 spec: {resourceAttributes: {verb: c.verb, resource: c.resource, group: c.group ?? '', subresource: c.subresource, namespace: c.namespace}},
               },
-            }),
+            }, o),
           )
           return review.status?.allowed === true
         }),
@@ -115,7 +143,7 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     },
     async namespaceLabels(name) {
       try {
-        const ns = await call(`namespace ${name}`, () => core.readNamespace({name}))
+        const ns = await call(`namespace ${name}`, (o) => core.readNamespace({name}, o))
         return {...(ns.metadata?.labels ?? {})}
       } catch (error) {
         if (error instanceof KubeRequestError && error.code === 404) return null
@@ -125,15 +153,15 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     async fetchClusterObjects({nodeNames, selector}) {
       const labelSelector = selector ?? undefined
       const [nodes, services, slices, kubeRouter] = await Promise.all([
-        paged('nodes', (c) => core.listNode({limit: PAGE, _continue: c, labelSelector})),
-        paged('services', (c) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c})),
-        paged('endpointslices', (c) => discovery.listEndpointSliceForAllNamespaces({limit: PAGE, _continue: c})),
+        paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c, labelSelector}, o)),
+        paged('services', (c, o) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c}, o)),
+        paged('endpointslices', (c, o) => discovery.listEndpointSliceForAllNamespaces({limit: PAGE, _continue: c}, o)),
         (async () => {
-          let found = await paged('daemonsets', (c) =>
-            apps.listNamespacedDaemonSet({namespace: 'kube-system', labelSelector: 'k8s-app=kube-router', limit: PAGE, _continue: c}),
+          let found = await paged('daemonsets', (c, o) =>
+            apps.listNamespacedDaemonSet({namespace: 'kube-system', labelSelector: 'k8s-app=kube-router', limit: PAGE, _continue: c}, o),
           )
           if (found.length === 0) {
-            const all = await paged('daemonsets', (c) => apps.listDaemonSetForAllNamespaces({limit: PAGE, _continue: c}))
+            const all = await paged('daemonsets', (c, o) => apps.listDaemonSetForAllNamespaces({limit: PAGE, _continue: c}, o))
             found = all.filter((ds) => ds.spec?.template?.spec?.containers?.some((ct) => (ct.image ?? '').includes('kube-router')))
           }
           return found[0] ?? null
@@ -149,44 +177,56 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     },
     async listPods({namespace, labelSelector, fieldSelector}) {
       const pods = namespace
-        ? await paged(`pods in ${namespace}`, (c) => core.listNamespacedPod({namespace, labelSelector, fieldSelector, limit: PAGE, _continue: c}))
-        : await paged('pods', (c) => core.listPodForAllNamespaces({labelSelector, fieldSelector, limit: PAGE, _continue: c}))
+        ? await paged(`pods in ${namespace}`, (c, o) => core.listNamespacedPod({namespace, labelSelector, fieldSelector, limit: PAGE, _continue: c}, o))
+        : await paged('pods', (c, o) => core.listPodForAllNamespaces({labelSelector, fieldSelector, limit: PAGE, _continue: c}, o))
       return plain<PodObject[]>(pods)
     },
     async createPod(namespace, manifest) {
-      await call(`create pod ${String((manifest.metadata as {name?: string})?.name)} in ${namespace}`, () =>
-        core.createNamespacedPod({namespace, body: manifest as never}),
+      await call(`create pod ${String((manifest.metadata as {name?: string})?.name)} in ${namespace}`, (o) =>
+        core.createNamespacedPod({namespace, body: manifest as never}, o),
       )
     },
     async watchPods(namespace, labelSelector, handlers) {
       await bucket.take()
+      const what = `watch of pods in ${namespace}`
       let finished = false
+      let connected = false
+      let abandoned = false
       const finish = (error: KubeRequestError | null) => {
         if (finished) return
         finished = true
         handlers.done(error)
       }
+      // client-node's Watch aborts a connection that gets no answer, and a stream silent for this long
+      const watch = new Watch(kc)
+      ;(watch as unknown as {requestTimeoutMs: number}).requestTimeoutMs = timeoutMs
+      const connecting = watch.watch(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+        {labelSelector, allowWatchBookmarks: false},
+        (type: string, pod: unknown) => {
+          if (type === 'ERROR') {
+            const status = pod as {message?: string; code?: number}
+            finish(new KubeRequestError(`${what} ended: ${status.message ?? 'error'}`, status.code ?? 500))
+            return
+          }
+          handlers.event(type as WatchEventType, pod as PodObject)
+        },
+        (error: unknown) => {
+          if (error && (error as {name?: string}).name === 'AbortError') return finish(null)
+          if (error && isTimeout(error)) {
+            return finish(new KubeRequestError(connected ? `${what}: no event from ${server} for ${formatDuration(timeoutMs)}` : noAnswer(what), null))
+          }
+          finish(error ? toRequestError(what, server, error, timeoutMs) : null)
+        },
+      )
       try {
-        const controller = await withTimeout(
-          new Watch(kc).watch(
-            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-            {labelSelector, allowWatchBookmarks: false},
-            (type: string, pod: unknown) => {
-              if (type === 'ERROR') {
-                const status = pod as {message?: string; code?: number}
-                finish(new KubeRequestError(`watch of pods in ${namespace} ended: ${status.message ?? 'error'}`, status.code ?? 500))
-                return
-              }
-              handlers.event(type as WatchEventType, pod as PodObject)
-            },
-            (error: unknown) => {
-              if (error && (error as {name?: string}).name === 'AbortError') return finish(null)
-              finish(error ? toRequestError(`watch of pods in ${namespace}`, server, error) : null)
-            },
-          ),
-          timeoutMs,
-          `watch of pods in ${namespace}: no answer from ${server} within ${timeoutMs / 1000}s`,
-        )
+        // the credential plugin runs before the Watch's own timer starts: the same deadline covers it
+        const controller = await withDeadline(connecting, timeoutMs + 1000, () => {
+          abandoned = true
+          const plugin = plugins.cut()
+          return new KubeRequestError(plugin ? `${what}: ${plugin}` : noAnswer(what), null)
+        })
+        connected = true
         return {
           stop() {
             finished = true
@@ -194,32 +234,39 @@ export function openKube(opts: KubeAccessOptions): KubePort {
           },
         }
       } catch (error) {
-        throw toRequestError(`watch of pods in ${namespace}`, server, error)
+        // a watch that connects after all, once nobody waits for it, is closed at once
+        if (abandoned) connecting.then((c) => c.abort(), () => {})
+        throw toRequestError(what, server, error, timeoutMs)
       }
     },
     async podLog(namespace, name, container) {
-      const text = await call(`log of pod ${name}`, () => core.readNamespacedPodLog({namespace, name, container}))
+      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container}, o))
       return typeof text === 'string' ? text : String(text ?? '')
     },
     async deletePod(namespace, name) {
-      await call(`delete pod ${name}`, () => core.deleteNamespacedPod({namespace, name, gracePeriodSeconds: 0}))
+      await call(`delete pod ${name}`, (o) => core.deleteNamespacedPod({namespace, name, gracePeriodSeconds: 0}, o))
     },
     async createConfigMap(namespace, manifest) {
-      await call(`create configmap ${String((manifest.metadata as {name?: string})?.name)} in ${namespace}`, () =>
-        core.createNamespacedConfigMap({namespace, body: manifest as never}),
+      await call(`create configmap ${String((manifest.metadata as {name?: string})?.name)} in ${namespace}`, (o) =>
+        core.createNamespacedConfigMap({namespace, body: manifest as never}, o),
       )
     },
     async deleteConfigMap(namespace, name) {
-      await call(`delete configmap ${name}`, () => core.deleteNamespacedConfigMap({namespace, name}))
+      await call(`delete configmap ${name}`, (o) => core.deleteNamespacedConfigMap({namespace, name}, o))
     },
     async listConfigMaps({namespace, labelSelector}) {
       const items = namespace
-        ? await paged(`configmaps in ${namespace}`, (c) => core.listNamespacedConfigMap({namespace, labelSelector, limit: PAGE, _continue: c}))
-        : await paged('configmaps', (c) => core.listConfigMapForAllNamespaces({labelSelector, limit: PAGE, _continue: c}))
-      return items.map((cm) => ({namespace: cm.metadata?.namespace ?? namespace ?? '', name: cm.metadata?.name ?? ''}))
+        ? await paged(`configmaps in ${namespace}`, (c, o) => core.listNamespacedConfigMap({namespace, labelSelector, limit: PAGE, _continue: c}, o))
+        : await paged('configmaps', (c, o) => core.listConfigMapForAllNamespaces({labelSelector, limit: PAGE, _continue: c}, o))
+      return items.map((cm) => ({
+        namespace: cm.metadata?.namespace ?? namespace ?? '',
+        name: cm.metadata?.name ?? '',
+        labels: {...(cm.metadata?.labels ?? {})},
+        dataKeys: [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})],
+      }))
     },
     async deletePods(namespace, labelSelector) {
-      await call(`delete pods in ${namespace}`, () => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}))
+      await call(`delete pods in ${namespace}`, (o) => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}, o))
     },
   }
 }
@@ -239,8 +286,10 @@ function loadLikeKubectl(kc: KubeConfig): void {
   }
 }
 
-function toRequestError(what: string, server: string, error: unknown): KubeRequestError {
+function toRequestError(what: string, server: string, error: unknown, timeoutMs: number): KubeRequestError {
   if (error instanceof KubeRequestError) return error
+  if (error instanceof CredentialPluginError) return new KubeRequestError(`${what}: ${error.message}`, null)
+  if (isTimeout(error)) return new KubeRequestError(`${what}: no answer from ${server} within ${formatDuration(timeoutMs)}`, null)
   const code = (error as {code?: unknown}).code
   if (typeof code === 'number' && code >= 100) {
     const status = statusOf((error as {body?: unknown}).body)
@@ -249,6 +298,83 @@ function toRequestError(what: string, server: string, error: unknown): KubeReque
     return new KubeRequestError(`${what}: ${message}`, code)
   }
   return new KubeRequestError(`${what}: cannot reach the API server at ${server}: ${networkReason(error)}`, null)
+}
+
+function isTimeout(error: unknown): boolean {
+  return Boolean(error) && (error as {name?: unknown}).name === 'TimeoutError'
+}
+
+/** Per-call options of client-node's generated API: our middleware hands the request its AbortSignal. */
+type RequestOptions = NonNullable<Parameters<CoreV1Api['readNamespace']>[1]>
+
+/** A kubeconfig exec credential plugin that failed or did not answer in time; names the plugin. */
+class CredentialPluginError extends Error {}
+
+/**
+ * kubectl-style exec credential plugins (users[].user.exec) run through client-node's ExecAuth, which waits for
+ * them without a limit. Its spawn is replaced by one that kills the plugin when it does not answer within the
+ * request timeout (and names it when it fails); `cut()` kills the ones still running when a request's own deadline
+ * passes first and says which plugin that was.
+ */
+function guardExecPlugins(kc: KubeConfig, timeoutMs: number): {cut(): string | null} {
+  const running = new Map<ChildProcess, {describe: string; stop(): void}>()
+  // a plugin's own timer can fire just before the deadline of the request that started it: remember it
+  let expired: string | null = null
+  const user = kc.getCurrentUser()
+  const authenticators = (kc as unknown as {authenticators?: unknown[]}).authenticators ?? []
+  const execAuth = authenticators.find((a): a is {execFn: typeof spawn} => typeof a === 'object' && a !== null && 'execFn' in a)
+  if (execAuth) {
+    execAuth.execFn = ((command: string, args: readonly string[] | undefined, options: SpawnOptions) => {
+      const describe = `credential plugin ${command}${user ? ` (kubeconfig user "${user.name}")` : ''}`
+      const child = spawn(command, args ?? [], {...options, stdio: ['ignore', 'pipe', 'pipe']})
+      let stderr = ''
+      child.stderr?.on('data', (d: Buffer | string) => (stderr = (stderr + d.toString()).slice(-2000)))
+      let done = false
+      const stop = (reason: string) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        running.delete(child)
+        // ExecAuth rejects with the last 'error' it saw once the process closes
+        child.emit('error', new CredentialPluginError(reason))
+        child.kill('SIGKILL')
+        // a plugin's own children may hold the pipes open; ours are closed regardless
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+      }
+      const timer = setTimeout(() => {
+        expired = `${describe} did not answer within ${formatDuration(timeoutMs)}`
+        stop(expired)
+      }, timeoutMs)
+      timer.unref()
+      running.set(child, {describe, stop: () => stop(`${describe} did not answer within ${formatDuration(timeoutMs)}`)})
+      child.on('error', (error) => {
+        if (error instanceof CredentialPluginError || done) return
+        done = true
+        clearTimeout(timer)
+        running.delete(child)
+        child.emit('error', new CredentialPluginError(`${describe} could not be run: ${oneLine(error)}`))
+      })
+      child.on('exit', (code, signal) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        running.delete(child)
+        if (code !== 0) {
+          const last = stderr.trim().split('\n').pop() ?? ''
+          child.emit('error', new CredentialPluginError(`${describe} failed (${signal ?? `exit code ${code}`})${last ? `: ${last.slice(0, 300)}` : ''}`))
+        }
+      })
+      return child
+    }) as typeof spawn
+  }
+  return {
+    cut() {
+      const first = [...running.values()][0]
+      for (const p of [...running.values()]) p.stop()
+      return first ? `${first.describe} did not answer within ${formatDuration(timeoutMs)}` : expired
+    },
+  }
 }
 
 function statusOf(body: unknown): {message?: string} {
@@ -284,13 +410,14 @@ function retryAfterMs(error: unknown, attempt: number): number {
   return Math.min(250 * 2 ** attempt, 5000)
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** The promise, or the error `onDeadline` makes once `ms` passed without it settling. */
+function withDeadline<T>(promise: Promise<T>, ms: number, onDeadline: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubeRequestError(message, null)), ms)
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onDeadline()), ms)
     timer.unref()
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }
 
 function sleep(ms: number): Promise<void> {

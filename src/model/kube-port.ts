@@ -7,6 +7,9 @@ import type {PodLike} from './pod-status.js'
 /** Client-side API request rate: requests per second after a burst (`--qps`, `--burst`); bench/RESULTS.md. */
 export const DEFAULT_QPS = 200
 export const DEFAULT_BURST = 400
+/** How long one API request (a call, a watch's connection, a log read, a credential plugin) may go unanswered
+ * (`--request-timeout`, kubectl's flag; kubectl's own default is no limit, which a networking doctor cannot afford). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 export interface AccessCheck {
   verb: string
@@ -18,7 +21,15 @@ export interface AccessCheck {
 
 export interface PodObject extends PodLike {
   metadata?: PodLike['metadata'] & {namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>}
-  spec?: PodLike['spec'] & {nodeName?: string; containers?: {name?: string; image?: string}[]}
+  spec?: PodLike['spec'] & {nodeName?: string; containers?: {name?: string; image?: string; command?: string[]}[]}
+}
+
+export interface ConfigMapSummary {
+  namespace: string
+  name: string
+  labels: Record<string, string>
+  /** the keys of `data` and `binaryData` */
+  dataKeys: string[]
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
@@ -41,8 +52,8 @@ export interface KubePort {
   deletePod(namespace: string, name: string): Promise<void>
   createConfigMap(namespace: string, manifest: Record<string, unknown>): Promise<void>
   deleteConfigMap(namespace: string, name: string): Promise<void>
-  /** names of the ConfigMaps matching the selector (all namespaces when namespace is null) */
-  listConfigMaps(query: {namespace: string | null; labelSelector: string}): Promise<{namespace: string; name: string}[]>
+  /** the ConfigMaps matching the selector (all namespaces when namespace is null): names, labels, data keys */
+  listConfigMaps(query: {namespace: string | null; labelSelector: string}): Promise<ConfigMapSummary[]>
   /** deletecollection of the pods matching the selector */
   deletePods(namespace: string, labelSelector: string): Promise<void>
 }

@@ -113,3 +113,53 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
     },
   }
 }
+
+/** The probe's container command, as probePodManifest writes it. */
+export const PROBE_COMMAND: readonly string[] = ['/bin/sh', `${SCRIPT_MOUNT}/${SCRIPT_KEY}`]
+
+/** What `kubectl kr cleanup` needs to know of a pod or ConfigMap to tell ours from one that only carries our label. */
+export interface ObjectShape {
+  name: string
+  labels: Record<string, string>
+  annotations?: Record<string, string>
+  /** pods: their containers */
+  containers?: readonly {name?: string; command?: readonly string[]}[]
+  /** ConfigMaps: the keys of data and binaryData */
+  dataKeys?: readonly string[]
+}
+
+/** Run ids are 6 hex digits (3 random bytes). */
+const RUN_ID = /^[0-9a-f]{6}$/
+
+function labelProblem(o: ObjectShape): {run: string} | {problem: string} {
+  const run = o.labels[RUN_LABEL]
+  if (run === undefined) return {problem: `no ${RUN_LABEL} label`}
+  if (!RUN_ID.test(run)) return {problem: `${RUN_LABEL}=${run} is not a run id of this tool`}
+  if (o.labels[MANAGED_BY_LABEL] !== MANAGED_BY) return {problem: `not labelled ${ALL_PROBE_PODS_SELECTOR}`}
+  if (o.labels['app.kubernetes.io/name'] !== 'kr-probe') return {problem: 'not labelled app.kubernetes.io/name=kr-probe'}
+  return {run}
+}
+
+/** null when the pod is one probePodManifest makes (run label, name, single probe container and its command), else
+ * why it is not: cleanup deletes only pods this tool created, never one that merely carries its label. */
+export function notAProbePod(pod: ObjectShape): string | null {
+  const labels = labelProblem(pod)
+  if ('problem' in labels) return labels.problem
+  const node = pod.annotations?.[NODE_ANNOTATION]
+  if (node ? pod.name !== probePodName(labels.run, node) : !pod.name.startsWith(`kr-probe-${labels.run}-`)) return `the name is not kr-probe-${labels.run}-<node>`
+  const containers = pod.containers ?? []
+  if (containers.length !== 1 || containers[0].name !== PROBE_CONTAINER) return `not the single "${PROBE_CONTAINER}" container of a probe pod`
+  const command = containers[0].command ?? []
+  if (command.length !== PROBE_COMMAND.length || command.some((c, i) => c !== PROBE_COMMAND[i])) return `its container does not run ${PROBE_COMMAND.join(' ')}`
+  return null
+}
+
+/** null when the ConfigMap is a probe script ConfigMap (probeScriptConfigMap), else why it is not. */
+export function notAProbeScript(cm: ObjectShape): string | null {
+  const labels = labelProblem(cm)
+  if ('problem' in labels) return labels.problem
+  if (cm.name !== scriptConfigMapName(labels.run)) return `the name is not ${scriptConfigMapName(labels.run)}`
+  const keys = cm.dataKeys ?? []
+  if (keys.length !== 1 || keys[0] !== SCRIPT_KEY) return `its data is not just ${SCRIPT_KEY}`
+  return null
+}

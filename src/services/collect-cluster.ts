@@ -179,28 +179,47 @@ class ProbeRun {
     }
   }
 
-  /** Deletes every pod of the run and its script; null when that failed (reported as a warning). */
+  /** Deletes every pod of the run and its script; null when that failed (reported as a warning). Bounded: each
+   * request has its deadline, deletion stops at the first one that fails, and when the API server did not answer
+   * the script ConfigMap is not tried either; the warning says what is left and that the pods end by their
+   * deadline anyway. */
   async cleanup(collection: boolean): Promise<number | null> {
-    const deleted = await this.deletePods(collection)
+    const pods = await this.deletePods(collection)
+    const left: string[] = []
+    let reason = 'error' in pods ? pods.error : null
     if (this.scriptCreated) {
-      try {
-        await this.kube.deleteConfigMap(this.opts.probeNamespace, scriptConfigMapName(this.opts.runId))
-      } catch (error) {
-        if (!(error instanceof KubeRequestError && error.code === 404) && deleted !== null) {
-          this.opts.warn(`could not delete ConfigMap ${scriptConfigMapName(this.opts.runId)} (${error instanceof Error ? error.message : String(error)}); \`kubectl kr cleanup\` deletes it`)
+      const script = scriptConfigMapName(this.opts.runId)
+      if ('error' in pods && pods.unanswered) left.push(`its script ConfigMap ${script}`)
+      else {
+        try {
+          await this.kube.deleteConfigMap(this.opts.probeNamespace, script)
+        } catch (error) {
+          if (!(error instanceof KubeRequestError && error.code === 404)) {
+            left.push(`its script ConfigMap ${script}`)
+            reason ??= errorText(error)
+          }
         }
       }
     }
-    return deleted
+    if ('error' in pods) {
+      this.opts.warn(
+        `could not delete the probe pods of run ${this.opts.runId} (${nameList(pods.left)})${left.length ? ` and ${left.join(', ')}` : ''}: ${reason}; ` +
+          `the pods end by their deadline (activeDeadlineSeconds ${this.opts.podTimeoutSec}s) anyway, and \`kubectl kr cleanup\` deletes what is left`,
+      )
+    } else if (left.length) {
+      this.opts.warn(`could not delete ${left.join(', ').replace(/^its /, '')} of run ${this.opts.runId}: ${reason}; \`kubectl kr cleanup\` deletes it`)
+    }
+    return 'error' in pods ? null : pods.deleted
   }
 
-  private async deletePods(collection: boolean): Promise<number | null> {
-    if (this.created.size === 0) return 0
+  private async deletePods(collection: boolean): Promise<{deleted: number} | {error: string; unanswered: boolean; left: string[]}> {
+    if (this.created.size === 0) return {deleted: 0}
     this.progress({kind: 'step', message: `deleting ${this.created.size} probe pod${this.created.size === 1 ? '' : 's'}`, at: this.now()})
+    const left = new Set(this.created)
     try {
       if (collection) {
         await this.kube.deletePods(this.opts.probeNamespace, runSelector(this.opts.runId))
-        return this.created.size
+        return {deleted: this.created.size}
       }
       let n = 0
       for (const pod of this.created) {
@@ -210,13 +229,11 @@ class ProbeRun {
         } catch (error) {
           if (!(error instanceof KubeRequestError && error.code === 404)) throw error
         }
+        left.delete(pod)
       }
-      return n
+      return {deleted: n}
     } catch (error) {
-      this.opts.warn(
-        `could not delete the probe pods of run ${this.opts.runId} (${error instanceof Error ? error.message : String(error)}); they stop by their deadline (${this.opts.podTimeoutSec}s) and \`kubectl kr cleanup\` deletes them`,
-      )
-      return null
+      return {error: errorText(error), unanswered: error instanceof KubeRequestError && error.connectionLost, left: [...left]}
     }
   }
 
@@ -431,6 +448,16 @@ function notReadyReason(node: NodeObject): [string, string][] {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready') as {status?: string; reason?: string; message?: string} | undefined
   if (!ready || ready.status === 'True') return []
   return [[node.metadata.name, [ready.reason, ready.message].filter(Boolean).join(': ') || `Ready=${ready.status}`]]
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** "a, b, c" or "a, b, c, d, e and 7 more" */
+function nameList(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(', ')
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown
 }
 
 function orderLike<T>(order: string[], items: T[], name: (t: T) => string): T[] {

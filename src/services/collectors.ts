@@ -18,10 +18,12 @@ export interface Collector {
   collect(progress: ProgressSink): Promise<Collection>
 }
 
-/** Which cluster, as kubectl's --kubeconfig / --context pick it (null: kubectl's defaults). */
+/** Which cluster, as kubectl's --kubeconfig / --context pick it (null: kubectl's defaults), and how long each
+ * request may go unanswered (--request-timeout). */
 export interface KubeAccess {
   kubeconfig: string | null
   context: string | null
+  requestTimeoutMs: number
 }
 
 export type CollectorOptions =

@@ -94,7 +94,8 @@ test('kubectl kr cleanup deletes the pods a SIGKILLed run left, after showing th
 
   const dry = await kr(['cleanup', '--kubeconfig', kubeconfig, '--dry-run'])
   assert.equal(dry.code, 0, dry.stderr)
-  assert.match(dry.stdout, /^would delete 3 probe pods \(all namespaces\):$/m)
+  // cleanup looks in the probe namespace (kube-system) unless -A: it used to say "(all namespaces)" here
+  assert.match(dry.stdout, /^would delete 3 probe pods \(namespace kube-system\):$/m)
   assert.match(dry.stdout, /kube-system\/kr-probe-[0-9a-f]{6}-node-1 {2}node=node-1 {2}run=[0-9a-f]{6} {2}phase=Running/)
   assert.match(dry.stdout, /configmap kube-system\/kr-probe-[0-9a-f]{6} {2}\(probe script\)/)
   assert.equal(probePods(c).length, 4)
@@ -111,5 +112,5 @@ test('kubectl kr cleanup deletes the pods a SIGKILLed run left, after showing th
   assert.deepEqual(c.objects('configmaps').filter((cm) => cm.metadata.labels?.[MANAGED]), [])
 
   const again = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
-  assert.equal(again.stdout.trim(), 'no probe pods left behind in all namespaces')
+  assert.equal(again.stdout.trim(), 'no probe pods left behind in namespace kube-system')
 })

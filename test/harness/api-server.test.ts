@@ -8,6 +8,7 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {ApiException, AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, Watch} from '@kubernetes/client-node'
 import {startTestCluster, type TestCluster, type TestClusterOptions} from './index.js'
+import {startBlackHole} from './black-hole.js'
 import {sleep, waitFor} from '../helpers/wait-for.js'
 
 const TOKEN = 'secret-token'
@@ -565,6 +566,31 @@ describe('server behaviour', () => {
       await assert.rejects(api(cluster, 'GET', '/api/v1/nodes'))
       await assert.rejects(api(cluster, 'GET', '/version'))
     })
+  })
+
+  test('hang: requests are accepted but never answered, open watches fall silent; the black hole never answers at all', async () => {
+    await withCluster({}, async (cluster) => {
+      const {kc} = await connect(cluster)
+      const events: string[] = []
+      await new Watch(kc).watch('/api/v1/pods', {}, (type) => events.push(type), () => {})
+      await api(cluster, 'POST', '/api/v1/namespaces/kube-system/pods', probePod('h1'))
+      await waitFor('the ADDED event', () => events.length >= 1)
+      cluster.hang()
+      const seen = events.length
+      cluster.store.remove('pods', 'kube-system', 'h1')
+      const answered = await Promise.race([api(cluster, 'GET', '/version').then(() => 'answered', () => 'failed'), sleep(500).then(() => 'no answer')])
+      assert.equal(answered, 'no answer')
+      assert.equal(cluster.requests.at(-1)?.path, '/version', 'the request arrived and is logged')
+      assert.equal(events.length, seen, 'the watch got nothing more (not even the DELETED)')
+    })
+    const hole = await startBlackHole()
+    try {
+      const answered = await Promise.race([fetch(`${hole.url}/version`).then(() => 'answered', () => 'failed'), sleep(500).then(() => 'no answer')])
+      assert.equal(answered, 'no answer')
+      assert.equal(hole.connections, 1)
+    } finally {
+      await hole.close()
+    }
   })
 
   test('discovery, patch and put', async () => {

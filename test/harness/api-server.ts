@@ -1,7 +1,7 @@
 // The HTTP side of the test cluster: routing of real Kubernetes API paths, bearer-token
 // authentication (401), RBAC denials (403, and SelfSubjectAccessReview answers), Status
 // errors, pagination with continue tokens, watch streams, pod logs, the request log,
-// injected latency and "API server gone" (failAfter).
+// injected latency, "API server gone" (failAfter) and "API server hangs" (hang).
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {randomUUID} from 'node:crypto'
@@ -175,6 +175,7 @@ export class ApiServer {
   private readonly watchEnders = new Set<() => void>()
   private failRule?: FailRule
   private failed = false
+  private hanging = false
   private latencyMs: number
   url = ''
 
@@ -209,6 +210,12 @@ export class ApiServer {
 
   failAfter(n: number, what: {method?: string; pathIncludes?: string}): void {
     this.failRule = {n, method: what.method?.toUpperCase(), pathIncludes: what.pathIncludes, count: 0}
+  }
+
+  /** The API server stops answering: connections are still accepted and kept open, but no request gets a
+   * response any more and open watches and log streams send nothing more. */
+  hang(): void {
+    this.hanging = true
   }
 
   /** The API server goes away: listener closed, every connection (open watches too) destroyed. */
@@ -251,6 +258,7 @@ export class ApiServer {
       return origWriteHead(code, ...rest)
     }) as typeof res.writeHead
 
+    if (this.hanging) return
     let triggerAfter = false
     const rule = this.failRule
     if (rule && (!rule.method || rule.method === rec.method) && (!rule.pathIncludes || `${url.pathname}${url.search}`.includes(rule.pathIncludes))) {
@@ -283,6 +291,7 @@ export class ApiServer {
         }
       }
       if (this.latencyMs > 0) await sleep(this.latencyMs)
+      if (this.hanging) return
       if (this.failed) {
         req.socket.destroy()
         return
@@ -562,7 +571,7 @@ export class ApiServer {
     res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'})
     res.flushHeaders()
     const write = (type: string, object: unknown) => {
-      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({type, object})}\n`)
+      if (!res.writableEnded && !res.destroyed && !this.hanging) res.write(`${JSON.stringify({type, object})}\n`)
     }
     const send = (e: StoreEvent) => {
       const now = matches(e.type === 'DELETED' ? e.prev : e.object)
@@ -640,7 +649,7 @@ export class ApiServer {
           res.writeHead(200, {'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked'})
           res.flushHeaders()
         }
-        if (text && !res.writableEnded) res.write(text)
+        if (text && !res.writableEnded && !this.hanging) res.write(text)
       },
       () => {
         if (!started) {

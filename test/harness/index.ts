@@ -22,6 +22,9 @@
 //   podPid(namespace, name)                   pid of the pod's running process (undefined when none)
 //   failAfter(n, {method?, pathIncludes?})    after n matching requests: every socket (open watches too) destroyed,
 //                                             the listener closed (connections refused). The n-th is answered first.
+//   hang()                                    the server stops answering: connections accepted and kept open, no response,
+//                                             no more watch events or log lines (an apiserver stuck behind its load balancer);
+//                                             test/harness/black-hole.ts is one that never answered at all
 //   setLatency(ms)                            extra latency before every response
 //   close()                                   kills pod processes, closes the server
 //   store, kubelet                            the internals, for tests that need more
@@ -77,6 +80,7 @@ export interface TestCluster {
   objects(resource: string, namespace?: string): any[]
   podPid(namespace: string, name: string): number | undefined
   failAfter(n: number, what: {method?: string; pathIncludes?: string}): void
+  hang(): void
   setLatency(ms: number): void
   close(): Promise<void>
   readonly store: Store
@@ -161,6 +165,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     createPod,
     podPid: (namespace, name) => kubelet.pid(namespace, name),
     failAfter: (n, what) => server.failAfter(n, what),
+    hang: () => server.hang(),
     setLatency: (ms) => server.setLatency(ms),
     async close() {
       if (closed) return

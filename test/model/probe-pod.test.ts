@@ -52,3 +52,31 @@ test('pod status → node phase or outcome, with reasons an operator can act on'
   assert.deepEqual(retry, {state: 'progress', phase: 'pulling', detail: 'pulling kube-router:v2.1.2 failed, retrying: rpc error'})
   assert.equal(lastLogLine('a\nb\n\n  c  \n\n'), 'c')
 })
+
+test('cleanup tells our probe pods and script ConfigMaps from anything else that carries our label', async () => {
+  const {notAProbePod, notAProbeScript, probeScriptConfigMap} = await import('../../src/model/probe-pod.js')
+  const manifest = probePodManifest({runId: 'a1b2c3', nodeName: 'ip-10-0-1-2.ec2.internal', namespace: 'kube-system', image: 'kube-router:v2.1.2', scriptConfigMap: 'kr-probe-a1b2c3', env: {}, deadlineSeconds: 120}) as any
+  const shape = (pod: any) => ({name: pod.metadata.name, labels: pod.metadata.labels ?? {}, annotations: pod.metadata.annotations, containers: pod.spec.containers})
+  assert.equal(notAProbePod(shape(manifest)), null)
+
+  const tenant = {metadata: {name: 'tenant-db-0', labels: {'app.kubernetes.io/managed-by': 'kubectl-kr'}}, spec: {containers: [{name: 'postgres', command: ['postgres']}]}}
+  assert.match(notAProbePod(shape(tenant))!, /no kr\.kube-router\.io\/run label/)
+  const copied = structuredClone(manifest)
+  copied.metadata.name = 'db-0'
+  assert.match(notAProbePod(shape(copied))!, /the name is not kr-probe-a1b2c3-<node>/)
+  const otherCommand = structuredClone(manifest)
+  otherCommand.spec.containers[0].command = ['/bin/sh', '-c', 'rm -rf /data']
+  assert.match(notAProbePod(shape(otherCommand))!, /does not run \/bin\/sh \/kr\/probe\.sh/)
+  const sidecar = structuredClone(manifest)
+  sidecar.spec.containers.push({name: 'db', command: ['postgres']})
+  assert.match(notAProbePod(shape(sidecar))!, /single "probe" container/)
+  const badRun = structuredClone(manifest)
+  badRun.metadata.labels['kr.kube-router.io/run'] = 'prod'
+  assert.match(notAProbePod(shape(badRun))!, /is not a run id/)
+
+  const cm = probeScriptConfigMap({runId: 'a1b2c3', namespace: 'kube-system', script: '#!/bin/sh'}) as any
+  const cmShape = (o: any) => ({name: o.metadata.name, labels: o.metadata.labels, dataKeys: Object.keys(o.data)})
+  assert.equal(notAProbeScript(cmShape(cm)), null)
+  assert.match(notAProbeScript(cmShape({metadata: {...cm.metadata, name: 'tenant-settings'}, data: cm.data}))!, /the name is not kr-probe-a1b2c3/)
+  assert.match(notAProbeScript(cmShape({metadata: cm.metadata, data: {...cm.data, 'db.conf': 'x'}}))!, /its data is not just probe\.sh/)
+})
