@@ -7,7 +7,7 @@
 //   cluster/kube-router.json     the kube-router DaemonSet (optional)
 //   nodes/<node>/<source>        raw capture, one file per source
 //   nodes/<node>/missing.json    {"<source>": "<why it is absent>"}  (only when something is missing)
-//   failed-nodes.json            [{"name", "error"}]                 (only when some node could not be probed)
+//   failed-nodes.json            [{"name", "error", "kind"}]         (only when some node could not be probed)
 //
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
@@ -17,6 +17,7 @@
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
+import {isNodeFailureKind} from '../model/node-failure.js'
 import {parseClusterObjects} from '../parsers/cluster.js'
 import {constants, type Stats} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
@@ -162,7 +163,7 @@ async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string,
   }
 
   if (snapshot.failedNodes.length > 0) {
-    await writeFile(join(dir, 'failed-nodes.json'), json(snapshot.failedNodes.map(({name, error}) => ({name, error}))))
+    await writeFile(join(dir, 'failed-nodes.json'), json(snapshot.failedNodes.map(({name, error, kind}) => (kind ? {name, error, kind} : {name, error}))))
   }
 }
 
@@ -477,7 +478,11 @@ async function readFailedNodes(reader: Reader): Promise<Snapshot['failedNodes']>
     return value
       .filter(isObject)
       .filter((n) => typeof n.name === 'string')
-      .map((n) => ({name: n.name as string, error: typeof n.error === 'string' ? n.error : 'could not be probed'}))
+      .map((n) => ({
+        name: n.name as string,
+        error: typeof n.error === 'string' ? n.error : 'could not be probed',
+        ...(isNodeFailureKind(n.kind) ? {kind: n.kind} : {}),
+      }))
   }
   // also accepted: {"<node>": "<error>"}
   if (isObject(value)) return Object.entries(value).map(([name, error]) => ({name, error: String(error)}))

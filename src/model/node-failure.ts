@@ -3,7 +3,12 @@
 
 /** image-pull: the probe image could not be pulled; timeout: the probe pod did not finish in time;
  * node-not-ready: the node is NotReady; other: anything else. */
-export type NodeFailureKind = 'image-pull' | 'timeout' | 'node-not-ready' | 'other'
+export const NODE_FAILURE_KINDS = ['image-pull', 'timeout', 'node-not-ready', 'other'] as const
+export type NodeFailureKind = (typeof NODE_FAILURE_KINDS)[number]
+
+export function isNodeFailureKind(value: unknown): value is NodeFailureKind {
+  return typeof value === 'string' && (NODE_FAILURE_KINDS as readonly string[]).includes(value)
+}
 
 export interface FailedNode {
   name: string
@@ -13,8 +18,8 @@ export interface FailedNode {
 }
 
 /**
- * The kind of a failure known only by its text: bundles written before kinds were saved, and producers that do
- * not set one yet. The one place where the wording of a failure matters.
+ * The kind of a failure known only by its text: bundles written before kinds were saved (the collectors set the
+ * kind). The one place where the wording of a failure matters.
  */
 export function nodeFailureKindOfText(error: string): NodeFailureKind {
   if (/pull image|ImagePull|ErrImage/i.test(error)) return 'image-pull'

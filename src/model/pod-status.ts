@@ -1,5 +1,6 @@
 // What a probe pod's status says about its node's probe: still on its way (and where), finished (read the log),
 // or failed (and why, in words an operator can act on). Pure; fed by watch events.
+import type {NodeFailureKind} from './node-failure.js'
 import type {NodePhase} from './progress.js'
 
 export interface PodLike {
@@ -23,10 +24,10 @@ export interface PodLike {
 }
 
 export type PodOutcome =
-  | {state: 'progress'; phase: Exclude<NodePhase, 'collected' | 'failed'>; detail: string | null}
+  | {state: 'progress'; phase: Exclude<NodePhase, 'collected' | 'failed'>; detail: string | null; pullFailing?: true}
   /** the container ran to its end: read the log (exitCode 0 is the normal case) */
   | {state: 'finished'; exitCode: number | null}
-  | {state: 'failed'; reason: string}
+  | {state: 'failed'; reason: string; kind: NodeFailureKind}
 
 /** Waiting reasons that do not resolve by waiting longer. */
 const FATAL_WAITING = new Set([
@@ -57,19 +58,19 @@ export function interpretPod(pod: PodLike): PodOutcome {
   if (status.phase === 'Failed') {
     if (status.reason === 'DeadlineExceeded') {
       const deadline = pod.spec?.activeDeadlineSeconds
-      return {state: 'failed', reason: `probe pod exceeded its deadline${deadline ? ` of ${deadline}s` : ''} (activeDeadlineSeconds); raise --pod-timeout if the node is slow`}
+      return {state: 'failed', kind: 'timeout', reason: `probe pod exceeded its deadline${deadline ? ` of ${deadline}s` : ''} (activeDeadlineSeconds); raise --pod-timeout if the node is slow`}
     }
     if (terminated) return {state: 'finished', exitCode: terminated.exitCode ?? null}
-    return {state: 'failed', reason: withMessage(`the kubelet rejected the probe pod${status.reason ? ` (${status.reason})` : ''}`, status.message)}
+    return {state: 'failed', kind: 'other', reason: withMessage(`the kubelet rejected the probe pod${status.reason ? ` (${status.reason})` : ''}`, status.message)}
   }
   const waiting = container?.state?.waiting
   if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
     const pull = waiting.reason === 'ImagePullBackOff' || waiting.reason === 'InvalidImageName' || waiting.reason === 'ErrImageNeverPull'
     const head = pull ? `cannot pull image ${image} (${waiting.reason}); pass --image with an image the node can pull` : `probe container cannot start (${waiting.reason})`
-    return {state: 'failed', reason: withMessage(head, waiting.message)}
+    return {state: 'failed', kind: pull ? 'image-pull' : 'other', reason: withMessage(head, waiting.message)}
   }
   if (status.phase === 'Running' || container?.state?.running) return {state: 'progress', phase: 'running', detail: null}
-  if (waiting?.reason === 'ErrImagePull') return {state: 'progress', phase: 'pulling', detail: withMessage(`pulling ${image} failed, retrying`, waiting.message)}
+  if (waiting?.reason === 'ErrImagePull') return {state: 'progress', phase: 'pulling', pullFailing: true, detail: withMessage(`pulling ${image} failed, retrying`, waiting.message)}
   if (waiting?.reason === 'ContainerCreating') return {state: 'progress', phase: 'pulling', detail: `starting the container (pulling ${image} if it is not on the node)`}
   const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled')
   if (scheduled?.status === 'True' || status.startTime) return {state: 'progress', phase: 'scheduled', detail: null}

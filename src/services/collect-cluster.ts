@@ -7,6 +7,7 @@ import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js
 import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
 import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
 import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
+import type {FailedNode, NodeFailureKind} from '../model/node-failure.js'
 import {parseProbeOutput} from '../probe/framing.js'
 import {probeEnvironment} from '../probe/inputs.js'
 import {InterruptedError, UserError} from '../model/errors.js'
@@ -43,6 +44,8 @@ interface NodeJob {
   pod: string
   phase: NodePhase
   detail: string | null
+  /** the kubelet said the image pull failed (and retries): a timeout then is an image-pull failure */
+  pullFailing: boolean
   settled: boolean
   settle(outcome: Settled): void
   done: Promise<Settled>
@@ -127,18 +130,18 @@ class ProbeRun {
 
   async run(nodes: string[]) {
     const captures: NodeCapture[] = []
-    const failed: {name: string; error: string}[] = []
+    const failed: FailedNode[] = []
     const onAbort = () => this.stop(null)
     this.opts.signal.addEventListener('abort', onAbort, {once: true})
     try {
       await this.startWatch()
       await this.createScript()
       const queue = this.stopped ? [] : [...nodes]
-      for (const node of this.stopped ? nodes : []) failed.push({name: node, error: this.stopReason()})
+      for (const node of this.stopped ? nodes : []) failed.push({name: node, error: this.stopReason(), kind: 'other'})
       const worker = async () => {
         for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
           if (this.stopped) {
-            failed.push({name: node, error: this.stopReason()})
+            failed.push({name: node, error: this.stopReason(), kind: 'other'})
             this.node(node, 'failed', this.stopReason())
             continue
           }
@@ -147,7 +150,7 @@ class ProbeRun {
             captures.push(result.capture)
             this.node(node, 'collected', null)
           } else {
-            failed.push({name: node, error: result.error})
+            failed.push({name: node, error: result.error, kind: result.kind})
             this.node(node, 'failed', result.error)
           }
         }
@@ -157,7 +160,7 @@ class ProbeRun {
       if (!(error instanceof KubeRequestError)) throw error
       this.lost ??= error
       for (const node of nodes) {
-        if (!captures.some((c) => c.name === node) && !failed.some((f) => f.name === node)) failed.push({name: node, error: `lost the API server: ${error.message}`})
+        if (!captures.some((c) => c.name === node) && !failed.some((f) => f.name === node)) failed.push({name: node, error: `lost the API server: ${error.message}`, kind: 'other'})
       }
     } finally {
       this.opts.signal.removeEventListener('abort', onAbort)
@@ -246,7 +249,7 @@ class ProbeRun {
   private stop(lost: KubeRequestError | null) {
     if (lost) this.lost ??= lost
     this.stopped = true
-    for (const job of this.jobs.values()) job.settle({state: 'failed', reason: this.stopReason()})
+    for (const job of this.jobs.values()) job.settle({state: 'failed', kind: 'other', reason: this.stopReason()})
   }
 
   private node(node: string, phase: NodePhase, detail: string | null) {
@@ -282,7 +285,7 @@ class ProbeRun {
     const job = this.jobs.get(pod.metadata?.name ?? '')
     if (!job || job.settled) return
     if (type === 'DELETED') {
-      job.settle({state: 'failed', reason: 'the probe pod was deleted before it finished (by someone else, or with its node)'})
+      job.settle({state: 'failed', kind: 'other', reason: 'the probe pod was deleted before it finished (by someone else, or with its node)'})
       return
     }
     const outcome = interpretPod(pod)
@@ -290,6 +293,7 @@ class ProbeRun {
       if (outcome.phase !== job.phase || outcome.detail !== job.detail) {
         job.phase = outcome.phase
         job.detail = outcome.detail
+        job.pullFailing = outcome.pullFailing === true
         this.node(job.node, outcome.phase, outcome.detail)
       }
       return
@@ -305,6 +309,7 @@ class ProbeRun {
       pod: probePodName(this.opts.runId, node),
       phase: 'waiting',
       detail: null,
+      pullFailing: false,
       settled: false,
       settle: (o) => {
         if (job.settled) return
@@ -316,7 +321,7 @@ class ProbeRun {
     return job
   }
 
-  private async probe(node: string): Promise<{capture: NodeCapture} | {error: string}> {
+  private async probe(node: string): Promise<{capture: NodeCapture} | {error: string; kind: NodeFailureKind}> {
     const job = this.newJob(node)
     this.jobs.set(job.pod, job)
     const env = probeEnvironment({
@@ -343,17 +348,17 @@ class ProbeRun {
       if (!(error instanceof KubeRequestError)) throw error
       if (error.connectionLost) {
         this.stop(error)
-        return {error: `lost the API server: ${error.message}`}
+        return {kind: 'other', error: `lost the API server: ${error.message}`}
       }
       this.created.delete(job.pod)
       if (isPodSecurityRejection(error) || error.code === 403 || error.code === 401) {
         this.fatal ??= podCreateRefusal(error, this.opts.probeNamespace)
         this.stop(null)
-        return {error: `the API server refused the probe pod: ${error.message}`}
+        return {kind: 'other', error: `the API server refused the probe pod: ${error.message}`}
       }
-      return {error: `the API server refused the probe pod: ${error.message}`}
+      return {kind: 'other', error: `the API server refused the probe pod: ${error.message}`}
     }
-    if (this.stopped) job.settle({state: 'failed', reason: this.stopReason()})
+    if (this.stopped) job.settle({state: 'failed', kind: 'other', reason: this.stopReason()})
     this.node(node, 'scheduled', null)
     job.phase = 'scheduled'
 
@@ -364,6 +369,7 @@ class ProbeRun {
       const notReady = this.notReady.get(node)
       job.settle({
         state: 'failed',
+        kind: job.pullFailing ? 'image-pull' : 'timeout',
         reason: `the probe pod did not finish within ${Math.round(waitMs / 1000)}s (last state: ${where})${notReady ? `; the node is NotReady (${notReady})` : ''}`,
       })
     }, waitMs)
@@ -372,9 +378,10 @@ class ProbeRun {
     this.jobs.delete(job.pod)
     if (outcome.state === 'failed') {
       const notReady = this.notReady.get(node)
-      return {error: notReady && !outcome.reason.includes('NotReady') ? `${outcome.reason}; the node is NotReady (${notReady})` : outcome.reason}
+      const kind = notReady && outcome.kind === 'other' ? 'node-not-ready' : outcome.kind
+      return {kind, error: notReady && !outcome.reason.includes('NotReady') ? `${outcome.reason}; the node is NotReady (${notReady})` : outcome.reason}
     }
-    if (this.stopped) return {error: this.stopReason()}
+    if (this.stopped) return {kind: 'other', error: this.stopReason()}
     this.node(node, 'running', 'reading the probe output')
     let log: string
     try {
@@ -382,19 +389,19 @@ class ProbeRun {
     } catch (error) {
       if (error instanceof KubeRequestError && error.connectionLost) {
         this.stop(error)
-        return {error: `lost the API server: ${error.message}`}
+        return {kind: 'other', error: `lost the API server: ${error.message}`}
       }
-      return {error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
+      return {kind: 'other', error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
     }
     const parsed = parseProbeOutput(log, node)
     if (!parsed.started && outcome.exitCode !== 0) {
-      return {error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+      return {kind: 'other', error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
     }
     if (!parsed.started) {
-      return {error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
+      return {kind: 'other', error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
     }
     if (outcome.exitCode !== 0 && !parsed.complete) {
-      return {error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+      return {kind: 'other', error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
     }
     for (const issue of parsed.issues) this.issues.push(`node ${node}: ${issue}`)
     return {capture: parsed.capture}

@@ -295,3 +295,15 @@ test('invalid node directory name in a bundle is rejected', {skip: process.platf
   await mkdir(join(path, 'nodes', 'a\\b'), {recursive: true})
   await assertBundleError(readBundle(path), path, /nodes\/a\\b: not a valid node name/)
 })
+
+test('failed nodes keep their kind through a bundle; an unknown kind is dropped, and old bundles have none', async () => {
+  const path = fresh('kinds')
+  const failedNodes: Snapshot['failedNodes'] = [
+    {name: 'no-pull', error: 'cannot pull image x (ImagePullBackOff)', kind: 'image-pull'},
+    {name: 'old-style', error: 'the probe exited with code 1 before finishing'},
+  ]
+  await writeBundle({...sampleSnapshot(), failedNodes}, path, '0.0.0-test')
+  assert.deepEqual((await readBundle(path)).failedNodes, failedNodes)
+  await writeFile(join(path, 'failed-nodes.json'), JSON.stringify([{name: 'x', error: 'e', kind: 'meteor-strike'}]))
+  assert.deepEqual((await readBundle(path)).failedNodes, [{name: 'x', error: 'e'}])
+})

@@ -93,6 +93,11 @@ test('partial failure: rejected, image pull, deadline, exit 1, garbage output an
   const probeFindings = report.findings.filter((f) => f.check === 'node-probe')
   assert.deepEqual(probeFindings.map((f) => f.node).sort(), ['crashing', 'down-node', 'full-node', 'garbled', 'no-pull', 'slow-node'])
   assert.ok(probeFindings.every((f) => f.severity === 'warning' && f.remediation.length > 0))
+  // the next step follows the kind of failure the collector saw, not the wording of its reason
+  const nextStep = (node: string) => probeFindings.find((f) => f.node === node)!.remediation.join('\n')
+  assert.match(nextStep('no-pull'), /pass --image with an image the node can pull/)
+  assert.match(nextStep('slow-node'), /raise --pod-timeout/)
+  assert.match(nextStep('full-node'), /sudo kubectl kr doctor --local --node full-node/)
   assert.ok(report.results.some((x) => x.node === 'no-pull' && x.status === 'skipped' && x.reason?.startsWith('node not probed: cannot pull image')))
   assert.deepEqual(report.findings.filter((f) => f.node === 'node-c'), [])
   assert.deepEqual(probePods(c), [])

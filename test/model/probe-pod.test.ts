@@ -37,19 +37,22 @@ test('pod status → node phase or outcome, with reasons an operator can act on'
   assert.deepEqual(interpretPod({status: {phase: 'Failed', containerStatuses: [{state: {terminated: {exitCode: 1}}}]}}), {state: 'finished', exitCode: 1})
   assert.deepEqual(interpretPod({...image, status: {phase: 'Failed', reason: 'DeadlineExceeded'}}), {
     state: 'failed',
+    kind: 'timeout',
     reason: 'probe pod exceeded its deadline of 60s (activeDeadlineSeconds); raise --pod-timeout if the node is slow',
   })
   assert.deepEqual(interpretPod({status: {phase: 'Failed', reason: 'OutOfpods', message: "Pod was rejected: Node didn't have enough resource: pods"}}), {
     state: 'failed',
+    kind: 'other',
     reason: "the kubelet rejected the probe pod (OutOfpods): Pod was rejected: Node didn't have enough resource: pods",
   })
   const pull = interpretPod({...image, status: {phase: 'Pending', containerStatuses: [{state: {waiting: {reason: 'ImagePullBackOff', message: 'Back-off pulling image "kube-router:v2.1.2"'}}}]}})
   assert.deepEqual(pull, {
     state: 'failed',
+    kind: 'image-pull',
     reason: 'cannot pull image kube-router:v2.1.2 (ImagePullBackOff); pass --image with an image the node can pull: Back-off pulling image "kube-router:v2.1.2"',
   })
   const retry = interpretPod({...image, status: {phase: 'Pending', containerStatuses: [{state: {waiting: {reason: 'ErrImagePull', message: 'rpc error'}}}]}})
-  assert.deepEqual(retry, {state: 'progress', phase: 'pulling', detail: 'pulling kube-router:v2.1.2 failed, retrying: rpc error'})
+  assert.deepEqual(retry, {state: 'progress', phase: 'pulling', pullFailing: true, detail: 'pulling kube-router:v2.1.2 failed, retrying: rpc error'})
   assert.equal(lastLogLine('a\nb\n\n  c  \n\n'), 'c')
 })
 
