@@ -61,6 +61,9 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     }
     kc.setCurrentContext(opts.context)
   }
+  // kubectl talks plain http:// to a server so configured; client-node refuses unless TLS checks are off, which
+  // for http:// changes nothing (there is no TLS to check)
+  kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http://') && !c.skipTLSVerify ? {...c, skipTLSVerify: true} : c))
   const cluster = kc.getCurrentCluster()
   // client-node silently falls back to http://localhost:8080 when nothing is configured.
   if (!cluster || (kc.getCurrentContext() === 'loaded-context' && cluster.server === 'http://localhost:8080')) {
@@ -95,7 +98,8 @@ export function openKube(opts: KubeAccessOptions): KubePort {
           return new KubeRequestError(plugin ? `${what}: ${plugin}` : noAnswer(what), null)
         })
       } catch (error) {
-        const failure = toRequestError(what, server, error, timeoutMs)
+        const plugin = plugins.takeFailure()
+        const failure = plugin ? new KubeRequestError(`${what}: ${plugin}`, null) : toRequestError(what, server, error, timeoutMs)
         if (failure.code === 429 && attempt < MAX_429_RETRIES) {
           await sleep(retryAfterMs(error, attempt))
           continue
@@ -316,10 +320,12 @@ class CredentialPluginError extends Error {}
  * request timeout (and names it when it fails); `cut()` kills the ones still running when a request's own deadline
  * passes first and says which plugin that was.
  */
-function guardExecPlugins(kc: KubeConfig, timeoutMs: number): {cut(): string | null} {
+function guardExecPlugins(kc: KubeConfig, timeoutMs: number): {cut(): string | null; takeFailure(): string | null} {
   const running = new Map<ChildProcess, {describe: string; stop(): void}>()
   // a plugin's own timer can fire just before the deadline of the request that started it: remember it
   let expired: string | null = null
+  // a plugin that could not be started at all: client-node then rejects with the bare spawn error (ENOENT)
+  let startFailure: string | null = null
   const user = kc.getCurrentUser()
   const authenticators = (kc as unknown as {authenticators?: unknown[]}).authenticators ?? []
   const execAuth = authenticators.find((a): a is {execFn: typeof spawn} => typeof a === 'object' && a !== null && 'execFn' in a)
@@ -353,7 +359,9 @@ function guardExecPlugins(kc: KubeConfig, timeoutMs: number): {cut(): string | n
         done = true
         clearTimeout(timer)
         running.delete(child)
-        child.emit('error', new CredentialPluginError(`${describe} could not be run: ${oneLine(error)}`))
+        const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (is it installed and on PATH?)' : oneLine(error)
+        startFailure = `${describe} could not be run: ${why}`
+        child.emit('error', new CredentialPluginError(startFailure))
       })
       child.on('exit', (code, signal) => {
         if (done) return
@@ -369,6 +377,11 @@ function guardExecPlugins(kc: KubeConfig, timeoutMs: number): {cut(): string | n
     }) as typeof spawn
   }
   return {
+    takeFailure() {
+      const failure = startFailure
+      startFailure = null
+      return failure
+    },
     cut() {
       const first = [...running.values()][0]
       for (const p of [...running.values()]) p.stop()
@@ -398,7 +411,8 @@ function networkReason(error: unknown): string {
   for (let depth = 0; e && depth < 5; depth++) {
     const code = (e as {code?: unknown}).code
     if (typeof code === 'string') return `${code}${(e as Error).message && !(e as Error).message.includes(code) ? ` (${oneLine(e)})` : ''}`.slice(0, 200)
-    e = (e as {cause?: unknown}).cause
+    // undici reports a refused connection as "fetch failed" caused by an AggregateError of the attempts
+    e = (e as {cause?: unknown}).cause ?? (e as {errors?: unknown[]}).errors?.[0]
   }
   return oneLine(error)
 }

@@ -2,7 +2,7 @@
 // probe cannot run (each a failed node with its reason, the others still diagnosed), and the API server going
 // away mid-run. Nodes replay a recorded probe output (the demo bundle's healthy node-c) or carry a fault.
 import assert from 'node:assert/strict'
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {demoCluster} from '../../scripts/demo/cluster.js'
@@ -171,6 +171,19 @@ test('connection: no kubeconfig, unknown context, unreachable server, rejected t
   const viaPlugin = await kr(['doctor', '--kubeconfig', execConfig, '-o', 'json'])
   assert.equal(viaPlugin.code, 0, viaPlugin.stderr)
   assert.equal((JSON.parse(viaPlugin.stdout) as DoctorReport).source.context, 'exec')
+
+  // a plugin that is not installed is named as such, not as "cannot reach the API server: ENOENT"
+  const missingPlugin = join(work, 'kubeconfig-missing-plugin')
+  await writeFile(missingPlugin, (await readFile(execConfig, 'utf8')).replace(plugin, join(work, 'no-such-plugin')))
+  const notInstalled = await kr(['doctor', '--kubeconfig', missingPlugin])
+  assert.equal(notInstalled.code, 2)
+  assert.match(notInstalled.stderr.trim(), /^error: .*credential plugin \S*no-such-plugin \(kubeconfig user "plugin"\) could not be run: not found \(is it installed and on PATH\?\)$/)
+
+  // a plain http:// server without insecure-skip-tls-verify, which kubectl accepts, works as with kubectl
+  const plainHttp = join(work, 'kubeconfig-plain-http')
+  await writeFile(plainHttp, (await readFile(execConfig, 'utf8')).replace('\n    insecure-skip-tls-verify: true', ''))
+  const overHttp = await kr(['doctor', '--kubeconfig', plainHttp, '-o', 'json'])
+  assert.equal(overHttp.code, 0, overHttp.stderr)
 
   // nothing configured at all: client-node would quietly use http://localhost:8080; the plugin says so instead
   const emptyHome = await mkdtemp(join(work, 'home-'))
