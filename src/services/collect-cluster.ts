@@ -115,6 +115,7 @@ class ProbeRun {
   private scriptCreated = false
   readonly issues: string[] = []
   private readonly notReady: Map<string, string>
+  private readonly withoutKubelet: Set<string>
 
   constructor(
     private readonly kube: KubePort,
@@ -126,6 +127,7 @@ class ProbeRun {
     private readonly now: () => number,
   ) {
     this.notReady = new Map(cluster.nodes.flatMap((n) => notReadyReason(n)))
+    this.withoutKubelet = new Set(cluster.nodes.filter(kubeletGone).map((n) => n.metadata.name))
   }
 
   async run(nodes: string[]) {
@@ -322,6 +324,12 @@ class ProbeRun {
   }
 
   private async probe(node: string): Promise<{capture: NodeCapture} | {error: string; kind: NodeFailureKind}> {
+    if (this.withoutKubelet.has(node)) {
+      return {
+        kind: 'node-not-ready',
+        error: `the node is NotReady (${this.notReady.get(node)}): no kubelet there starts a probe pod, so none was created; run again once it is back, or \`sudo kubectl kr doctor --local\` on the node`,
+      }
+    }
     const job = this.newJob(node)
     this.jobs.set(job.pod, job)
     const env = probeEnvironment({
@@ -449,6 +457,14 @@ async function kubeRouterLogDirs(kube: KubePort, cluster: ClusterObjects, allowe
     if (node && name && uid && c) dirs.set(node, `var/log/pods/${namespace}_${name}_${uid}/${c}`)
   }
   return dirs
+}
+
+/** Nodes whose kubelet stopped posting status (Ready=Unknown): no kubelet there will start a probe pod, so the
+ * run does not wait the pod timeout for them. Ready=False alone (say, the CNI is not ready, as when kube-router is
+ * down) still runs a hostNetwork probe pod, and such a node is probed. */
+function kubeletGone(node: NodeObject): boolean {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready') as {status?: string} | undefined
+  return ready?.status === 'Unknown'
 }
 
 function notReadyReason(node: NodeObject): [string, string][] {

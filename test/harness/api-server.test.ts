@@ -421,8 +421,8 @@ describe('pods', () => {
         assert.equal(e.code, 400)
         assert.equal(e.status.message, 'container "probe" in pod "stuck" is waiting to start: ContainerCreating')
         const node = await core.readNode({name: 'node-down'})
-        assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False')
-        assert.ok(node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'))
+        assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown', 'a node without a kubelet: the node controller marks it Unknown')
+        assert.ok(node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable'))
       },
     )
   })

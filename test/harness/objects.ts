@@ -25,8 +25,8 @@ export function nodeObject(n: HarnessNode): KubeObject {
   const cond = (type: string, status: string, reason: string, message: string) => ({type, status, lastHeartbeatTime: now, lastTransitionTime: now, reason, message})
   const taints: object[] = [...(n.taints ?? [])]
   if (!ready) {
-    taints.push({key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'})
-    taints.push({key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: now})
+    taints.push({key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule'})
+    taints.push({key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: now})
   }
   const spec: Obj = {}
   if (n.podCIDRs?.length) {
@@ -58,9 +58,12 @@ export function nodeObject(n: HarnessNode): KubeObject {
         cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        ready
+        ready && n.networkNotReady
+          ? cond('Ready', 'False', 'KubeletNotReady', 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized')
+          : ready
           ? cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
-          : cond('Ready', 'False', 'KubeletNotReady', 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized'),
+          : // no kubelet acts on such a node: what the node controller sets once the kubelet stops posting
+            cond('Ready', 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'),
       ],
       addresses: n.addresses ?? [{type: 'Hostname', address: n.name}],
       daemonEndpoints: {kubeletEndpoint: {Port: 10250}},

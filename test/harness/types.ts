@@ -30,8 +30,10 @@ export type NodeFault =
 
 export interface HarnessNode {
   name: string
-  /** default true; false = Ready condition False (+ not-ready taints) and its pods never start */
+  /** default true; false = no kubelet: Ready condition Unknown (+ unreachable taints) and its pods never start */
   ready?: boolean
+  /** the kubelet runs but reports Ready=False because the CNI is not ready (as when kube-router is down): hostNetwork pods still run */
+  networkNotReady?: boolean
   labels?: Record<string, string>
   /** default [{type: 'Hostname', address: name}] */
   addresses?: {type: string; address: string}[]
