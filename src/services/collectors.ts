@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {UserError} from '../model/errors.js'
 import type {ProgressSink} from '../model/progress.js'
 import type {Snapshot} from '../model/types.js'
+import type {ClusterCollectOptions} from './collect-cluster.js'
 import type {BundleLimits} from '../infra/bundle-limits.js'
 
 export interface Collection {
@@ -44,17 +45,10 @@ export type CollectorOptions =
       cluster: KubeAccess | null
       cmdTimeoutSec: number
     }
-  | {
+  | ({
       mode: 'cluster'
       kube: KubeAccess & {qps: number; burst: number}
-      nodeNames: readonly string[]
-      selector: string | null
-      image: string | null
-      probeNamespace: string
-      concurrency: number
-      podTimeoutSec: number
-      cmdTimeoutSec: number
-    }
+    } & Pick<ClusterCollectOptions, 'nodeNames' | 'selector' | 'image' | 'probeNamespace' | 'concurrency' | 'podTimeoutSec' | 'cmdTimeoutSec'>)
 
 export interface CollectorEnv {
   /** aborted on SIGINT/SIGTERM: the cluster collector then deletes its pods */

@@ -14,7 +14,7 @@ import {after, before, test} from 'node:test'
 import {kr, krSpawn} from '../cli/kr.js'
 import {startBlackHole, type BlackHole} from '../harness/black-hole.js'
 import {waitFor} from '../helpers/wait-for.js'
-import {leftovers, replayClusters, replayNode} from './replay.js'
+import {leftovers, replayClusters, replayNode, execKubeconfig} from './replay.js'
 
 const T_S = 2
 const T = T_S * 1000
@@ -86,21 +86,7 @@ test('an exec credential plugin that hangs is killed at the request timeout: exi
   const plugin = join(work, 'hanging-token-plugin')
   await writeFile(plugin, '#!/bin/sh\nexec sleep 600\n', {mode: 0o755})
   const execConfig = join(work, 'kubeconfig-hanging-exec')
-  await writeFile(
-    execConfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'current-context: exec',
-      'clusters:',
-      `- name: harness\n  cluster:\n    server: ${c.url}\n    insecure-skip-tls-verify: true`,
-      'contexts:',
-      '- name: exec\n  context:\n    cluster: harness\n    user: sso',
-      'users:',
-      `- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}\n      interactiveMode: Never`,
-      '',
-    ].join('\n'),
-  )
+  await writeFile(execConfig, execKubeconfig(c.url, 'sso', plugin))
   for (const command of ['doctor', 'cleanup']) {
     const r = await timed(kr([command, '--kubeconfig', execConfig, '--request-timeout', `${T_S}s`]))
     assert.equal(r.code, 2, r.stderr)

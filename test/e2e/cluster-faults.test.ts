@@ -9,7 +9,7 @@ import {demoCluster} from '../../scripts/demo/cluster.js'
 import type {DoctorReport} from '../../src/model/report.js'
 import {kr} from '../cli/kr.js'
 import type {TestCluster} from '../harness/index.js'
-import {leftovers, replayClusters, replayNode} from './replay.js'
+import {leftovers, replayClusters, replayNode, execKubeconfig} from './replay.js'
 
 const demo = demoCluster()
 const replay = replayClusters('faults')
@@ -158,21 +158,7 @@ test('connection: no kubeconfig, unknown context, unreachable server, rejected t
   const plugin = join(work, 'token-plugin')
   await writeFile(plugin, '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"right-token"}}\'\n', {mode: 0o755})
   const execConfig = join(work, 'kubeconfig-exec')
-  await writeFile(
-    execConfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'current-context: exec',
-      'clusters:',
-      `- name: harness\n  cluster:\n    server: ${c.url}\n    insecure-skip-tls-verify: true`,
-      'contexts:',
-      '- name: exec\n  context:\n    cluster: harness\n    user: plugin',
-      'users:',
-      `- name: plugin\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}\n      interactiveMode: Never`,
-      '',
-    ].join('\n'),
-  )
+  await writeFile(execConfig, execKubeconfig(c.url, 'plugin', plugin))
   const viaPlugin = await kr(['doctor', '--kubeconfig', execConfig, '-o', 'json'])
   assert.equal(viaPlugin.code, 0, viaPlugin.stderr)
   assert.equal((JSON.parse(viaPlugin.stdout) as DoctorReport).source.context, 'exec')

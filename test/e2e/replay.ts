@@ -66,3 +66,19 @@ export function replayClusters(tag: string) {
 export function leftovers(c: TestCluster): unknown[] {
   return [...c.pods(), ...c.objects('configmaps')].filter((o) => o.metadata?.labels?.[MANAGED] === 'kubectl-kr')
 }
+
+/** A kubeconfig whose user gets its token from an exec credential plugin (as cloud providers' kubeconfigs do). */
+export function execKubeconfig(server: string, user: string, command: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'current-context: exec',
+    'clusters:',
+    `- name: harness\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true`,
+    'contexts:',
+    `- name: exec\n  context:\n    cluster: harness\n    user: ${user}`,
+    'users:',
+    `- name: ${user}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${command}\n      interactiveMode: Never`,
+    '',
+  ].join('\n')
+}
