@@ -1,5 +1,7 @@
-// The probe pod of one node (DESIGN.md "Probe pods"): pinned to the node, host network and PID namespaces,
-// privileged, tolerating every taint, the host's / read-only at /host, a deadline so it ends even when the
+// The probe pod of one node (DESIGN.md "Probe pods"): pinned to the node, host network namespace, least
+// privilege (not privileged, no hostPID, every capability dropped but NET_ADMIN and NET_RAW, no privilege
+// escalation, read-only root filesystem, RuntimeDefault seccomp), tolerating every taint, only the host
+// directories the probe reads mounted read-only (recursively) under /host, a deadline so it ends even when the
 // plugin is killed, and labels that let a later `kubectl kr cleanup` find it. Pure: plain objects in and out.
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
@@ -11,6 +13,53 @@ export const HOST_MOUNT = '/host'
 /** where the probe script's ConfigMap is mounted in the pod */
 export const SCRIPT_MOUNT = '/kr'
 export const SCRIPT_KEY = 'probe.sh'
+
+/**
+ * The capabilities the probe needs; every other one is dropped. Each was shown necessary by running probe.sh in
+ * a network-namespace node with and without it (test/probe/probe-netns.test.ts, "least privilege"):
+ * - NET_ADMIN: `ipset save`, `iptables-nft-save` / `ip6tables-nft-save` (nfnetlink refuses dumps without it),
+ *   `iptables-legacy-save` (the IPT_SO_GET_* socket options) and `ipvsadm -Ln` (IPVS netlink and socket options
+ *   are CAP_NET_ADMIN-only in the kernel);
+ * - NET_RAW: `iptables-legacy-save` opens a raw socket for its socket options, and both iptables backends open
+ *   one to resolve the ipset names of `-m set` rules (without it: "Can't open socket to ipset").
+ * `ip -j … show`, /proc/sys, curl and reading the mounted host files need none (the probe runs as uid 0, the
+ * owner of what it reads, so it needs no DAC_OVERRIDE either).
+ */
+export const PROBE_CAPABILITIES = ['NET_ADMIN', 'NET_RAW'] as const
+
+/**
+ * The host directories mounted read-only at /host/<same path> (so KR_HOST_ROOT=/host keeps working), what the probe
+ * reads there, and why each one exists on every node.
+ *
+ * hostPath type is `Directory` for all of them: Kubernetes has no optional hostPath. `Directory` refuses to start
+ * the pod when the path is missing (it waits in ContainerCreating until its deadline); type "" and
+ * `DirectoryOrCreate` create a missing path on the host (containerd and CRI-O mkdir -p the bind source), which
+ * a read-only probe must never do (an empty root-owned run/systemd/netif/links would even keep networkd, which
+ * runs as systemd-network, from writing its state there later). So only directories that exist on every node
+ * are mounted, and the optional paths are read beneath them:
+ * - etc: networkd.conf and networkd.conf.d/ under etc/systemd, which exists only where systemd does (a node
+ *   without systemd must still be probed), so its guaranteed parent /etc is mounted;
+ * - usr: usr/lib/systemd/networkd.conf.d (vendor drop-ins); /usr exists everywhere, /usr/lib not on NixOS. On
+ *   merged-/usr hosts (every current distribution) lib/systemd is the same directory; /lib itself is not
+ *   mounted as it is absent on some hosts;
+ * - sys/fs/cgroup: whether systemd-networkd runs (its unit's cgroup, system.slice/systemd-networkd.service,
+ *   exists while it does). The kubelet needs cgroups, so it exists on every node. This replaces
+ *   run/systemd/netif/links: /run/systemd is not guaranteed and, like /run, holds unix sockets
+ *   (/run/systemd/private accepts any uid 0 peer and controls systemd; containerd's socket is in /run), and a
+ *   read-only mount does not stop connect(2) on a socket, so neither /run nor anything below it is mounted
+ *   (the runtime drop-ins of run/systemd/networkd.conf.d are therefore not read in cluster mode);
+ * - var/log/pods: the kube-router container's log directory; the kubelet creates /var/log/pods (mounted only when
+ *   the node has a kube-router pod, i.e. when KR_KUBE_ROUTER_LOG_DIR is set).
+ * None of these holds sockets; recursiveReadOnly makes submounts (cgroup v1 controllers, an /etc/… bind mount)
+ * read-only too where the runtime supports it (Kubernetes 1.30+; older API servers drop the field with a warning,
+ * and the top mount is still read-only).
+ */
+export const HOST_PATHS = [
+  {name: 'host-etc', path: '/etc', reads: 'etc/systemd/networkd.conf, etc/systemd/networkd.conf.d/*.conf'},
+  {name: 'host-usr', path: '/usr', reads: 'usr/lib/systemd/networkd.conf.d/*.conf'},
+  {name: 'host-cgroup', path: '/sys/fs/cgroup', reads: 'system.slice/systemd-networkd.service (networkd running)'},
+] as const
+export const HOST_LOG_PATH = {name: 'host-pod-logs', path: '/var/log/pods', reads: "the kube-router container's *.log"} as const
 
 /** Every probe pod this tool ever created. */
 export const ALL_PROBE_PODS_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`
@@ -71,6 +120,7 @@ function shortHash(text: string): string {
 }
 
 export function probePodManifest(input: ProbePodInput): Record<string, unknown> {
+  const hostPaths = [...HOST_PATHS, ...(input.env.KR_KUBE_ROUTER_LOG_DIR ? [HOST_LOG_PATH] : [])]
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -83,7 +133,9 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
     spec: {
       nodeName: input.nodeName,
       hostNetwork: true,
-      hostPID: true,
+      // No hostPID: no source reads another process. The DSR endpoint-side reads (a later issue: entering an
+      // endpoint pod's network namespace) will need it, and should ask for it only when that is requested.
+      hostPID: false,
       dnsPolicy: 'ClusterFirstWithHostNet',
       restartPolicy: 'Never',
       activeDeadlineSeconds: input.deadlineSeconds,
@@ -98,16 +150,23 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
           imagePullPolicy: 'IfNotPresent',
           command: ['/bin/sh', `${SCRIPT_MOUNT}/${SCRIPT_KEY}`],
           env: Object.entries(input.env).map(([name, value]) => ({name, value})),
-          securityContext: {privileged: true},
+          securityContext: {
+            privileged: false,
+            allowPrivilegeEscalation: false,
+            capabilities: {drop: ['ALL'], add: [...PROBE_CAPABILITIES]},
+            // the script writes nothing: output goes to stdout, no temporary files (probe-static.test.ts)
+            readOnlyRootFilesystem: true,
+            seccompProfile: {type: 'RuntimeDefault'},
+          },
           resources: {requests: {cpu: '10m', memory: '32Mi'}, limits: {memory: '512Mi'}},
           volumeMounts: [
-            {name: 'host', mountPath: HOST_MOUNT, readOnly: true},
+            ...hostPaths.map((h) => ({name: h.name, mountPath: `${HOST_MOUNT}${h.path}`, readOnly: true, recursiveReadOnly: 'IfPossible'})),
             {name: 'probe', mountPath: SCRIPT_MOUNT, readOnly: true},
           ],
         },
       ],
       volumes: [
-        {name: 'host', hostPath: {path: '/', type: 'Directory'}},
+        ...hostPaths.map((h) => ({name: h.name, hostPath: {path: h.path, type: 'Directory'}})),
         {name: 'probe', configMap: {name: input.scriptConfigMap, defaultMode: 0o444}},
       ],
     },

@@ -15,7 +15,8 @@
 #
 # Inputs:
 #   KR_HOST_ROOT              where the host's / is mounted (default /); host files
-#                             (networkd config) are read under it. /proc is NOT read
+#                             (networkd config and state, the host's /sys/fs/cgroup, the
+#                             kube-router log) are read under it. /proc is NOT read
 #                             under it: /proc/sys/net and /proc/net are per network
 #                             namespace and a hostNetwork pod already sees the host's.
 #   KR_PROBE_SECTIONS         passive | active | all (default all)
@@ -359,6 +360,12 @@ kr_iptables() {
 	# No backend holds KUBE-ROUTER chains: report what a backend does hold, else
 	# fall back to the plain tool (an iptables-wrapper in the kube-router image).
 	if [ -n "$_kip_nft_ok" ]; then
+		# legacy tables exist but could not be read (e.g. no CAP_NET_RAW): say so, the nft ruleset may not be the live one
+		case $_kip_why in
+		*"${_kip_t}-legacy-save failed"* | *"${_kip_t}-legacy-save timed out"* | *"${_kip_t}-legacy-save could not"*)
+			kr_warn "$_kip_f: legacy tables exist but $_kip_why reporting the nft ruleset"
+			;;
+		esac
 		kr_emit "$_kip_f" '# kr-backend: nft' "$_kip_nft"
 	elif [ -n "$_kip_leg_ok" ]; then
 		kr_emit "$_kip_f" '# kr-backend: legacy' "$_kip_leg"
@@ -443,9 +450,20 @@ kr_networkd_file() {
 	fi
 }
 
+# kr_networkd_active: 0 when systemd-networkd runs: its state directory run/systemd/netif/links
+# exists, or its unit's cgroup does (cgroup v2, v1 name=systemd, hybrid). The probe pod mounts the
+# host's /sys/fs/cgroup but not /run (src/model/probe-pod.ts says why).
+kr_networkd_active() {
+	[ -d "$KR_ROOT_PFX/run/systemd/netif/links" ] && return 0
+	for _kna_d in sys/fs/cgroup sys/fs/cgroup/systemd sys/fs/cgroup/unified; do
+		[ -d "$KR_ROOT_PFX/$_kna_d/system.slice/systemd-networkd.service" ] && return 0
+	done
+	return 1
+}
+
 kr_networkd() {
 	printf '=== kr:begin networkd.txt\n'
-	if [ -d "$KR_ROOT_PFX/run/systemd/netif/links" ]; then
+	if kr_networkd_active; then
 		printf '# active: yes\n'
 	else
 		printf '# active: no\n'

@@ -1,5 +1,5 @@
 // Before a cluster run creates anything: can we do every call it needs (SelfSubjectAccessReview), and will
-// Pod Security Admission let a privileged host-network pod into the probe namespace? Each refusal names what
+// Pod Security Admission let a host-network pod with hostPath volumes and NET_ADMIN into the probe namespace? Each refusal names what
 // is missing and the command that fixes it.
 import {UserError} from '../model/errors.js'
 import type {AccessCheck, KubePort} from '../model/kube-port.js'
@@ -96,7 +96,7 @@ export async function preflight(kube: KubePort, probeNamespace: string, kubeRout
   if (level && level !== 'privileged') {
     throw new UserError(
       [
-        `namespace ${probeNamespace} enforces Pod Security "${level}" (label ${PSA_ENFORCE}=${level}); probe pods are privileged and use the host network and PID namespaces`,
+        `namespace ${probeNamespace} enforces Pod Security "${level}" (label ${PSA_ENFORCE}=${level}); probe pods use the host network, read-only hostPath volumes and the NET_ADMIN and NET_RAW capabilities, which only the privileged level admits`,
         `  fix: kubectl label namespace ${probeNamespace} ${PSA_ENFORCE}=privileged --overwrite`,
         '  or pass --probe-namespace with a namespace whose Pod Security level is privileged',
       ].join('\n'),

@@ -89,14 +89,27 @@ test('3 dual-stack nodes: every failure mode on the right node, nothing on the h
   assert.equal(creates.length, 3)
   const pod = creates[0].body as any
   assert.equal(pod.spec.hostNetwork, true)
-  assert.equal(pod.spec.hostPID, true)
+  assert.notEqual(pod.spec.hostPID, true, 'no host PID namespace')
   assert.equal(pod.spec.restartPolicy, 'Never')
   assert.ok(pod.spec.activeDeadlineSeconds > 0)
   assert.deepEqual(pod.spec.tolerations, [{operator: 'Exists'}])
-  assert.equal(pod.spec.containers[0].securityContext.privileged, true)
+  // least privilege, and the harness kubelet ran the probe with exactly these capabilities (setpriv)
+  assert.deepEqual(pod.spec.containers[0].securityContext, {
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    capabilities: {drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW']},
+    readOnlyRootFilesystem: true,
+    seccompProfile: {type: 'RuntimeDefault'},
+  })
   assert.equal(pod.spec.containers[0].image, 'docker.io/cloudnativelabs/kube-router:v2.1.2')
   assert.equal(pod.spec.containers[0].imagePullPolicy, 'IfNotPresent')
-  assert.deepEqual(pod.spec.containers[0].volumeMounts, [{name: 'host', mountPath: '/host', readOnly: true}, {name: 'probe', mountPath: '/kr', readOnly: true}])
+  const ro = (name: string, mountPath: string) => ({name, mountPath, readOnly: true, recursiveReadOnly: 'IfPossible'})
+  const hostMounts = [ro('host-etc', '/host/etc'), ro('host-usr', '/host/usr'), ro('host-cgroup', '/host/sys/fs/cgroup')]
+  const byNode = new Map(creates.map((q) => [(q.body as any).spec.nodeName as string, (q.body as any).spec.containers[0].volumeMounts]))
+  // every node runs a kube-router pod, so every probe pod also mounts the kubelet's pod log directory
+  for (const node of ['node-a', 'node-b', 'node-c']) {
+    assert.deepEqual(byNode.get(node), [...hostMounts, ro('host-pod-logs', '/host/var/log/pods'), {name: 'probe', mountPath: '/kr', readOnly: true}], node)
+  }
   assert.deepEqual(pod.spec.containers[0].command, ['/bin/sh', '/kr/probe.sh'])
   // the script travels once per run, in a ConfigMap, not once per node
   const scripts = harness.requests.filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces/kube-system/configmaps')

@@ -18,7 +18,7 @@ import {scenarioClusterOptions} from './scenario.js'
 import {sleep, waitFor} from '../helpers/wait-for.js'
 import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = unmet(NETNS, {tools: PROBE_TOOLS})
+const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, 'setpriv']})
 let ns = ''
 let dir = ''
 let cluster: TestCluster
@@ -101,6 +101,32 @@ test('a pod runs in the node namespace: its log shows that namespace\'s interfac
   assert.ok(links.find((l) => l.ifname === 'kr-test0')?.addr_info.some((a) => a.local === '10.99.0.1'))
   assert.deepEqual(rest.slice(0, 3), ['passive', `root=${path.join(dir, 'root')} node=node-a host=node-a`, 'fake kube-router --version'])
   assert.match(log, /oops\n$/, 'stderr merged into the log')
+})
+
+test('the kubelet applies the container securityContext: exactly the capabilities it grants, no_new_privs', {skip}, async () => {
+  const status = "grep -E '^(CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status"
+  const cases: [string, object | undefined, string][] = [
+    // NET_ADMIN = bit 12, NET_RAW = bit 13
+    ['caps-probe', {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW']}}, 'CapEff:\t0000000000003000\nCapBnd:\t0000000000003000\nCapAmb:\t0000000000003000\nNoNewPrivs:\t1'],
+    ['caps-none', {capabilities: {drop: ['ALL']}}, 'CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0'],
+    // the runtime default set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP)
+    ['caps-default', undefined, 'CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t00000000a80425fb\nNoNewPrivs:\t0'],
+  ]
+  for (const [name, securityContext] of cases) {
+    const body = pod(name, status)
+    if (securityContext) body.spec.containers[0].securityContext = securityContext
+    await core.createNamespacedPod({namespace: 'kube-system', body})
+  }
+  const privileged = pod('caps-privileged', status)
+  privileged.spec.containers[0].securityContext = {privileged: true}
+  await core.createNamespacedPod({namespace: 'kube-system', body: privileged})
+  for (const [name, , expected] of cases) {
+    await waitFor(`${name} finished`, () => current(name)?.status?.phase === 'Succeeded')
+    assert.equal((await core.readNamespacedPodLog({namespace: 'kube-system', name})).trim(), expected, name)
+  }
+  await waitFor('caps-privileged finished', () => current('caps-privileged')?.status?.phase === 'Succeeded')
+  const own = readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\t(\w+)$/m)?.[1]
+  assert.match(await core.readNamespacedPodLog({namespace: 'kube-system', name: 'caps-privileged'}), new RegExp(`^CapEff:\t${own}$`, 'm'), 'privileged: every capability')
 })
 
 test('deleting a running pod kills its process (SIGTERM, then SIGKILL after the grace period)', {skip}, async () => {

@@ -447,7 +447,7 @@ export class Kubelet {
     }
     let child: ChildProcess
     try {
-      child = spawn('ip', ['netns', 'exec', rt.ns, ...argv], {env, cwd: '/', detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+      child = spawn('ip', ['netns', 'exec', rt.ns, ...containerSecurity(c), ...argv], {env, cwd: '/', detached: true, stdio: ['ignore', 'pipe', 'pipe']})
     } catch (err) {
       this.containerExited(run, 128, 'StartError', `failed to start: ${(err as Error).message}`)
       return
@@ -752,6 +752,34 @@ export class Kubelet {
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 3000).unref())])
     this.runs.clear()
   }
+}
+
+/** What a container runtime grants a container that is neither privileged nor drops ALL (containerd's and CRI-O's default). */
+export const RUNTIME_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE']
+
+/** The capabilities a container's process gets: every one when privileged, else the runtime's default set minus
+ * `drop` (ALL = every one) plus `add`. */
+export function containerCapabilities(c: Obj): string[] | 'all' {
+  const sc = c.securityContext ?? {}
+  if (sc.privileged === true) return 'all'
+  const norm = (x: unknown) => String(x).toUpperCase().replace(/^CAP_/, '')
+  const drop = ((sc.capabilities?.drop ?? []) as unknown[]).map(norm)
+  const add = ((sc.capabilities?.add ?? []) as unknown[]).map(norm)
+  const base = drop.includes('ALL') ? [] : RUNTIME_DEFAULT_CAPS.filter((x) => !drop.includes(x))
+  return [...new Set([...base, ...add])]
+}
+
+/**
+ * The securityContext, for real: an unprivileged container's command runs under setpriv with exactly its
+ * capabilities (bounding, inheritable and ambient sets; root keeps no others) and no_new_privs when
+ * allowPrivilegeEscalation is false. (Not emulated: seccomp, readOnlyRootFilesystem, runAsUser.)
+ */
+export function containerSecurity(c: Obj): string[] {
+  const caps = containerCapabilities(c)
+  if (caps === 'all') return []
+  const set = ['-all', ...caps.map((x) => `+${x.toLowerCase()}`)].join(',')
+  const nnp = c.securityContext?.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []
+  return ['setpriv', `--bounding-set=${set}`, `--inh-caps=${set}`, `--ambient-caps=${set}`, ...nnp, '--']
 }
 
 /** `$(VAR)` references in command, args and env values, expanded as the kubelet does. */

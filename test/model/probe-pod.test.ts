@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {interpretPod, lastLogLine} from '../../src/model/pod-status.js'
-import {probePodManifest, probePodName, runSelector} from '../../src/model/probe-pod.js'
+import {HOST_LOG_PATH, HOST_PATHS, PROBE_CAPABILITIES, probePodManifest, probePodName, runSelector} from '../../src/model/probe-pod.js'
 
 test('probe pod names: readable, unique per node, at most 63 characters', () => {
   assert.equal(probePodName('a1b2c3', 'node-a'), 'kr-probe-a1b2c3-node-a')
@@ -14,16 +14,68 @@ test('probe pod names: readable, unique per node, at most 63 characters', () => 
   assert.notEqual(probePodName('a1b2c3', 'Node.A'), probePodName('a1b2c3', 'node-a'))
 })
 
-test('the probe pod manifest: pinned, host namespaces, privileged, read-only host root, deadline, labels', () => {
+test('the probe pod manifest: pinned, host network, least privilege, read-only host directories, deadline, labels', () => {
   const pod = probePodManifest({runId: 'a1b2c3', nodeName: 'node-a', namespace: 'kube-system', image: 'kube-router:v2.1.2', scriptConfigMap: 'kr-probe-a1b2c3', env: {KR_HOST_ROOT: '/host'}, deadlineSeconds: 120}) as any
   assert.equal(pod.spec.nodeName, 'node-a')
   assert.equal(pod.spec.activeDeadlineSeconds, 120)
+  assert.equal(pod.spec.hostNetwork, true)
   assert.deepEqual(pod.spec.containers[0].command, ['/bin/sh', '/kr/probe.sh'])
-  assert.deepEqual(pod.spec.volumes[1], {name: 'probe', configMap: {name: 'kr-probe-a1b2c3', defaultMode: 0o444}})
+  assert.deepEqual(pod.spec.volumes.at(-1), {name: 'probe', configMap: {name: 'kr-probe-a1b2c3', defaultMode: 0o444}})
   assert.deepEqual(pod.spec.containers[0].env, [{name: 'KR_HOST_ROOT', value: '/host'}])
-  assert.deepEqual(pod.spec.volumes[0], {name: 'host', hostPath: {path: '/', type: 'Directory'}})
+  // least privilege: no host PID namespace, not privileged, exactly NET_ADMIN and NET_RAW
+  assert.notEqual(pod.spec.hostPID, true)
+  assert.notEqual(pod.spec.hostIPC, true)
+  assert.equal(pod.spec.securityContext, undefined)
+  assert.equal(pod.spec.containers.length, 1)
+  assert.equal(pod.spec.initContainers, undefined)
+  assert.deepEqual(pod.spec.containers[0].securityContext, {
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    capabilities: {drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW']},
+    readOnlyRootFilesystem: true,
+    seccompProfile: {type: 'RuntimeDefault'},
+  })
+  assert.deepEqual([...PROBE_CAPABILITIES], ['NET_ADMIN', 'NET_RAW'])
+  // host directories: only these, each read-only (recursively), at /host/<same path>; never / nor /run
+  const hostVolumes = pod.spec.volumes.filter((v: any) => v.hostPath)
+  assert.deepEqual(
+    hostVolumes.map((v: any) => [v.name, v.hostPath.path, v.hostPath.type]),
+    [
+      ['host-etc', '/etc', 'Directory'],
+      ['host-usr', '/usr', 'Directory'],
+      ['host-cgroup', '/sys/fs/cgroup', 'Directory'],
+    ],
+  )
+  for (const v of hostVolumes) {
+    assert.ok(!['/', '/run', '/var', '/proc', '/sys', '/dev'].includes(v.hostPath.path.replace(/\/+$/, '') || '/'), v.hostPath.path)
+    assert.ok(!v.hostPath.path.startsWith('/run'), `${v.hostPath.path}: /run holds unix sockets`)
+    assert.equal(v.hostPath.type, 'Directory', 'never creates a host path (type "" and DirectoryOrCreate would)')
+  }
+  const mounts = pod.spec.containers[0].volumeMounts
+  assert.deepEqual(mounts.at(-1), {name: 'probe', mountPath: '/kr', readOnly: true})
+  for (const m of mounts) assert.equal(m.readOnly, true, `${m.mountPath} read-only`)
+  for (const v of hostVolumes) {
+    const m = mounts.find((x: any) => x.name === v.name)
+    assert.deepEqual(m, {name: v.name, mountPath: `/host${v.hostPath.path}`, readOnly: true, recursiveReadOnly: 'IfPossible'})
+  }
+  assert.ok(!mounts.some((m: any) => m.mountPath === '/host'), 'the host / is not mounted')
+  assert.equal(mounts.length, HOST_PATHS.length + 1)
   assert.equal(pod.metadata.annotations['kr.kube-router.io/node'], 'node-a')
   assert.equal(runSelector('a1b2c3'), 'app.kubernetes.io/managed-by=kubectl-kr,kr.kube-router.io/run=a1b2c3')
+})
+
+test('the probe pod mounts the kubelet pod log directory only when it reads the kube-router log', () => {
+  const env = {KR_HOST_ROOT: '/host', KR_KUBE_ROUTER_LOG_DIR: 'var/log/pods/kube-system_kube-router-x_uid/kube-router'}
+  const pod = probePodManifest({runId: 'a1b2c3', nodeName: 'node-a', namespace: 'kube-system', image: 'kube-router:v2.1.2', scriptConfigMap: 'kr-probe-a1b2c3', env, deadlineSeconds: 120}) as any
+  assert.deepEqual(pod.spec.volumes.find((v: any) => v.name === HOST_LOG_PATH.name), {name: 'host-pod-logs', hostPath: {path: '/var/log/pods', type: 'Directory'}})
+  assert.deepEqual(pod.spec.containers[0].volumeMounts.find((m: any) => m.name === HOST_LOG_PATH.name), {
+    name: 'host-pod-logs',
+    mountPath: '/host/var/log/pods',
+    readOnly: true,
+    recursiveReadOnly: 'IfPossible',
+  })
+  // the directory the script reads lies under the mount
+  assert.ok(`/host/${env.KR_KUBE_ROUTER_LOG_DIR}`.startsWith('/host/var/log/pods/'))
 })
 
 const image = {spec: {activeDeadlineSeconds: 60, containers: [{image: 'kube-router:v2.1.2'}]}}
