@@ -2,7 +2,7 @@
 // same three questions (what is at a path, what is in a directory, a file's bytes) without ever following a
 // symbolic link or opening anything but a regular file, and every byte read is charged to one Budget, which
 // throws a BundleLimitError the moment a limit is crossed.
-import {constants, type Stats} from 'node:fs'
+import {constants, readFileSync, type Stats} from 'node:fs'
 import {lstat, open, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {BundleLimitError, formatBytes, formatLimit, raiseHint, type BundleLimitName, type BundleLimits} from './bundle-limits.js'
@@ -15,8 +15,8 @@ export interface BundleTree {
   lookup(rel: string): Promise<TreeEntry>
   /** the entries of directory `rel` (each charged to `budget` when not counted before); [] when it is not a directory */
   list(rel: string, budget: Budget): Promise<{name: string; entry: TreeEntry}[]>
-  /** a regular file's bytes (charged to `budget`), null when absent or a directory, {why} when not a regular file */
-  read(rel: string, budget: Budget, json: boolean): Promise<Buffer | null | {why: string}>
+  /** a regular file's bytes or text (charged to `budget`), null when absent or a directory, {why} when not a regular file */
+  read(rel: string, budget: Budget, json: boolean): Promise<Buffer | string | null | {why: string}>
 }
 
 export const SYMLINK = 'is a symbolic link; not followed'
@@ -108,6 +108,23 @@ function errnoCode(err: unknown): string | undefined {
 
 // O_NOFOLLOW: a link swapped in after the lstat is refused by the kernel (ELOOP). O_NONBLOCK: a FIFO swapped in
 // does not block the open; it is then seen by fstat and never read.
+/**
+ * The text of a file already opened (no link followed) and checked to be a regular file, through Node's fast
+ * whole-file UTF-8 read (about twice as fast as reading bytes and decoding them: 36 MB bundles, bench/): the
+ * descriptor's own path names the same open file, so no link or swap can come in between. Null where the
+ * platform has no such path, or when the file grew past the cap since it was checked (then read by chunks).
+ */
+async function readOpenFileAsText(fd: number, size: number, cap: number): Promise<string | null> {
+  const self = process.platform === 'linux' ? `/proc/self/fd/${fd}` : process.platform === 'darwin' ? `/dev/fd/${fd}` : null
+  if (self === null || size > cap) return null
+  try {
+    // the synchronous read is the one with Node's native UTF-8 path; a CLI reading its input can afford it
+    return readFileSync(self, 'utf8')
+  } catch {
+    return null
+  }
+}
+
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 const CHUNK = 1024 * 1024
 
@@ -146,7 +163,7 @@ export class DirectoryTree implements BundleTree {
     }))
   }
 
-  async read(rel: string, budget: Budget, json: boolean): Promise<Buffer | null | {why: string}> {
+  async read(rel: string, budget: Budget, json: boolean): Promise<Buffer | string | null | {why: string}> {
     const full = this.path(rel)
     const before = await this.lookup(rel)
     if (before.kind === 'absent' || before.kind === 'dir') return null
@@ -166,8 +183,15 @@ export class DirectoryTree implements BundleTree {
       if (!info.isFile()) return info.isDirectory() ? null : {why: specialReason(info)}
       budget.entry()
       budget.file(rel, info.size, json)
-      // the size may change while reading: never read more than the cap allows
       const cap = budget.fileCap(json)
+      const text = await readOpenFileAsText(handle.fd, info.size, cap)
+      if (text !== null) {
+        const bytes = Buffer.byteLength(text)
+        if (bytes > cap) budget.file(rel, cap, json, true)
+        budget.add(bytes)
+        return text
+      }
+      // the size may change while reading: never read more than the cap allows
       const chunks: Buffer[] = []
       let got = 0
       for (;;) {

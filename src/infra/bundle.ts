@@ -338,7 +338,7 @@ class Reader {
       if (err instanceof BundleError) throw err
       this.fail(file, `cannot read (${errorText(err)})`, err)
     }
-    if (got === null || !Buffer.isBuffer(got)) return got
+    if (got === null || typeof got === 'string' || !Buffer.isBuffer(got)) return got
     return got.toString('utf8')
   }
 
