@@ -5,6 +5,7 @@
 import {parseIp, canonicalIp} from '../model/ip.js'
 import {kubeRouterContainer, type KubeRouterConfig} from '../model/kube-router-config.js'
 import {DSR_ANNOTATION, externalAndLbIps, isExternalTrafficLocal, isProxiedService, readyEndpoints, rejectedByStrictValidation, schedulerOf, slicesOf} from './services.js'
+import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
 import {BEHAVIOUR_CHANGES, bugsAffecting, hasBehaviour, isAffectedBy, knownBug} from './version-matrix.js'
 import type {DsrRequirement, DsrRequirementId, RequirementSeverity, RequirementStatus} from '../model/dsr-status.js'
 import type {ClusterObjects, DaemonSetObject, ServiceObject, Version} from '../model/types.js'
@@ -137,7 +138,12 @@ function hostNetwork(cluster: ClusterObjects, svc: ServiceObject): DsrRequiremen
   }
   return req('no-host-network-endpoints', title, 'error', true, 'unknown', [
     'endpoint pods not read (static analysis reads Services, EndpointSlices, Nodes and the DaemonSet): no endpoint is at a node IP, but a hostNetwork pod on a node not listed would not show',
-  ], ["check the Service's pods: kubectl get pods -n <ns> -l <selector> -o custom-columns=NAME:.metadata.name,HOSTNETWORK:.spec.hostNetwork"])
+  ], [`check the Service's pods: kubectl get pods -n ${nsName(svc).ns}${selectorOf(svc)} -o custom-columns=NAME:.metadata.name,HOSTNETWORK:.spec.hostNetwork`])
+}
+
+function selectorOf(svc: ServiceObject): string {
+  const sel = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
+  return sel ? ` -l '${sel}'` : ''
 }
 
 /** §3.2 and BEHAVIOUR_CHANGES: v2.8.0+ with --strict-external-ip-validation (default) drops IPs outside
@@ -268,7 +274,7 @@ function versionBugs(svc: ServiceObject, version: Version | null): DsrRequiremen
   const breaking = bugs.filter((b) => b.severity === 'warning')
   const evidence = [`kube-router ${version.text}`, ...bugs.map((b) => `${b.id}: ${b.title} (fixed in ${b.fixedIn})`)]
   if (breaking.length === 0) return req('version-bugs', title, 'warning', false, 'pass', evidence)
-  const fixedIn = breaking.map((b) => b.fixedIn).sort().at(-1)!
+  const fixedIn = breaking.map((b) => b.fixedIn).sort((a, b) => compareVersions(parseVersionText(a)!, parseVersionText(b)!)).at(-1)!
   return req('version-bugs', title, 'warning', false, 'fail', evidence, [`upgrade kube-router to ${fixedIn} or later`])
 }
 

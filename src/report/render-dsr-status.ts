@@ -21,7 +21,7 @@ function verdict(s: DsrServiceStatus): string {
 }
 
 function requirementLines(r: DsrRequirement, wide: boolean): string[] {
-  const severity = r.status === 'pass' ? '' : ` [${r.severity}${r.blocksEnable ? ', blocks enable' : ''}]`
+  const severity = r.status === 'pass' ? '' : ` [${r.severity}${r.status === 'fail' && r.blocksEnable ? ', blocks enable' : ''}]`
   const out = [`    ${padTo(MARK[r.status], 4)}  ${oneLine(r.title)}${severity}`]
   if (wide || r.status !== 'pass') for (const e of r.evidence) out.push(`            ${oneLine(e)}`)
   for (const f of r.fix) {
