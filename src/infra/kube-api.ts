@@ -125,6 +125,7 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   return {
     context: kc.getCurrentContext(),
     server,
+    namespace: kc.getContextObject(kc.getCurrentContext())?.namespace || 'default',
     async serverVersion() {
       const info = await call('the server version', (o) => version.getCode({}, o))
       return info.gitVersion

@@ -37,6 +37,8 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ER
 export interface KubePort {
   readonly context: string
   readonly server: string
+  /** the kubeconfig context's namespace, or "default" (kubectl's namespace when -n is not given) */
+  readonly namespace: string
   /** GET /version: proves the server is reachable and the credentials are accepted */
   serverVersion(): Promise<string>
   canI(checks: readonly AccessCheck[]): Promise<boolean[]>

@@ -1,7 +1,7 @@
 // kube-router's flags as the DaemonSet passes them, with kube-router's defaults
 // (kube-router-facts.md §7.1, pkg/options/options.go @ v2.11.1). pflag syntax: `--f=v`, `--f v`;
 // booleans only as bare `--f` or `--f=false`; slice flags take comma lists or repetition.
-import type {DaemonSetObject} from './types.js'
+import type {DaemonSetContainer, DaemonSetObject} from './types.js'
 
 export interface KubeRouterConfig {
   runRouter: boolean
@@ -126,13 +126,15 @@ export interface KubeRouterDeployment {
 
 /** The kube-router container of the DaemonSet (named kube-router, else the one whose image mentions kube-router). */
 export function kubeRouterDeployment(ds: DaemonSetObject | null): KubeRouterDeployment {
-  const containers = ds?.spec?.template?.spec?.containers ?? []
-  const container =
-    containers.find((c) => c.name === 'kube-router') ??
-    containers.find((c) => (c.image ?? '').includes('kube-router')) ??
-    containers[0]
+  const container = kubeRouterContainer(ds)
   if (!container) return {image: null, args: [], namespace: ds?.metadata.namespace ?? null}
   const command = container.command ?? []
   const args = [...command.slice(1).filter((a) => a.startsWith('-')), ...(container.args ?? [])]
   return {image: container.image ?? null, args, namespace: ds?.metadata.namespace ?? null}
+}
+
+/** The kube-router container of the DaemonSet: named kube-router, else the one whose image mentions kube-router, else the first. */
+export function kubeRouterContainer(ds: DaemonSetObject | null): DaemonSetContainer | null {
+  const containers = ds?.spec?.template?.spec?.containers ?? []
+  return containers.find((c) => c.name === 'kube-router') ?? containers.find((c) => (c.image ?? '').includes('kube-router')) ?? containers[0] ?? null
 }

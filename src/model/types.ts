@@ -215,6 +215,8 @@ export interface ObjectMeta {
   namespace?: string
   labels?: Record<string, string>
   annotations?: Record<string, string>
+  /** who wrote the object's fields (server-side apply, kubectl, controllers); only `manager` is read */
+  managedFields?: {manager?: string}[]
 }
 
 export interface NodeObject {
@@ -261,12 +263,25 @@ export interface EndpointSliceObject {
   ports?: {name?: string; port?: number; protocol?: string}[]
 }
 
+export interface DaemonSetContainer {
+  name: string
+  image?: string
+  args?: string[]
+  command?: string[]
+  env?: {name: string; value?: string}[]
+  volumeMounts?: {name: string; mountPath: string; readOnly?: boolean}[]
+  securityContext?: {readOnlyRootFilesystem?: boolean}
+}
+
 export interface DaemonSetObject {
   metadata: ObjectMeta
   spec?: {
     template?: {
       spec?: {
-        containers?: {name: string; image?: string; args?: string[]; command?: string[]}[]
+        containers?: DaemonSetContainer[]
+        hostPID?: boolean
+        hostIPC?: boolean
+        volumes?: {name: string; hostPath?: {path: string}}[]
       }
     }
   }

@@ -103,6 +103,10 @@ function cleanMetadata(item: Record<string, unknown>, report: Report): string | 
   optString(m, 'namespace', 'metadata.', report)
   optStringMap(m, 'labels', 'metadata.', report)
   optStringMap(m, 'annotations', 'metadata.', report)
+  optObjectArray(m, 'managedFields', 'metadata.', report, (f, p) => {
+    optString(f, 'manager', p, report)
+    return null
+  })
   return m.name
 }
 
@@ -176,6 +180,29 @@ function sanitizeDaemonSet(d: Record<string, unknown>, report: Report): void {
     optString(c, 'image', p, report)
     optStringArray(c, 'args', p, report)
     optStringArray(c, 'command', p, report)
+    optObjectArray(c, 'env', p, report, (e, q) => {
+      if (typeof e.name !== 'string') return `${q}name is not a string`
+      optString(e, 'value', q, report)
+      return null
+    })
+    optObjectArray(c, 'volumeMounts', p, report, (m, q) => {
+      if (typeof m.name !== 'string' || typeof m.mountPath !== 'string') return `${q}name/mountPath missing`
+      optBoolean(m, 'readOnly', q, report)
+      return null
+    })
+    const sc = optRecord(c, 'securityContext', p, report)
+    if (sc) optBoolean(sc, 'readOnlyRootFilesystem', `${p}securityContext.`, report)
+    return null
+  })
+  optBoolean(podSpec, 'hostPID', 'spec.template.spec.', report)
+  optBoolean(podSpec, 'hostIPC', 'spec.template.spec.', report)
+  optObjectArray(podSpec, 'volumes', 'spec.template.spec.', report, (v, p) => {
+    if (typeof v.name !== 'string') return `${p}name is not a string`
+    const hp = optRecord(v, 'hostPath', p, report)
+    if (hp && typeof hp.path !== 'string') {
+      report(`${p}hostPath.path is not a string`, hp.path)
+      delete v.hostPath
+    }
     return null
   })
 }
