@@ -66,7 +66,7 @@ export abstract class KrCommand extends Command {
   protected async catch(error: Interfaces.CommandError): Promise<void> {
     if (('parse' in error || /^Parsing --/.test(error.message)) && !this.interruptedBy) {
       // a flag or argument oclif could not parse: one line like every other error, not oclif's usage dump
-      process.stderr.write(`error: ${parseErrorLine(error.message)} (see \`kubectl kr ${this.id ?? ''} --help\`)\n`)
+      process.stderr.write(`error: ${parseErrorLine(error.message)} (see \`kubectl kr ${(this.id ?? '').replaceAll(':', ' ')} --help\`)\n`)
       process.exitCode = 2
       return
     }
