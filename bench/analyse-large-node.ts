@@ -3,7 +3,7 @@
 // GNU time: wall time and peak RSS of the whole command (start-up, reading, parsing, checks, JSON output).
 // Usage: npm run bench [-- --runs 7]   (writes bench/RESULTS.md)
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import os from 'node:os'
 import {largeSnapshot, SIZES} from './large-node.js'
@@ -50,5 +50,11 @@ checks, JSON output), ${runs} runs, each a fresh process.
 
 Result: **${verdict}**. Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, recorded ${new Date().toISOString().slice(0, 10)}.
 `
-writeFileSync(new URL('./RESULTS.md', import.meta.url), md)
+// only this benchmark's section of RESULTS.md is replaced (up to the next "# Benchmark:" heading); the others stay
+const resultsFile = new URL('./RESULTS.md', import.meta.url)
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : ''
+const start = previous.indexOf('# Benchmark: doctor on one large node')
+const next = start < 0 ? -1 : previous.indexOf('\n# Benchmark:', start + 1)
+const rest = start < 0 ? previous : next < 0 ? '' : previous.slice(next + 1)
+writeFileSync(resultsFile, `${start < 0 ? '' : previous.slice(0, start)}${md}\n${rest}`)
 process.stdout.write(md)
