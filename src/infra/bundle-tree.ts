@@ -2,8 +2,8 @@
 // same three questions (what is at a path, what is in a directory, a file's bytes) without ever following a
 // symbolic link or opening anything but a regular file, and every byte read is charged to one Budget, which
 // throws a BundleLimitError the moment a limit is crossed.
-import {constants, readFileSync, type Stats} from 'node:fs'
-import {lstat, open, readdir} from 'node:fs/promises'
+import {constants, type Stats} from 'node:fs'
+import {lstat, open, readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {BundleLimitError, formatBytes, formatLimit, raiseHint, type BundleLimitName, type BundleLimits} from './bundle-limits.js'
 
@@ -109,8 +109,8 @@ function errnoCode(err: unknown): string | undefined {
 // O_NOFOLLOW: a link swapped in after the lstat is refused by the kernel (ELOOP). O_NONBLOCK: a FIFO swapped in
 // does not block the open; it is then seen by fstat and never read.
 /**
- * The text of a file already opened (no link followed) and checked to be a regular file, through Node's fast
- * whole-file UTF-8 read (about twice as fast as reading bytes and decoding them: 36 MB bundles, bench/): the
+ * The text of a file already opened (no link followed) and checked to be a regular file, through Node's
+ * whole-file UTF-8 read (faster than reading the bytes, then decoding them: 36 MB bundles, bench/): the
  * descriptor's own path names the same open file, so no link or swap can come in between. Null where the
  * platform has no such path, or when the file grew past the cap since it was checked (then read by chunks).
  */
@@ -118,8 +118,7 @@ async function readOpenFileAsText(fd: number, size: number, cap: number): Promis
   const self = process.platform === 'linux' ? `/proc/self/fd/${fd}` : process.platform === 'darwin' ? `/dev/fd/${fd}` : null
   if (self === null || size > cap) return null
   try {
-    // the synchronous read is the one with Node's native UTF-8 path; a CLI reading its input can afford it
-    return readFileSync(self, 'utf8')
+    return await readFile(self, 'utf8')
   } catch {
     return null
   }
