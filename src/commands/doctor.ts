@@ -31,18 +31,18 @@ export default class Doctor extends KrCommand {
     'Runs a read-only probe (on this host with --local, or from a saved bundle with --from-bundle), compares what it finds with what kube-router should have programmed, and reports findings with evidence and remediation.'
 
   static examples = [
-    'sudo kubectl kr doctor --local',
-    'sudo kubectl kr doctor --local --node $(hostname) --kubeconfig /etc/kubernetes/admin.conf',
+    '$ sudo kubectl kr doctor --local',
+    '$ sudo kubectl kr doctor --local --node $(hostname) --kubeconfig /etc/kubernetes/admin.conf',
     'kubectl kr doctor --from-bundle ./kr-bundle.tar.gz -o json',
     'kubectl kr doctor --from-bundle ./bundle --check ipv6-vip-routes --fail-on warning',
   ]
 
   static flags = {
     output: Flags.option({char: 'o', summary: 'Output format (default: tui on a terminal, else text).', options: ['tui', 'text', 'json', 'yaml', 'junit'] as const})(),
-    node: Flags.string({summary: 'Node name (repeatable). With --local: the name of this host in the cluster.', multiple: true, default: []}),
+    node: Flags.string({summary: 'Node name (repeatable). With --local: the name of this host in the cluster.', multiple: true}),
     selector: Flags.string({char: 'l', summary: 'Node label selector (cluster mode).'}),
-    check: Flags.string({summary: 'Run only this check id (repeatable).', multiple: true, default: []}),
-    skip: Flags.string({summary: 'Skip this check id (repeatable).', multiple: true, default: []}),
+    check: Flags.string({summary: 'Run only this check id (repeatable).', multiple: true}),
+    skip: Flags.string({summary: 'Skip this check id (repeatable).', multiple: true}),
     local: Flags.boolean({summary: 'Probe this host directly (needs root), no pods.', exclusive: ['from-bundle']}),
     'from-bundle': Flags.string({summary: 'Analyse a saved bundle (directory or .tar.gz) instead of probing.'}),
     'save-bundle': Flags.string({summary: 'Also save what was collected as a bundle (directory, or .tar.gz).'}),
@@ -68,12 +68,12 @@ export default class Doctor extends KrCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     const {selectDoctorChecks, checkSaveTarget, runDoctor} = await import('../services/doctor.js')
-    const checks = await selectDoctorChecks(flags.check, flags.skip)
+    const checks = await selectDoctorChecks(flags.check ?? [], flags.skip ?? [])
     const output = chooseOutput(flags.output, process.env)
     if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
       throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit when piping')
     }
-    if (flags.local && flags.node.length > 1) throw new UserError('--local probes one host: give at most one --node')
+    if (flags.local && (flags.node ?? []).length > 1) throw new UserError('--local probes one host: give at most one --node')
 
     const interrupt = new InterruptGuard()
     // notes (warnings, "bundle saved") go to stderr, except while the TUI owns the terminal: then they wait
@@ -153,13 +153,14 @@ export default class Doctor extends KrCommand {
 
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
   const access = kubeAccess(flags)
+  const nodes = flags.node ?? []
   if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle'], limits: bundleLimits(flags)}
   if (flags.local) {
     // cluster objects only when asked for: a kubeconfig or context, or a node name with KUBECONFIG set
-    const wantsCluster = Boolean(flags.kubeconfig || flags.context || (flags.node.length > 0 && process.env.KUBECONFIG))
+    const wantsCluster = Boolean(flags.kubeconfig || flags.context || (nodes.length > 0 && process.env.KUBECONFIG))
     return {
       mode: 'local',
-      nodeName: flags.node[0] ?? null,
+      nodeName: nodes[0] ?? null,
       hostRoot: flags['host-root'],
       kubeRouterLogPath: flags['kube-router-log'] ?? null,
       cluster: wantsCluster ? access : null,
@@ -170,7 +171,7 @@ function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>):
   return {
     mode: 'cluster',
     kube: {...access, qps: flags.qps, burst: flags.burst},
-    nodeNames: flags.node,
+    nodeNames: nodes,
     selector: flags.selector ?? null,
     image: flags.image ?? null,
     probeNamespace: flags['probe-namespace'],
