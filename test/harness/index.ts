@@ -35,7 +35,9 @@
 // the real server supports; limit/continue with remainingItemCount), get, watch
 // (?watch=true|1, also on .../NAME; resourceVersion replay, timeoutSeconds, allowWatchBookmarks,
 // sendInitialEvents), create (generateName, dryRun=All), update (PUT), patch (merge, strategic
-// approximated by merge, json-patch), delete, deletecollection; pods/NAME/log (container,
+// approximated by merge, json-patch; dryRun=All; a metadata.resourceVersion in the patched result that is not the
+// current one is 409 Conflict; a no-op patch stores nothing), delete, deletecollection; events are validated
+// (involvedObject.namespace, type Normal|Warning) and stored like any object; pods/NAME/log (container,
 // tailLines, limitBytes, sinceSeconds, sinceTime, timestamps, previous, follow);
 // POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews. Errors are metav1.Status.
 //
