@@ -19,8 +19,7 @@ export const changeFlags = {
   yes: Flags.boolean({char: 'y', summary: 'Change without asking (needed without a terminal).'}),
   'dry-run': Flags.option({
     summary: 'client (also a bare --dry-run): print the plan and change nothing; server: also send the patch with dryRun=All, so the API server validates it and stores nothing.',
-    options: ['none', 'client', 'server'] as const,
-    default: 'none' as const,
+    options: ['client', 'server'] as const,
     helpValue: 'client|server',
   })(),
   wait: Flags.string({summary: `How long verification may take before the change counts as failed: 30s, 2m, or seconds. Default ${DEFAULT_WAIT}.`, helpValue: 'DURATION'}),
@@ -42,7 +41,7 @@ export function withDryRunValue(argv: readonly string[]): string[] {
 export interface ChangeFlags {
   namespace?: string
   yes: boolean
-  'dry-run': 'none' | 'client' | 'server'
+  'dry-run'?: 'client' | 'server'
   wait?: string
   'no-rollback': boolean
   'probe-namespace': string
@@ -83,7 +82,7 @@ export abstract class DsrChangeCommand extends KrCommand {
           scheduler: enable.scheduler,
           mhFlags,
           force: enable.force,
-          dryRun: flags['dry-run'],
+          dryRun: flags['dry-run'] ?? 'none',
           waitMs: wait,
           rollback: !flags['no-rollback'],
           probe: {probeNamespace: flags['probe-namespace'], image: flags.image ?? null, concurrency: flags.concurrency, podTimeoutSec: flags['pod-timeout'], cmdTimeoutSec: flags.timeout},
