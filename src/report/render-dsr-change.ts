@@ -4,7 +4,7 @@ import type {AnnotationChange} from '../model/dsr-change.js'
 import type {DsrRequirement} from '../model/dsr-status.js'
 import type {DsrNodeVerdict, DsrServiceVerification} from '../model/dsr-verification.js'
 import type {NodePhase, ProgressSink} from '../model/progress.js'
-import {oneLine, plural, truncate} from './text.js'
+import {oneLine, truncate} from './text.js'
 
 /** Every requirement that did not pass, with its evidence and fix; the passing ones as a count. */
 export function requirementLines(requirements: readonly DsrRequirement[]): string[] {
@@ -113,8 +113,4 @@ export function liveNodeLines(stream: NodeJS.WriteStream, title: string): {sink:
     },
     finish: erase,
   }
-}
-
-export function nodesPhrase(v: DsrServiceVerification): string {
-  return plural(v.nodes.length, 'node')
 }
