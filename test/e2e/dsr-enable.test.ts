@@ -184,3 +184,22 @@ test('disable --dry-run on a DSR Service that enable did not change: removes onl
   assert.doesNotMatch(r.stdout, /scheduler/)
   assert.deepEqual(writes(c), [])
 })
+
+test('-h / --help: usage, flags, exit codes and examples of enable and disable', async () => {
+  for (const command of ['enable', 'disable']) {
+    const short = await kr(['dsr', command, '-h'])
+    assert.equal(short.code, 0, short.stderr)
+    assert.match(short.stdout, new RegExp(`^USAGE\\n {2}\\$ kubectl kr dsr ${command} SERVICE`, 'm'))
+    assert.match(short.stdout, /--dry-run=client\|server/)
+    assert.match(short.stdout, /--wait=DURATION/)
+    assert.match(short.stdout, /--no-rollback/)
+    assert.match(short.stdout.replace(/\s+/g, ' '), /Exit 0: changed .*; 1: verification failed \(rolled back unless --no-rollback\); 2: refused or could not run, nothing changed; 130\/143: interrupted \(rolled back\)\./)
+    assert.match(short.stdout, new RegExp(`^EXAMPLES\\n {2}\\$ kubectl kr dsr ${command} media/stream --dry-run$`, 'm'))
+    assert.equal((await kr(['dsr', command, '--help'])).stdout, short.stdout)
+  }
+  const enable = await kr(['dsr', 'enable', '-h'])
+  assert.match(enable.stdout, /--scheduler=<option>/)
+  assert.match(enable.stdout, /--mh-flags=FLAGS/)
+  assert.match(enable.stdout, /--force/)
+  assert.match(enable.stdout.replace(/\s+/g, ' '), /recorded in the annotation kr\.kube-router\.io\/dsr-replaced, so `dsr disable` restores it/)
+})
