@@ -132,7 +132,7 @@ for (const {name, fault} of FAULTS) {
   test(`kube-router ${name}: verification fails, the annotations are back exactly as before, exit 1, no probe pod left`, {skip, timeout: 180_000}, async () => {
     await withCluster({fault}, async (c, kubeconfig) => {
       const before = annotations(c)
-      const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--force', '--wait', '5s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+      const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--wait', '5s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
       assert.match(r.stdout, /^verification failed: DSR not programmed on every node within 5s:$/m)
       assert.match(r.stdout, /^ {2}node-[ab]: (broken|unknown|not-probed): /m)
