@@ -68,10 +68,18 @@ export function verificationLines(v: DsrServiceVerification): string[] {
   return v.nodes.flatMap(nodeVerdictLines)
 }
 
-/** "2 of 3 nodes" style summary of what is not yet as expected. */
+function pending(v: DsrServiceVerification) {
+  return v.nodes.filter((n) => !['programmed', 'undone', 'not-expected'].includes(n.state))
+}
+
+/** The nodes not yet as expected, each with its reason: "node-b broken (no FWM service); node-c not-probed (…)". */
 export function pendingSummary(v: DsrServiceVerification): string {
-  const pending = v.nodes.filter((n) => !['programmed', 'undone', 'not-expected'].includes(n.state))
-  return pending.map((n) => `${n.node} ${n.state}${n.reason ? ` (${oneLine(n.reason)})` : ''}`).join('; ') || 'nothing pending'
+  return pending(v).map((n) => `${n.node} ${n.state}${n.reason ? ` (${oneLine(n.reason)})` : ''}`).join('; ') || 'nothing pending'
+}
+
+/** The same, short: "node-b broken, node-c not-probed". */
+export function pendingNodes(v: DsrServiceVerification): string {
+  return pending(v).map((n) => `${n.node} ${n.state}`).join(', ') || 'no node'
 }
 
 const PHASE_TEXT: Record<NodePhase, string> = {

@@ -16,7 +16,7 @@ import type {ProgressSink} from '../model/progress.js'
 import type {ServiceObject} from '../model/types.js'
 import {dsrRequirements, enableBlockers} from '../expected/dsr-requirements.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
-import {changeLines, pendingSummary, requirementLines, verificationLines} from '../report/render-dsr-change.js'
+import {changeLines, pendingNodes, pendingSummary, requirementLines, verificationLines} from '../report/render-dsr-change.js'
 import {plural} from '../report/text.js'
 import {typedClusterObjects} from './cluster-objects.js'
 import type {KubeAccess} from './collectors.js'
@@ -58,7 +58,7 @@ export interface DsrProbeOptions {
 export type VerifyDsr = (
   kube: KubePort,
   request: {services: {namespace: string; name: string}[]; expectation: DsrExpectation},
-  options: DsrProbeOptions & {signal: AbortSignal; onProgress: ProgressSink},
+  options: DsrProbeOptions & {signal: AbortSignal; onProgress: ProgressSink; warn(message: string): void},
 ) => Promise<DsrServiceVerification[]>
 
 export interface DsrChangeIo {
@@ -220,8 +220,8 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
   }
   const outcome = reportVerification(result.verification!, plan, io, request.waitMs)
   if (outcome.exitCode === 0) return outcome
-  const reasons = pendingSummary(result.verification!)
-  if (request.rollback) io.out(await rollBack(kube, plan, writtenVersion, `verification failed: ${reasons}`, io))
+  const failed = `verification failed on ${pendingNodes(result.verification!)}`
+  if (request.rollback) io.out(await rollBack(kube, plan, writtenVersion, failed, io, `verification failed: ${pendingSummary(result.verification!)}`))
   else io.out(keepChange(plan))
   return {exitCode: 1}
 }
@@ -308,7 +308,7 @@ async function verifyRounds(
   for (let round = 1; ; round++) {
     const live = io.round(`verifying ${plan.namespace}/${plan.name} on the nodes (round ${round}, up to ${formatDuration(Math.max(0, deadline - now()))} left)`)
     try {
-      const [verification] = await io.verify(kube, {services: [{namespace: plan.namespace, name: plan.name}], expectation}, {...request.probe, signal: io.signal, onProgress: live?.sink ?? (() => {})})
+      const [verification] = await io.verify(kube, {services: [{namespace: plan.namespace, name: plan.name}], expectation}, {...request.probe, signal: io.signal, onProgress: live?.sink ?? (() => {}), warn: io.warn})
       last = verification ?? null
     } catch (error) {
       if (io.signal.aborted) return {verification: last, interrupted: true, error: null}
@@ -320,7 +320,7 @@ async function verifyRounds(
     if (!last || last.verified) return {verification: last, interrupted: false, error: null}
     const left = deadline - now()
     if (left <= 0) return {verification: last, interrupted: false, error: null}
-    io.note(`round ${round}: not yet ${expectation} on every node: ${pendingSummary(last)}; checking again`)
+    io.note(`round ${round}: not yet ${expectation} on every node (${pendingNodes(last)}); checking again`)
     await sleep(Math.min(io.roundPauseMs ?? ROUND_PAUSE_MS, left), io.signal)
     if (io.signal.aborted) return {verification: last, interrupted: true, error: null}
   }
@@ -344,12 +344,12 @@ function reportVerification(v: DsrServiceVerification | null, plan: DsrChangePla
 
 /** Puts back exactly the annotations the change replaced, unless the Service changed after the change was
  * written: then it is left alone and the line says how to restore it by hand. Returns the line to print. */
-async function rollBack(kube: KubePort, plan: DsrChangePlan, writtenVersion: string, why: string, io: DsrChangeIo): Promise<string> {
+async function rollBack(kube: KubePort, plan: DsrChangePlan, writtenVersion: string, why: string, io: DsrChangeIo, detail = why): Promise<string> {
   const label = `${plan.namespace}/${plan.name}`
   const byHand = annotateCommand(plan.namespace, plan.name, undoChanges(plan))
   try {
     const restored = await kube.patchService(plan.namespace, plan.name, undoPatch(plan, writtenVersion), {dryRun: false})
-    await recordEvent(kube, restored, EVENT_REASON.rollback, 'Warning', `kubectl-kr dsr ${plan.action} rolled back (${why}): annotations restored`, io)
+    await recordEvent(kube, restored, EVENT_REASON.rollback, 'Warning', `kubectl-kr dsr ${plan.action} rolled back, annotations restored: ${detail}`, io)
     return `rolled back ${label}: the annotations are as they were before (${why})`
   } catch (error) {
     if (error instanceof KubeRequestError && error.code === 409) {

@@ -4,12 +4,15 @@
 // not overwritten; SIGINT / SIGTERM after the patch rolled back; disable restoring the scheduler enable replaced.
 // Never a probe pod left. Runs as root (CI); skipped with the reason otherwise.
 import assert from 'node:assert/strict'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {test} from 'node:test'
-import {kr, krSpawn} from '../cli/kr.js'
+import {kr, krSpawn, REPO} from '../cli/kr.js'
 import {startTestCluster, type KubeRouterEmulatorFault, type TestCluster} from '../harness/index.js'
 import {kubeRouterDaemonSet, KUBE_ROUTER_ARGS, scenarioClusterOptions} from '../harness/scenario.js'
-import {buildHealthyNode, type NodeScenario} from '../helpers/netns.js'
-import {DSR_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
+import {buildNode, healthySpec, type NodeScenario} from '../helpers/netns.js'
+import {DSR_TOOLS, NETNS, PROBE_TOOLS, TMUX, unmet} from '../helpers/requirements.js'
 import {waitFor} from '../helpers/wait-for.js'
 import {patches} from './dsr-fixtures.js'
 import {leftovers} from './replay.js'
@@ -56,7 +59,9 @@ async function withCluster(
   opts: {fault?: KubeRouterEmulatorFault; annotations?: Record<string, string>},
   body: (c: TestCluster, kubeconfig: string) => Promise<void>,
 ): Promise<void> {
-  const nodes: NodeScenario[] = [await buildHealthyNode({nodeIndex: 1}), await buildHealthyNode({nodeIndex: 2})]
+  // healthy nodes whose net.ipv4.vs sysctls the probe can read (kube-router sets sloppy_tcp for DSR + mh itself)
+  const node = (nodeIndex: number) => buildNode({...healthySpec({nodeIndex}), ipvsSysctls: {sloppy_tcp: '0', conntrack: '1', expire_nodest_conn: '1', expire_quiescent_template: '1', conn_reuse_mode: '0'}})
+  const nodes: NodeScenario[] = [await node(1), await node(2)]
   let c: TestCluster | null = null
   try {
     const base = scenarioClusterOptions(nodes)
@@ -136,7 +141,7 @@ for (const {name, fault} of FAULTS) {
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
       assert.match(r.stdout, /^verification failed: DSR not programmed on every node within 5s:$/m)
       assert.match(r.stdout, /^ {2}node-[ab]: (broken|unknown|not-probed): /m)
-      assert.match(r.stdout, /^rolled back web\/shop: the annotations are as they were before \(verification failed: .+\)$/m)
+      assert.match(r.stdout, /^rolled back web\/shop: the annotations are as they were before \(verification failed on node-[ab] \w+(, node-b \w+)?\)$/m)
       assert.deepEqual(annotations(c), before)
       assert.deepEqual(patches(c, 'shop').map((p) => p.status), [200, 200])
       assert.deepEqual(eventReasons(c), ['Normal DSREnabled', 'Warning DSRRolledBack'])
@@ -189,5 +194,30 @@ test('disable after enable: the scheduler enable replaced comes back, verified a
     assert.match(off.stdout, /^verified: DSR is off for web\/shop/m)
     assert.deepEqual(annotations(c), before)
     assert.deepEqual(eventReasons(c), ['Normal DSREnabled', 'Normal DSRDisabled'])
+  })
+})
+
+test('the question in a terminal (tmux): y goes on, patches and verifies; exit 0', {skip: skip || unmet(TMUX), timeout: 180_000}, async () => {
+  await withCluster({}, async (c, kubeconfig) => {
+    const socket = `kr-dsr-y-${process.pid}`
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+    const rc = join(dirname(kubeconfig), 'tmux.rc')
+    const path = [join(REPO, 'bin'), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')
+    const inner = `cd ${q(REPO)} && kubectl kr dsr enable web/shop --kubeconfig ${q(kubeconfig)}; echo $? > ${q(rc)}; echo KR-EXITED; exec sleep 600`
+    tmux('new-session', '-d', '-s', 'y', '-x', '200', '-y', '50', `env -u CI -u NO_COLOR PATH=${q(path)} TERM=xterm-256color LANG=C.UTF-8 sh -c ${q(inner)}`)
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', 'y')
+      await waitFor('the question', () => screen().includes('enable DSR on web/shop: apply this change? [y/N]'), 60_000, 50)
+      assert.deepEqual(patches(c, 'shop'), [], 'nothing written before the answer')
+      tmux('send-keys', '-t', 'y', 'y', 'Enter')
+      await waitFor('the end', () => screen().includes('KR-EXITED'), 150_000, 100)
+      assert.match(screen(), /^verified: DSR is programmed for web\/shop on every node that should program it:$/m)
+      assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '0')
+      assert.equal(patches(c, 'shop').length, 1)
+      assert.equal(annotations(c)[DSR], 'tunnel')
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server'])
+    }
   })
 })
