@@ -66,3 +66,14 @@ test('the question in a terminal: n changes nothing (exit 0, no write)', {skip, 
   assert.deepEqual(writes(c), [])
   assert.deepEqual(patches(c), [])
 })
+
+test('Ctrl-C at the question: interrupted, nothing changed, exit 130', {skip, timeout: 90_000}, async () => {
+  const {c, kubeconfig} = await replay.start({nodes: [replayNode('node-b')], services: [videoService()], endpointSlices: [videoSlice()], daemonSets: [dsrReadyDaemonSet()]})
+  const rc = runInPane('ctrlc', ['dsr', 'enable', 'media/video', '--kubeconfig', kubeconfig])
+  await screenUntil('ctrlc', 'the question', (s) => s.includes('apply this change? [y/N]'))
+  tmux('send-keys', '-t', 'ctrlc', 'C-c')
+  const s = await screenUntil('ctrlc', 'the end', (x) => x.includes('KR-EXITED'))
+  assert.match(s, /interrupted \(SIGINT\): nothing changed$/m)
+  assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '130')
+  assert.deepEqual(writes(c), [])
+})

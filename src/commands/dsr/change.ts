@@ -2,7 +2,7 @@
 // (confirmation, live verification on a terminal, interrupts). Not a command itself (package.json excludes it).
 import {Args, Flags} from '@oclif/core'
 import {parseDuration} from '../../model/duration.js'
-import {UserError} from '../../model/errors.js'
+import {InterruptedError, UserError} from '../../model/errors.js'
 import type {DsrAction, Scheduler} from '../../model/dsr-change.js'
 import {InterruptGuard} from '../../infra/interrupt.js'
 import {oneLine, safe} from '../../report/text.js'
@@ -91,8 +91,17 @@ export abstract class DsrChangeCommand extends KrCommand {
           out: (line) => process.stdout.write(`${safe(line)}\n`),
           warn: (line) => process.stderr.write(`warning: ${oneLine(line)}\n`),
           note: (line) => process.stderr.write(`${oneLine(line)}\n`),
-          confirm: (question) =>
-            flags.yes ? Promise.resolve(true) : this.confirm(question, `not changing ${service} without confirmation: pass --yes (no terminal to ask on), or --dry-run to see the plan`),
+          confirm: async (question) => {
+            if (flags.yes) return true
+            try {
+              return await this.confirm(question, `not changing ${service} without confirmation: pass --yes (no terminal to ask on), or --dry-run to see the plan`)
+            } catch (error) {
+              // Ctrl-C at the question: readline rejects with an AbortError instead of a SIGINT reaching the process
+              if ((error as {code?: unknown}).code !== 'ABORT_ERR') throw error
+              interrupt.trigger('SIGINT')
+              throw new InterruptedError('nothing changed')
+            }
+          },
           round: (title) => (live ? live(process.stderr, title) : null),
           signal: interrupt.signal,
           verify: async (kube, request, options) => (await import('../../services/dsr-verify.js')).verifyDsr(kube, request, options),
