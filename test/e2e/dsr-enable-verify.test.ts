@@ -56,7 +56,7 @@ function dsrDaemonSet(version: string, nodes: number): Obj {
 }
 
 async function withCluster(
-  opts: {fault?: KubeRouterEmulatorFault; annotations?: Record<string, string>},
+  opts: {fault?: KubeRouterEmulatorFault; annotations?: Record<string, string>; daemonSet?: (ds: Obj) => Obj},
   body: (c: TestCluster, kubeconfig: string) => Promise<void>,
 ): Promise<void> {
   // healthy nodes whose net.ipv4.vs sysctls the probe can read (kube-router sets sloppy_tcp for DSR + mh itself)
@@ -69,7 +69,7 @@ async function withCluster(
       ...base,
       services: [...base.services!, shop(opts.annotations ?? {[SCHED]: 'sh'})],
       endpointSlices: [...base.endpointSlices!, shopSlice],
-      daemonSets: [dsrDaemonSet(nodes[0].kubeRouterVersion, nodes.length)],
+      daemonSets: [(opts.daemonSet ?? ((ds) => ds))(dsrDaemonSet(nodes[0].kubeRouterVersion, nodes.length))],
       kubeRouterEmulator: {delayMs: 300, fault: opts.fault},
     })
     await c.kubeRouter!.settled()
@@ -122,6 +122,20 @@ test('enable on a good Service: verified on every node, exit 0; one patch in the
     assert.equal(annotations(c)[SCHED], 'mh')
     assert.deepEqual(eventReasons(c), ['Normal DSREnabled'])
     assert.ok(perNode() <= 1, 'never two probe pods on one node')
+  })
+})
+
+test('--force: a blocking requirement (no hostIPC) is named as overridden, the change is made and verified; exit 0', {skip, timeout: 180_000}, async () => {
+  const withoutHostIpc = (ds: Obj) => ({...ds, spec: {...ds.spec, template: {...ds.spec.template, spec: {...ds.spec.template.spec, hostIPC: false}}}})
+  await withCluster({daemonSet: withoutHostIpc}, async (c, kubeconfig) => {
+    const refused = await kr(['dsr', 'enable', 'web/shop', '--yes', '--kubeconfig', kubeconfig])
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.deepEqual(patches(c, 'shop'), [])
+    const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--force', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`)
+    assert.match(r.stderr, /^warning: --force: enabling although "DaemonSet has hostPID and hostIPC" fails: hostPID: true; hostIPC: false$/m)
+    assert.match(r.stdout, /^verified: /m)
+    assert.equal(patches(c, 'shop').length, 1)
   })
 })
 
