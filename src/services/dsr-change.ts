@@ -7,7 +7,7 @@
 import {hostname} from 'node:os'
 import {InterruptedError, UserError} from '../model/errors.js'
 import {formatDuration} from '../model/duration.js'
-import {defaultKubeRouterConfig, kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
+import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
 import {KubeRequestError, type KubePort, type ServiceRecord} from '../model/kube-port.js'
 import type {DsrAction, DsrChangePlan, Scheduler} from '../model/dsr-change.js'
 import type {DsrRequirement} from '../model/dsr-status.js'
@@ -161,6 +161,10 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
   const plan = request.action === 'enable' ? planEnable(ref, annotations, {scheduler: request.scheduler, mhFlags: request.mhFlags}) : planDisable(ref, annotations)
   throwIfAborted(io.signal, 'nothing changed')
 
+  if (verifies && request.probe.image === null && !kubeRouterDeployment(cluster.kubeRouter).image) {
+    // verification could not start a probe pod: say so before anything changes
+    throw new UserError('no kube-router DaemonSet found (label k8s-app=kube-router in kube-system, or a DaemonSet running a kube-router image) to take the probe image from: pass --image with kube-router\'s image; nothing changed')
+  }
   io.out(`${label} (resourceVersion ${resourceVersion})`)
   if (request.action === 'enable') checkRequirements(cluster, record, plan, request.force, io)
   for (const n of plan.notes) io.out(n)
@@ -233,7 +237,7 @@ function checkRequirements(cluster: ReturnType<typeof typedClusterObjects>, reco
   const planned: ServiceObject = {...base, metadata: {...base.metadata, annotations: annotationsAfter(record.metadata.annotations ?? {}, plan.changes)}}
   const config = cluster.kubeRouter ? parseKubeRouterArgs(kubeRouterDeployment(cluster.kubeRouter).args) : null
   const image = kubeRouterDeployment(cluster.kubeRouter).image
-  const requirements = dsrRequirements({cluster: {...cluster, services: [...cluster.services.filter((s) => s !== listed), planned]}, service: planned, config: config ?? (cluster.kubeRouter ? defaultKubeRouterConfig() : null), version: image ? versionFromImage(image) : null})
+  const requirements = dsrRequirements({cluster: {...cluster, services: [...cluster.services.filter((s) => s !== listed), planned]}, service: planned, config, version: image ? versionFromImage(image) : null})
   for (const line of requirementLines(requirements)) io.out(line)
   const blockers = enableBlockers(requirements)
   if (blockers.length && !force) {

@@ -203,3 +203,11 @@ test('-h / --help: usage, flags, exit codes and examples of enable and disable',
   assert.match(enable.stdout, /--force/)
   assert.match(enable.stdout.replace(/\s+/g, ' '), /recorded in the annotation kr\.kube-router\.io\/dsr-replaced, so `dsr disable` restores it/)
 })
+
+test('no kube-router DaemonSet to take the probe image from: refused before anything changes (pass --image)', async () => {
+  const {c, kubeconfig} = await replay.start({nodes: nodes(), services: [videoService()], endpointSlices: [videoSlice()], daemonSets: []})
+  const r = await kr(['dsr', 'enable', 'media/video', '--yes', '--kubeconfig', kubeconfig])
+  assert.equal(r.code, 2, r.stderr)
+  assert.match(r.stderr, /^error: no kube-router DaemonSet found .*: pass --image with kube-router's image; nothing changed$/m)
+  assert.deepEqual(writes(c), [])
+})
