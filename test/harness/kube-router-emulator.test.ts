@@ -12,7 +12,7 @@ import {parseIpvsadm} from '../../src/parsers/ipvsadm.js'
 import {buildHealthyNode, nsExec, run, type NodeScenario} from '../helpers/netns.js'
 import {DSR_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 import {BROKEN_DSR_VERSION, startTestCluster, type KubeRouterEmulatorFault, type TestCluster} from './index.js'
-import {scenarioClusterOptions} from './scenario.js'
+import {KUBE_ROUTER_ARGS, kubeRouterDaemonSet, scenarioClusterOptions} from './scenario.js'
 
 const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...DSR_TOOLS]})
 const VIP = '203.0.113.10'
@@ -41,7 +41,7 @@ function slice(name: string, ports: number[]): Obj {
   }
 }
 
-async function withCluster(opts: {fault?: KubeRouterEmulatorFault; ports?: number[]}, body: (c: TestCluster, nodes: NodeScenario[]) => Promise<void>): Promise<void> {
+async function withCluster(opts: {fault?: KubeRouterEmulatorFault; ports?: number[]; args?: string[]}, body: (c: TestCluster, nodes: NodeScenario[]) => Promise<void>): Promise<void> {
   const ports = opts.ports ?? [80]
   const nodes = [await buildHealthyNode({nodeIndex: 1}), await buildHealthyNode({nodeIndex: 2})]
   let c: TestCluster | null = null
@@ -49,6 +49,8 @@ async function withCluster(opts: {fault?: KubeRouterEmulatorFault; ports?: numbe
     c = await startTestCluster(scenarioClusterOptions(nodes, {
       services: [...scenarioClusterOptions(nodes).services!, dsrService('shop', ports)],
       endpointSlices: [...scenarioClusterOptions(nodes).endpointSlices!, slice('shop', ports)],
+      // v2.11.1 validates external IPs strictly: the range must hold them
+      daemonSets: [kubeRouterDaemonSet('v2.11.1', 2, opts.args ?? [...KUBE_ROUTER_ARGS, '--service-external-ip-range=203.0.113.0/24'])],
       kubeRouterEmulator: {delayMs: 50, fault: opts.fault},
     }))
     await c.kubeRouter!.settled()
@@ -159,5 +161,13 @@ test('faults: wrong-mark, pod-side-fails, broken-version, never-programs, some-n
   await withCluster({fault: {kind: 'some-nodes', nodes: ['node-b']}}, async (_c, [a, b]) => {
     assert.doesNotMatch(await mangle(a), /MARK/)
     assert.match(await mangle(b), /MARK/)
+  })
+})
+
+test('strict external-IP validation (v2.8.0+): an IP outside --service-external-ip-range is programmed nowhere', {skip}, async () => {
+  await withCluster({args: KUBE_ROUTER_ARGS}, async (_c, [a]) => {
+    assert.doesNotMatch(await mangle(a), /MARK/)
+    assert.doesNotMatch(await dummy(a), new RegExp(` ${VIP.replace(/\./g, '\\.')}/`))
+    assert.equal((await ipvs(a)).services.filter((s) => s.address === VIP || s.protocol === 'FWM').length, 0)
   })
 })

@@ -16,6 +16,8 @@
 //   Other Services: the cluster and external IPs on kube-dummy-if, IPVS `PROTO IP:PORT` services with Masq
 //     destinations (NodePorts on the node IPs).
 //   ETP Local (or kube-router.io/service.local): external IPs only on nodes with a ready local endpoint.
+//   From v2.8.0 strict external-IP validation (default on) drops IPs outside --service-external-ip-range /
+//   --loadbalancer-ip-range or inside --service-cluster-ip-range.
 //
 // Removing the annotation undoes the DSR programming but for the fwmark rules (kube-router never deletes them).
 // kube-tunnel-if is a veth here: this kernel has no ipip (nor dummy) link type; the probe only reads its name and
@@ -138,12 +140,58 @@ function schedFlags(svc: Obj): string[] {
   return String(svc.metadata?.annotations?.['kube-router.io/service.schedflags'] ?? '').split(',').map((f) => names[f.trim()]).filter(Boolean)
 }
 
-function externalIps(svc: Obj): string[] {
-  const out: string[] = [...(svc.spec?.externalIPs ?? [])]
+/** externalIPs and LB ingress IPs; with strict validation (v2.8.0+, default on) those outside the ranges are dropped. */
+function externalIps(svc: Obj, flags: EmulatedFlags | null): string[] {
+  const ok = (ip: string, ranges: string[]) => !flags || !flags.strict || (ranges.some((r) => inCidr(ip, r)) && !flags.clusterIpRanges.some((r) => inCidr(ip, r)))
+  const out: string[] = (svc.spec?.externalIPs ?? []).filter((ip: string) => ok(ip, flags?.externalIpRanges ?? []))
   if (!('kube-router.io/service.skiplbips' in (svc.metadata?.annotations ?? {}))) {
-    for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip && ing.ipMode !== 'Proxy') out.push(ing.ip)
+    for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip && ing.ipMode !== 'Proxy' && ok(ing.ip, flags?.lbIpRanges ?? [])) out.push(ing.ip)
   }
   return out
+}
+
+function ipBits(ip: string): bigint | null {
+  if (ip.includes(':')) {
+    const [head, tail] = ip.split('::')
+    const parts = (x: string) => (x ? x.split(':') : [])
+    const h = parts(head)
+    const t = tail === undefined ? [] : parts(tail)
+    const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+    if (groups.length !== 8) return null
+    return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n)
+  }
+  const o = ip.split('.').map(Number)
+  return o.length === 4 ? o.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n) : null
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [net, len] = cidr.split('/')
+  if (familyOf(net) !== familyOf(ip)) return false
+  const width = familyOf(ip) === 6 ? 128n : 32n
+  const a = ipBits(ip)
+  const b = ipBits(net)
+  if (a === null || b === null) return false
+  const shift = width - BigInt(Number(len ?? width))
+  return a >> shift === b >> shift
+}
+
+/** kube-router's DaemonSet flags the emulator honours (strict external-IP validation, v2.8.0+). */
+export interface EmulatedFlags {
+  strict: boolean
+  externalIpRanges: string[]
+  lbIpRanges: string[]
+  clusterIpRanges: string[]
+}
+
+function flagsOf(args: string[]): EmulatedFlags {
+  const values = (name: string) => args.filter((a) => a.startsWith(`--${name}=`)).flatMap((a) => a.slice(name.length + 3).split(',')).filter(Boolean)
+  const strict = args.find((a) => a.startsWith('--strict-external-ip-validation'))
+  return {
+    strict: strict === undefined || !/=false$/.test(strict),
+    externalIpRanges: values('service-external-ip-range'),
+    lbIpRanges: values('loadbalancer-ip-range'),
+    clusterIpRanges: values('service-cluster-ip-range'),
+  }
 }
 
 function readyEndpoints(slices: Obj[], svc: Obj, port: Obj): {address: string; port: number; node: string | null}[] {
@@ -161,7 +209,7 @@ function readyEndpoints(slices: Obj[], svc: Obj, port: Obj): {address: string; p
   return out
 }
 
-function desiredFor(node: NetnsNode, services: Obj[], slices: Obj[], marks: Map<number, string>, nodeIps: string[]): Desired {
+function desiredFor(node: NetnsNode, services: Obj[], slices: Obj[], marks: Map<number, string>, nodeIps: string[], krFlags: EmulatedFlags | null): Desired {
   const d: Desired = {dsr: [], plain: [], dummy: new Set(), pods: new Map()}
   for (const svc of services) {
     if (!isProxied(svc)) continue
@@ -182,7 +230,7 @@ function desiredFor(node: NetnsNode, services: Obj[], slices: Obj[], marks: Map<
         for (const ip of nodeIps) d.plain.push({protocol, ip, port: port.nodePort, scheduler, flags, endpoints: endpoints.filter((e) => familyOf(e.address) === familyOf(ip))})
       }
       if (local && !hasLocal) continue // setupExternalIPServices skips the external IPs here
-      for (const ip of externalIps(svc)) {
+      for (const ip of externalIps(svc, krFlags)) {
         const eps = endpoints.filter((e) => familyOf(e.address) === familyOf(ip) && (!local || e.node === node.name))
         if (!dsr) {
           d.dummy.add(ip)
@@ -341,9 +389,9 @@ export class KubeRouterEmulator {
     }
   }
 
-  private image(): string | undefined {
+  private container(): Obj | undefined {
     for (const ds of this.store.list('daemonsets')) {
-      for (const c of (ds as Obj).spec?.template?.spec?.containers ?? []) if (String(c.image ?? '').includes('kube-router')) return c.image
+      for (const c of (ds as Obj).spec?.template?.spec?.containers ?? []) if (String(c.image ?? '').includes('kube-router')) return c
     }
     return undefined
   }
@@ -352,11 +400,13 @@ export class KubeRouterEmulator {
     if (this.closed) return
     const services = this.store.list('services') as Obj[]
     const slices = this.store.list('endpointslices') as Obj[]
-    const version = versionOf(this.image())
+    const container = this.container()
+    const version = versionOf(container?.image)
+    const flags = atLeast(version, 2, 8, 0) ? flagsOf([...(container?.command ?? []), ...(container?.args ?? [])]) : null
     const fault = this.opts.fault
     for (const n of this.nodes) {
       if (typeof fault === 'object' && fault.kind === 'some-nodes' && !fault.nodes.includes(n.node.name)) continue
-      await this.reconcileNode(n, services, slices, version)
+      await this.reconcileNode(n, services, slices, version, flags)
     }
     this.reconciliations++
   }
@@ -365,9 +415,9 @@ export class KubeRouterEmulator {
     return run(['ip', 'netns', 'exec', n.node.runtime.ns, ...argv], {allowFailure})
   }
 
-  private async reconcileNode(n: NodeState, services: Obj[], slices: Obj[], version: [number, number, number] | null): Promise<void> {
+  private async reconcileNode(n: NodeState, services: Obj[], slices: Obj[], version: [number, number, number] | null, flags: EmulatedFlags | null): Promise<void> {
     const nodeIps = (n.node.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address)
-    const d = desiredFor(n.node, services, slices, n.marks, nodeIps)
+    const d = desiredFor(n.node, services, slices, n.marks, nodeIps, flags)
     const markOf = (t: Tuple) => uniqueMark(n.marks, `${t.ip}-${t.protocol}-${t.port}`)
     n.backend ??= await this.backendOf(n)
 
