@@ -197,6 +197,10 @@ test('-h / --help: usage, flags, exit codes and examples of enable and disable',
     assert.match(short.stdout, new RegExp(`^EXAMPLES\\n {2}\\$ kubectl kr dsr ${command} media/stream --dry-run$`, 'm'))
     assert.equal((await kr(['dsr', command, '--help'])).stdout, short.stdout)
   }
+  const topic = await kr(['dsr', '--help'])
+  assert.equal(topic.code, 0, topic.stderr)
+  assert.match(topic.stdout, /^Direct Server Return per Service: status, enable, disable$/m)
+  for (const command of ['disable', 'enable', 'status']) assert.match(topic.stdout, new RegExp(`^ {2}dsr ${command}\\s`, 'm'))
   const enable = await kr(['dsr', 'enable', '-h'])
   assert.match(enable.stdout, /--scheduler=<option>/)
   assert.match(enable.stdout, /--mh-flags=FLAGS/)
