@@ -174,7 +174,9 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
     // nothing to write: only prove the nodes agree
     const result = await verifyRounds(kube, request, plan, io, now() + request.waitMs)
     if (result.interrupted) throw new InterruptedError('nothing was changed')
-    return reportVerification(result.verification, plan, io, request.waitMs)
+    const outcome = reportVerification(result.verification, plan, io, request.waitMs)
+    if (outcome.exitCode !== 0) io.out('nothing was changed, so there is nothing to roll back')
+    return outcome
   }
 
   io.out('change:')

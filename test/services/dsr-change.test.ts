@@ -235,3 +235,15 @@ test('disable after enable: the scheduler enable replaced comes back, verified a
     assert.deepEqual(events(c).map((e) => e.split(':')[0]), ['Normal DSREnabled', 'Normal DSRDisabled'])
   })
 })
+
+test('enable on a Service already DSR: nothing to change, only verified; a failure rolls nothing back', async () => {
+  await withCluster({annotations: {[DSR]: 'tunnel'}}, async (c, kubeconfig) => {
+    const run = io(async () => [verification('enabled', [node('node-b', 'broken', 'no FWM service')])])
+    const outcome = await runDsrChange(openKube({kubeconfig, context: null}), request({scheduler: null, waitMs: 100}), run)
+    assert.equal(outcome.exitCode, 1)
+    assert.ok(run.lines.includes('kube-router.io/service.dsr is already tunnel: nothing to change'), run.lines.join('\n'))
+    assert.ok(run.lines.includes('nothing was changed, so there is nothing to roll back'), run.lines.join('\n'))
+    assert.deepEqual(patches(c), [])
+    assert.deepEqual(c.objects('events', 'media'), [])
+  })
+})
