@@ -77,3 +77,21 @@ test('Ctrl-C at the question: interrupted, nothing changed, exit 130', {skip, ti
   assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '130')
   assert.deepEqual(writes(c), [])
 })
+
+test('kubectl kr cleanup: Ctrl-C at its question deletes nothing, exit 130', {skip, timeout: 90_000}, async () => {
+  const {c, kubeconfig} = await replay.start({nodes: [replayNode('node-b')]})
+  c.createPod({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {name: 'kr-probe-abc123-node-b', namespace: 'kube-system', labels: {'app.kubernetes.io/managed-by': 'kubectl-kr', 'app.kubernetes.io/name': 'kr-probe', 'kr.kube-router.io/run': 'abc123'}},
+    spec: {nodeName: 'node-b', hostNetwork: true, restartPolicy: 'Never', activeDeadlineSeconds: 600, containers: [{name: 'probe', image: 'busybox', command: ['/bin/sh', '/kr/probe.sh']}]},
+  })
+  const rc = runInPane('cleanup', ['cleanup', '--kubeconfig', kubeconfig])
+  await screenUntil('cleanup', 'the question', (s) => /\[y\/N\]/.test(s))
+  tmux('send-keys', '-t', 'cleanup', 'C-c')
+  const s = await screenUntil('cleanup', 'the end', (x) => x.includes('KR-EXITED'))
+  assert.match(s, /^interrupted \(SIGINT\)$/m)
+  assert.doesNotMatch(s, /internal error/)
+  assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '130')
+  assert.equal(c.pods('kube-system').filter((p) => p.metadata.name === 'kr-probe-abc123-node-b').length, 1)
+})
