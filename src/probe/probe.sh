@@ -833,7 +833,7 @@ kr_dsr_pod() {
 	fi
 	kr_dsr_lines 'addr ' "$5"
 	# grep -H prints "FILE:VALUE" for each file that exists (kube-tunnel-if may not)
-	kr_capture nsenter --net="$1" grep -H -s . /proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv4/conf/default/rp_filter /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter
+	kr_capture nsenter --net="$1" grep -H -s '^' /proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv4/conf/default/rp_filter /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter
 	_kdp_rest=$KR_CAP_OUT
 	while [ -n "$_kdp_rest" ]; do
 		_kdp_line=${_kdp_rest%%"$KR_NL"*}
@@ -897,8 +897,8 @@ kr_dsr_endpoints() {
 		*' -> net:['*']') ;;
 		*) continue ;;
 		esac
-		_kde_ns=${_kde_line##* -> }
-		_kde_path=${_kde_line% -> *}
+		_kde_ns=${_kde_line##*" -> "}
+		_kde_path=${_kde_line%" -> "*}
 		_kde_path=${_kde_path##* }
 		if [ "$_kde_path" = /proc/self/ns/net ]; then
 			_kde_self=$_kde_ns
