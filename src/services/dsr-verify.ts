@@ -126,7 +126,8 @@ export async function verifyDsr(kube: KubePort, request: DsrVerifyRequest, optio
         name: p.ref.name,
         expectation: request.expectation,
         nodes,
-        verified: nodes.every((n) => n.state === good || n.state === 'not-expected'),
+        // DSR programmed nowhere (annotation gone, no node expected to program it) is no verified DSR
+        verified: nodes.every((n) => n.state === good || n.state === 'not-expected') && (request.expectation === 'disabled' || nodes.some((n) => n.state === good)),
       }
     })
   } finally {
