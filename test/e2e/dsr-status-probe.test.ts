@@ -94,7 +94,7 @@ interface DsrCluster {
   close(): Promise<void>
 }
 
-async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra?: Record<string, Partial<HarnessNode>>} = {}): Promise<DsrCluster> {
+async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra?: Record<string, Partial<HarnessNode>>; withoutKubeRouter?: string[]} = {}): Promise<DsrCluster> {
   const nodes: NodeScenario[] = []
   let c: TestCluster | null = null
   const close = async () => {
@@ -105,6 +105,7 @@ async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra
     for (const i of [1, 2, 3]) nodes.push(await buildHealthyNode({nodeIndex: i}))
     const base = scenarioClusterOptions(nodes)
     base.nodes = base.nodes.map((n) => ({...n, ...opts.nodeExtra?.[n.name]}))
+    base.pods = base.pods!.filter((p) => !(opts.withoutKubeRouter ?? []).includes((p as Obj).spec.nodeName))
     c = await startTestCluster({
       ...base,
       services: [...base.services!, ...SERVICES],
@@ -301,8 +302,8 @@ for (const f of FAULTS) {
   })
 }
 
-test('a node whose probe pod fails is not-probed with the reason; nothing broken elsewhere: exit 2', {skip}, async () => {
-  const cl = await startDsrCluster({nodeExtra: {'node-b': {fault: 'exit-1'}}})
+test('a node whose probe pod fails is not-probed with the reason; nothing broken elsewhere: exit 2; a node without kube-router is not expected', {skip}, async () => {
+  const cl = await startDsrCluster({nodeExtra: {'node-b': {fault: 'exit-1'}}, withoutKubeRouter: ['node-c']})
   try {
     const r = await status(cl, ['web/good', '-o', 'json'])
     assert.equal(r.code, 2, r.stderr)
@@ -312,6 +313,9 @@ test('a node whose probe pod fails is not-probed with the reason; nothing broken
     assert.equal(n['node-b'].state, 'not-probed')
     assert.match(n['node-b'].reason!, /^the probe exited with code 1/)
     assert.equal(doc.services[0].nodeState, 'unknown')
+    assert.equal(n['node-c'].state, 'not-expected')
+    assert.match(n['node-c'].reason!, /^no kube-router pod of the DaemonSet runs on this node/)
+    assert.ok(!cl.c.requests.some((q) => q.method === 'POST' && q.path.endsWith('/pods') && (q.body as Obj).spec.nodeName === 'node-c'), 'node-c is not probed')
     const table = await status(cl, ['web/good'])
     assert.equal(table.code, 2)
     assert.match(table.stdout, /^ {4}node-b +not-probed +yes +the probe exited with code 1/m)
