@@ -72,14 +72,17 @@ export interface DsrNodePlan {
   expected: boolean
   /** ready endpoint IPs of the Service on this node (canonical) */
   localEndpoints: string[]
+  /** a kube-router pod of the DaemonSet runs here; null = unknown (then it is assumed to) */
+  kubeRouterRuns: boolean | null
 }
 
-export function dsrNodePlan(cluster: ClusterObjects, svc: ServiceObject): DsrNodePlan[] {
+/** `kubeRouterNodes`: the nodes running a kube-router pod, null when unknown. */
+export function dsrNodePlan(cluster: ClusterObjects, svc: ServiceObject, kubeRouterNodes: ReadonlySet<string> | null = null): DsrNodePlan[] {
   const local = isExternalTrafficLocal(svc)
   const endpoints = readyEndpoints(cluster, svc)
   return cluster.nodes.map((n) => {
     const localEndpoints = [...new Set(endpoints.filter((e) => e.nodeName === n.metadata.name && parseIp(e.address)).map((e) => canonicalIp(e.address)))]
-    return {node: n.metadata.name, expected: !local || localEndpoints.length > 0, localEndpoints}
+    return {node: n.metadata.name, expected: !local || localEndpoints.length > 0, localEndpoints, kubeRouterRuns: kubeRouterNodes ? kubeRouterNodes.has(n.metadata.name) : null}
   })
 }
 
@@ -90,6 +93,7 @@ export function notExpectedReason(cluster: ClusterObjects, svc: ServiceObject, p
     return value === undefined ? 'the Service has no kube-router.io/service.dsr annotation: kube-router does not program DSR for it' : `kube-router.io/service.dsr is "${value}", not "tunnel": kube-router does not program DSR for it`
   }
   if (!isProxiedService(svc)) return 'kube-router does not proxy this Service (headless, ExternalName, or another service proxy\'s)'
+  if (plan.kubeRouterRuns === false) return 'no kube-router pod of the DaemonSet runs on this node: nothing programs the Service here (route no DSR traffic to it)'
   if (!plan.expected) return 'externalTrafficPolicy: Local and no ready endpoint of the Service on this node: kube-router sets up the Service\'s external IPs only on nodes with one'
   return null
 }

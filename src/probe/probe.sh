@@ -833,7 +833,7 @@ kr_dsr_pod() {
 	fi
 	kr_dsr_lines 'addr ' "$5"
 	# grep -H prints "FILE:VALUE" for each file that exists (kube-tunnel-if may not)
-	kr_capture nsenter --net="$1" grep -H -s . /proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv4/conf/default/rp_filter /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter
+	kr_capture nsenter --net="$1" grep -H -s '^' /proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv4/conf/default/rp_filter /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter
 	_kdp_rest=$KR_CAP_OUT
 	while [ -n "$_kdp_rest" ]; do
 		_kdp_line=${_kdp_rest%%"$KR_NL"*}
@@ -882,11 +882,20 @@ kr_dsr_endpoints() {
 	fi
 	# one `ls -l` lists the network namespace of every process: "... PATH -> net:[INODE]"
 	# (processes that end meanwhile make ls fail for them; the others are still listed)
-	kr_capture ls -l /proc/self/ns/net "$KR_DSR_PROC"/[0-9]*/ns/net
+	kr_capture ls -l /proc/self/ns/net
+	_kde_self=${KR_CAP_OUT##*" -> "}
+	_kde_self=${_kde_self%"$KR_NL"}
+	kr_capture ls -l "$KR_DSR_PROC"/[0-9]*/ns/net
 	_kde_list=$KR_CAP_OUT
-	_kde_self=''
 	_kde_seen=' '
 	_kde_found=' '
+	_kde_unread=0
+	_kde_why=''
+	if [ "$KR_CAP_RC" != 0 ] && [ -z "$_kde_list" ]; then
+		kr_reason ls "$KR_CAP_RC" "$KR_CAP_ERR"
+		_kde_unread=1
+		_kde_why=$KR_REASON
+	fi
 	while [ -n "$_kde_list" ]; do
 		_kde_line=${_kde_list%%"$KR_NL"*}
 		case $_kde_list in
@@ -895,15 +904,17 @@ kr_dsr_endpoints() {
 		esac
 		case $_kde_line in
 		*' -> net:['*']') ;;
+		*/ns/net)
+			# the link could not be read (no CAP_SYS_PTRACE over that process)
+			_kde_unread=$((_kde_unread + 1))
+			_kde_why="cannot read ${_kde_line##* }"
+			continue
+			;;
 		*) continue ;;
 		esac
-		_kde_ns=${_kde_line##* -> }
-		_kde_path=${_kde_line% -> *}
+		_kde_ns=${_kde_line##*" -> "}
+		_kde_path=${_kde_line%" -> "*}
 		_kde_path=${_kde_path##* }
-		if [ "$_kde_path" = /proc/self/ns/net ]; then
-			_kde_self=$_kde_ns
-			continue
-		fi
 		# the probe's own (the host's) namespace holds no pod IP worth reading
 		if [ "$_kde_ns" = "$_kde_self" ]; then
 			continue
@@ -915,7 +926,13 @@ kr_dsr_endpoints() {
 		_kde_pid=${_kde_path%/ns/net}
 		_kde_pid=${_kde_pid##*/}
 		kr_capture nsenter --net="$_kde_path" ip -o addr show
-		[ "$KR_CAP_RC" = 0 ] || continue
+		if [ "$KR_CAP_RC" != 0 ]; then
+			# e.g. setns refused without CAP_SYS_ADMIN: an IP not found may sit in this namespace
+			kr_reason nsenter "$KR_CAP_RC" "$KR_CAP_ERR"
+			_kde_unread=$((_kde_unread + 1))
+			_kde_why=$KR_REASON
+			continue
+		fi
 		_kde_addrs=$KR_CAP_OUT
 		for _kde_ip in $_kde_want; do
 			if kr_dsr_holds "$_kde_addrs" "$_kde_ip"; then
@@ -927,7 +944,14 @@ kr_dsr_endpoints() {
 	for _kde_ip in $_kde_want; do
 		case $_kde_found in
 		*" $_kde_ip "*) ;;
-		*) printf 'endpoint %s not-found no process on this node is in a network namespace holding %s\n' "$_kde_ip" "$_kde_ip" ;;
+		*)
+			if [ "$_kde_unread" -gt 0 ]; then
+				kr_clean "$_kde_why"
+				printf 'endpoint %s error %s network namespace(s) could not be read: %s\n' "$_kde_ip" "$_kde_unread" "$KR_CLEAN"
+			else
+				printf 'endpoint %s not-found no process on this node is in a network namespace holding %s\n' "$_kde_ip" "$_kde_ip"
+			fi
+			;;
 		esac
 	done
 	printf '\n=== kr:end dsr-endpoints.txt rc=0\n'

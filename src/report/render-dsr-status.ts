@@ -103,7 +103,8 @@ export function renderDsrStatusText(doc: DsrStatusDocument, wide: boolean): stri
     ])], ''))
   }
   for (const s of doc.services) lines.push('', ...serviceBlock(s, wide))
-  const programmed = doc.summary.programmed === null ? '' : `; ${doc.summary.programmed} programmed on the nodes, ${doc.summary.services - doc.summary.programmed} not`
+  const states = (['programmed', 'not programmed', 'unknown'] as const).map((st) => [st, doc.services.filter((s) => s.nodeState === st).length] as const)
+  const programmed = doc.probed ? `; on the nodes: ${states.filter(([, n]) => n > 0).map(([st, n]) => `${n} ${st}`).join(', ')}` : ''
   lines.push('', `${plural(doc.summary.services, 'Service')} in ${where}: ${doc.summary.ready} ready for DSR, ${doc.summary.notReady} not${programmed}`)
   return `${lines.join('\n')}\n`
 }

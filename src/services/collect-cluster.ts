@@ -32,8 +32,10 @@ export interface ClusterCollectOptions {
   signal: AbortSignal
   warn(message: string): void
   now?(): number
-  /** which of the read nodes to probe (dsr: the nodes that should program a Service); default all of them */
-  chooseNodes?(cluster: ClusterObjects): string[]
+  /** which of the read nodes to probe (dsr: the nodes that should program a Service); default all of them.
+   * `kubeRouterNodes`: the nodes a kube-router pod of the DaemonSet runs on; null when that is unknown (no DaemonSet,
+   * its pods not listable, none found) */
+  chooseNodes?(cluster: ClusterObjects, kubeRouterNodes: ReadonlySet<string> | null): string[]
   /** what to probe on one node instead of doctor's default (every section, the API server and Service VIPs) */
   probeInputs?(node: string, cluster: ClusterObjects): Pick<ProbeInputs, 'sections' | 'targets' | 'dsrEndpoints'>
 }
@@ -85,7 +87,7 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   const logDirs = await kubeRouterLogDirs(kube, cluster, access.allowed({verb: 'list', resource: 'pods', namespace: deployment.namespace ?? kubeRouterNamespace}), opts.warn)
   throwIfAborted(opts.signal)
 
-  const nodes = opts.chooseNodes ? opts.chooseNodes(cluster) : cluster.nodes.map((n) => n.metadata.name)
+  const nodes = opts.chooseNodes ? opts.chooseNodes(cluster, logDirs.size ? new Set(logDirs.keys()) : null) : cluster.nodes.map((n) => n.metadata.name)
   progress({kind: 'run-started', mode: 'cluster', context: kube.context, nodes, at: now()})
   if (nodes.length === 0) {
     return {snapshot: {mode: 'cluster', context: kube.context, bundle: null, createdAt: new Date(now()).toISOString(), cluster, nodes: [], failedNodes: []}, issues}

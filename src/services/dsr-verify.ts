@@ -51,10 +51,10 @@ interface ServicePlan {
   nodes: DsrNodePlan[]
 }
 
-function planOf(cluster: ClusterObjects, request: DsrVerifyRequest): ServicePlan[] {
+function planOf(cluster: ClusterObjects, request: DsrVerifyRequest, kubeRouterNodes: ReadonlySet<string> | null): ServicePlan[] {
   return request.services.map((ref) => {
     const svc = findService(cluster, ref)
-    return {ref, svc, nodes: dsrNodePlan(cluster, svc)}
+    return {ref, svc, nodes: dsrNodePlan(cluster, svc, kubeRouterNodes)}
   })
 }
 
@@ -99,8 +99,8 @@ export async function verifyDsr(kube: KubePort, request: DsrVerifyRequest, optio
         script,
         signal: options.signal,
         warn,
-        chooseNodes: (cluster) => {
-          plans = planOf(cluster, request)
+        chooseNodes: (cluster, kubeRouterNodes) => {
+          plans = planOf(cluster, request, kubeRouterNodes)
           return nodesToProbe(cluster, plans, request.expectation)
         },
         probeInputs: (node, cluster) => ({sections: 'passive', targets: [], dsrEndpoints: endpointIps(cluster, plans, request.expectation, node)}),
@@ -126,7 +126,8 @@ export async function verifyDsr(kube: KubePort, request: DsrVerifyRequest, optio
         name: p.ref.name,
         expectation: request.expectation,
         nodes,
-        verified: nodes.every((n) => n.state === good || n.state === 'not-expected'),
+        // DSR programmed nowhere (annotation gone, no node expected to program it) is no verified DSR
+        verified: nodes.every((n) => n.state === good || n.state === 'not-expected') && (request.expectation === 'disabled' || nodes.some((n) => n.state === good)),
       }
     })
   } finally {

@@ -52,12 +52,26 @@ function slice(name: string, port: number, endpoints: [string, string][]): Obj {
 
 const DSR = {'kube-router.io/service.dsr': 'tunnel'}
 /** good: endpoints on node-a and node-b, so node-c directs only; local: ETP Local with its one endpoint on node-a */
+const SIX: Obj = {
+  apiVersion: 'v1', kind: 'Service',
+  metadata: {name: 'six', namespace: 'web', labels: {app: 'six'}, annotations: DSR},
+  spec: {type: 'ClusterIP', clusterIP: 'fd00:10:96::60', clusterIPs: ['fd00:10:96::60'], ipFamilies: ['IPv6'], externalIPs: ['2001:db8:60::10'], selector: {app: 'six'},
+    ports: [{name: 'https', protocol: 'TCP', port: 443, targetPort: 443}]},
+}
 const SERVICES = [
+  SIX,
   service('good', '203.0.113.10', 80, DSR),
   service('local', '203.0.113.11', 8080, DSR, {externalTrafficPolicy: 'Local'}),
   service('misannotated', '203.0.113.12', 81, {'kube-router.io/service.dsr': 'true'}),
 ]
 const SLICES = [
+  {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: {name: 'six-e1', namespace: 'web', labels: {'kubernetes.io/service-name': 'six'}},
+    addressType: 'IPv6',
+    endpoints: [{addresses: ['fd00:10:244:1::20'], nodeName: 'node-a', conditions: {ready: true}}],
+    ports: [{name: 'https', protocol: 'TCP', port: 443}],
+  },
   slice('good', 80, [['10.244.1.20', 'node-a'], ['10.244.2.20', 'node-b']]),
   slice('local', 8080, [['10.244.1.21', 'node-a']]),
   slice('misannotated', 81, [['10.244.2.22', 'node-b']]),
@@ -67,7 +81,7 @@ const SLICES = [
  * range of the DSR IPs allowed (v2.11.1 validates external IPs strictly). */
 function dsrReady(ds: Obj): Obj {
   const spec = ds.spec.template.spec
-  spec.containers[0].args.push('--service-external-ip-range=203.0.113.0/24')
+  spec.containers[0].args.push('--service-external-ip-range=203.0.113.0/24,2001:db8:60::/64')
   spec.containers[0].volumeMounts.push({name: 'cri-socket', mountPath: '/run/containerd'})
   spec.volumes.push({name: 'cri-socket', hostPath: {path: '/run/containerd'}})
   return ds
@@ -80,7 +94,7 @@ interface DsrCluster {
   close(): Promise<void>
 }
 
-async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra?: Record<string, Partial<HarnessNode>>} = {}): Promise<DsrCluster> {
+async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra?: Record<string, Partial<HarnessNode>>; withoutKubeRouter?: string[]} = {}): Promise<DsrCluster> {
   const nodes: NodeScenario[] = []
   let c: TestCluster | null = null
   const close = async () => {
@@ -91,6 +105,7 @@ async function startDsrCluster(opts: {fault?: KubeRouterEmulatorFault; nodeExtra
     for (const i of [1, 2, 3]) nodes.push(await buildHealthyNode({nodeIndex: i}))
     const base = scenarioClusterOptions(nodes)
     base.nodes = base.nodes.map((n) => ({...n, ...opts.nodeExtra?.[n.name]}))
+    base.pods = base.pods!.filter((p) => !(opts.withoutKubeRouter ?? []).includes((p as Obj).spec.nodeName))
     c = await startTestCluster({
       ...base,
       services: [...base.services!, ...SERVICES],
@@ -127,7 +142,7 @@ function checkStatus(n: DsrNodeVerdict, id: string): string {
   return n.checks.find((c) => c.id === id)?.status ?? 'absent'
 }
 
-test('a programmed cluster: per-node table and JSON, ETP Local nodes not expected, the misannotated Service not programmed; exit 0 / 1', {skip}, async () => {
+test('a programmed cluster: per-node table and JSON (IPv4 and IPv6), ETP Local nodes not expected and not probed, the misannotated Service not programmed; exit 0 / 1', {skip}, async () => {
   const cl = await startDsrCluster()
   try {
     const good = await status(cl, ['web/good'])
@@ -145,8 +160,8 @@ test('a programmed cluster: per-node table and JSON, ETP Local nodes not expecte
     assert.equal(all.code, 1, all.stderr)
     const doc = JSON.parse(all.stdout) as DsrStatusDocument
     assert.equal(doc.probed, true)
-    assert.deepEqual(doc.summary, {services: 3, ready: 2, notReady: 1, programmed: 2})
-    assert.deepEqual(doc.services.map((s) => `${s.name}:${s.nodeState}`), ['good:programmed', 'local:programmed', 'misannotated:not programmed'])
+    assert.deepEqual(doc.summary, {services: 4, ready: 3, notReady: 1, programmed: 3})
+    assert.deepEqual(doc.services.map((s) => `${s.name}:${s.nodeState}`), ['good:programmed', 'local:programmed', 'misannotated:not programmed', 'six:programmed'])
     const g = nodesOf(doc, 'good')
     assert.deepEqual(Object.values(g).map((n) => `${n.node} ${n.state} ${n.hasLocalEndpoint}`), ['node-a programmed true', 'node-b programmed true', 'node-c programmed false'])
     assert.deepEqual(g['node-a'].checks.map((c) => `${c.id}:${c.status}`), [
@@ -166,6 +181,13 @@ test('a programmed cluster: per-node table and JSON, ETP Local nodes not expecte
       assert.match(l[n].reason!, /externalTrafficPolicy: Local and no ready endpoint of the Service on this node/)
     }
     assert.deepEqual(doc.services.find((s) => s.name === 'misannotated')!.nodes, [])
+    // IPv6: ip6tables, the IPv6 fwmark rule and table 78, FWM IPv6, MSS = MTU - 100, kube-tunnel-v6 in the pod
+    const six = nodesOf(doc, 'six')['node-a']
+    assert.equal(six.state, 'programmed', JSON.stringify(six.checks, null, 1))
+    assert.equal(checkStatus(six, 'pod-rp-filter'), 'not-applicable')
+    assert.ok(six.checks.find((c) => c.id === 'tcpmss-clamp')!.evidence.some((e) => e.endsWith('--set-mss 1400')))
+    assert.ok(six.checks.find((c) => c.id === 'pod-tunnel-if')!.evidence.some((e) => /inet6 2001:db8:60::10\/128 scope global/.test(e)))
+    assert.ok(six.checks.find((c) => c.id === 'ipvs-fwm-service')!.evidence.some((e) => /^FWM  \d+ IPv6 rr$/.test(e)))
 
     const table = await status(cl, ['-n', 'web'])
     assert.equal(table.code, 1)
@@ -174,7 +196,7 @@ test('a programmed cluster: per-node table and JSON, ETP Local nodes not expecte
     assert.match(table.stdout, /^web\/misannotated +203\.0\.113\.12 +0 +rr +not ready +not programmed$/m)
     assert.match(table.stdout, /^ {2}nodes: not programmed: kube-router.io\/service.dsr is "true", not "tunnel": kube-router does not program DSR for it \(not probed\)$/m)
     assert.match(table.stdout, /^ {4}node-b +not-expected +- +externalTrafficPolicy: Local and no ready endpoint/m)
-    assert.match(table.stdout, /^3 Services in namespace web: 2 ready for DSR, 1 not; 2 programmed on the nodes, 1 not$/m)
+    assert.match(table.stdout, /^4 Services in namespace web: 3 ready for DSR, 1 not; on the nodes: 3 programmed, 1 not programmed$/m)
 
     const wide = await status(cl, ['web/good', '-o', 'wide'])
     assert.equal(wide.code, 0)
@@ -188,18 +210,13 @@ test('a programmed cluster: per-node table and JSON, ETP Local nodes not expecte
     const withEndpoints = created.filter((p) => p.spec.containers[0].env.some((e: Obj) => e.name === 'KR_DSR_ENDPOINTS'))
     assert.ok(withEndpoints.every((p) => p.spec.hostPID === true))
     assert.ok(created.filter((p) => !withEndpoints.includes(p)).every((p) => p.spec.hostPID === false))
-  } finally {
-    await cl.close()
-  }
-})
 
-test('probe pods only where kube-router should program: ETP Local probes the endpoint node only', {skip}, async () => {
-  const cl = await startDsrCluster()
-  try {
-    const r = await status(cl, ['web/local', '-o', 'json'])
-    assert.equal(r.code, 0, r.stderr)
-    const pods = cl.c.requests.filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces/kube-system/pods').map((q) => (q.body as Obj).spec.nodeName)
-    assert.deepEqual(pods, ['node-a'])
+    // probe pods only where kube-router should program: ETP Local probes its endpoint node only
+    const seen = cl.c.requests.length
+    const local = await status(cl, ['web/local', '-o', 'json'])
+    assert.equal(local.code, 0, local.stderr)
+    const probed = cl.c.requests.slice(seen).filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces/kube-system/pods').map((q) => (q.body as Obj).spec.nodeName)
+    assert.deepEqual(probed, ['node-a'])
     await noProbeLeft(cl.c)
   } finally {
     await cl.close()
@@ -285,8 +302,8 @@ for (const f of FAULTS) {
   })
 }
 
-test('a node whose probe pod fails is not-probed with the reason; nothing broken elsewhere: exit 2', {skip}, async () => {
-  const cl = await startDsrCluster({nodeExtra: {'node-b': {fault: 'exit-1'}}})
+test('a node whose probe pod fails is not-probed with the reason; nothing broken elsewhere: exit 2; a node without kube-router is not expected', {skip}, async () => {
+  const cl = await startDsrCluster({nodeExtra: {'node-b': {fault: 'exit-1'}}, withoutKubeRouter: ['node-c']})
   try {
     const r = await status(cl, ['web/good', '-o', 'json'])
     assert.equal(r.code, 2, r.stderr)
@@ -296,6 +313,9 @@ test('a node whose probe pod fails is not-probed with the reason; nothing broken
     assert.equal(n['node-b'].state, 'not-probed')
     assert.match(n['node-b'].reason!, /^the probe exited with code 1/)
     assert.equal(doc.services[0].nodeState, 'unknown')
+    assert.equal(n['node-c'].state, 'not-expected')
+    assert.match(n['node-c'].reason!, /^no kube-router pod of the DaemonSet runs on this node/)
+    assert.ok(!cl.c.requests.some((q) => q.method === 'POST' && q.path.endsWith('/pods') && (q.body as Obj).spec.nodeName === 'node-c'), 'node-c is not probed')
     const table = await status(cl, ['web/good'])
     assert.equal(table.code, 2)
     assert.match(table.stdout, /^ {4}node-b +not-probed +yes +the probe exited with code 1/m)

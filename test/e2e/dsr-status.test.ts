@@ -1,6 +1,7 @@
 // `kubectl kr dsr status … --no-probe` through real kubectl plugin dispatch against the test API server with the
 // demo cluster's objects (media/stream is its DSR Service): the table and JSON, exit codes 0/1/2, the namespace
-// choice (-n, -A, the kubeconfig context's), and that --no-probe changes nothing. Probing: dsr-status-probe.test.ts.
+// choice (-n, -A, the kubeconfig context's), that --no-probe changes nothing, and SIGINT / SIGTERM while probe pods
+// run (every pod deleted, exit 130 / 143). Probing results: dsr-status-probe.test.ts.
 import assert from 'node:assert/strict'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -8,8 +9,9 @@ import {after, before, test} from 'node:test'
 import {demoCluster} from '../../scripts/demo/cluster.js'
 import type {DsrStatusDocument} from '../../src/model/dsr-status.js'
 import type {ServiceObject} from '../../src/model/types.js'
-import {kr} from '../cli/kr.js'
-import {replayClusters, replayNode} from './replay.js'
+import {kr, krSpawn} from '../cli/kr.js'
+import {waitFor} from '../helpers/wait-for.js'
+import {leftovers, replayClusters, replayNode} from './replay.js'
 
 const demo = demoCluster()
 const replay = replayClusters('dsr-status')
@@ -169,3 +171,18 @@ test('a named Service without the annotation is listed as not DSR (exit 1); an u
   assert.match(down.stderr, /^error: .*127\.0\.0\.1:1/)
   assert.equal(down.stdout, '')
 })
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  const code = signal === 'SIGINT' ? 130 : 143
+  test(`${signal} while the probe pods run: every pod and the script deleted, exit ${code}, nothing on stdout`, async () => {
+    const {c, kubeconfig} = await start({nodes: [replayNode('node-a', {}, 60_000), replayNode('node-c', {}, 60_000)]})
+    const run = krSpawn(['dsr', 'status', 'media/stream', '--kubeconfig', kubeconfig])
+    await waitFor('2 running probe pods', () => c.pods('kube-system').filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-kr' && p.status?.phase === 'Running').length === 2, 20_000, 20)
+    run.child.kill(signal)
+    const r = await run.done
+    assert.equal(r.code, code, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, new RegExp(`^interrupted \\(${signal}\\): deleted 2 probe pods$`, 'm'))
+    assert.deepEqual(leftovers(c), [])
+  })
+}

@@ -15,6 +15,7 @@
 //     directory of links to its pods' /proc entries, KR_PROBE_PROC, standing for the node's own /proc).
 //   Other Services: the cluster and external IPs on kube-dummy-if, IPVS `PROTO IP:PORT` services with Masq
 //     destinations (NodePorts on the node IPs).
+//   Only nodes with a kube-router pod (label k8s-app=kube-router in kube-system), when there are such pods.
 //   ETP Local (or kube-router.io/service.local): external IPs only on nodes with a ready local endpoint.
 //   From v2.8.0 strict external-IP validation (default on) drops IPs outside --service-external-ip-range /
 //   --loadbalancer-ip-range or inside --service-cluster-ip-range.
@@ -404,8 +405,11 @@ export class KubeRouterEmulator {
     const version = versionOf(container?.image)
     const flags = atLeast(version, 2, 8, 0) ? flagsOf([...(container?.command ?? []), ...(container?.args ?? [])]) : null
     const fault = this.opts.fault
+    // kube-router runs where its DaemonSet has a pod (when the cluster has kube-router pods at all)
+    const pods = (this.store.list('pods', 'kube-system') as Obj[]).filter((p) => p.metadata?.labels?.['k8s-app'] === 'kube-router')
     for (const n of this.nodes) {
       if (typeof fault === 'object' && fault.kind === 'some-nodes' && !fault.nodes.includes(n.node.name)) continue
+      if (pods.length && !pods.some((p) => p.spec?.nodeName === n.node.name)) continue
       await this.reconcileNode(n, services, slices, version, flags)
     }
     this.reconciliations++
