@@ -222,6 +222,8 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
     const message = result.error instanceof Error ? result.error.message : String(result.error)
     const back = request.rollback ? await rollBack(kube, plan, writtenVersion, `verification could not run: ${message.split('\n')[0]}`, io) : keepChange(plan)
     if (result.error instanceof UserError || result.error instanceof KubeRequestError) throw new UserError(`verification could not run: ${message}\n${back}`)
+    // an unexpected error ends the command as an internal error: what became of the change must still be said
+    io.out(back)
     throw result.error
   }
   const outcome = reportVerification(result.verification!, plan, io, request.waitMs)

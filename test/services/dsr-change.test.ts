@@ -247,3 +247,17 @@ test('enable on a Service already DSR: nothing to change, only verified; a failu
     assert.deepEqual(c.objects('events', 'media'), [])
   })
 })
+
+test('verification fails with an unexpected error after the patch: the rollback outcome is still printed before the error', async () => {
+  await withCluster({}, async (c, kubeconfig) => {
+    const run = io(async () => {
+      c.store.mutate('services', 'media', 'video', (s) => {
+        s.metadata.labels = {...s.metadata.labels, tier: 'gold'}
+      })
+      throw new TypeError('cannot read properties of undefined')
+    })
+    await assert.rejects(runDsrChange(openKube({kubeconfig, context: null}), request(), run), /cannot read properties of undefined/)
+    assert.equal(annotationsOf(c)[DSR], 'tunnel', 'changed by someone else meanwhile: not overwritten')
+    assert.ok(run.lines.some((l) => /^NOT rolled back: media\/video was changed by someone else after this change .* kube-router\.io\/service\.dsr- /.test(l)), run.lines.join('\n'))
+  })
+})
