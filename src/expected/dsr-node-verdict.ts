@@ -195,6 +195,23 @@ function deleteCommand(rule: IptablesRule, family: Family): string {
   return `${iptablesCmd(family)} -t ${rule.table} ${rule.text.replace(/^-A /, '-D ')}`
 }
 
+function hostArgIs(rule: IptablesRule, flag: '-s' | '-d', ip: string): boolean {
+  const v = argValue(rule, flag)
+  return v !== null && parseIp(hostOf(v)) !== null && sameIp(hostOf(v), ip)
+}
+
+/** The clamp of the local endpoints' SYN-ACKs, v2.1.3+: `PREROUTING -s <ip> -i kube-bridge -p tcp --sport <port>`. */
+function isTcpmssClamp(r: IptablesRule, t: ProgrammedTuple): boolean {
+  return r.table === 'mangle' && r.chain === 'PREROUTING' && r.target === 'TCPMSS' && hostArgIs(r, '-s', t.ip) && argValue(r, '--sport') === String(t.port) && argValue(r, '-i') === BRIDGE_IF
+}
+
+/** Before v2.1.3 (KNOWN_BUGS dsr-tcpmss) kube-router wrote one clamp per IP, without port or interface: `PREROUTING -d
+ * <ip>` and `POSTROUTING -s <ip>` (setupMangleTableRule @ v2.1.2; kube-router-facts.md §3.1 step 2). */
+function isOldTcpmssClamp(r: IptablesRule, t: ProgrammedTuple): boolean {
+  if (r.table !== 'mangle' || r.target !== 'TCPMSS' || argValue(r, '--sport') !== null || argValue(r, '--dport') !== null) return false
+  return (r.chain === 'PREROUTING' && hostArgIs(r, '-d', t.ip)) || (r.chain === 'POSTROUTING' && hostArgIs(r, '-s', t.ip))
+}
+
 /** The MSS kube-router clamps to: MTU of the node IP's interface - 60 (IPv4), - 100 (IPv6 from v2.7.0). */
 function expectedMss(node: NodeState, nodeIp: Record<Family, string | null>, family: Family, version: Version | null): {mss: number | null; why: string} {
   const links = sourceValue(node, 'ip-addr.json') ?? []
@@ -269,17 +286,19 @@ function directorChecks(node: NodeState, tuples: ProgrammedTuple[], version: Ver
     // TCP MSS clamp (TCP only)
     if (t.protocol !== 'tcp') b.get('tcpmss-clamp')!.add('not-applicable', [])
     else if (ipt) {
-      const clamp = ipt.rules.filter((r) => r.table === 'mangle' && r.chain === 'PREROUTING' && r.target === 'TCPMSS' && argValue(r, '-s') !== null && sameIp(hostOf(argValue(r, '-s')!), t.ip) && argValue(r, '--sport') === String(t.port) && argValue(r, '-i') === BRIDGE_IF)
-      const want = expectedMss(node, nodeIp, t.family, version)
       const buggy = version !== null && isAffectedBy(version, 'dsr-tcpmss')
+      const clamp = ipt.rules.filter((r) => isTcpmssClamp(r, t) || (buggy && isOldTcpmssClamp(r, t)))
+      const want = expectedMss(node, nodeIp, t.family, version)
       const fix = buggy ? [`upgrade kube-router to ${knownBug('dsr-tcpmss').fixedIn} or later (${knownBug('dsr-tcpmss').title}; ${version!.text} is affected)`] : [restart]
       if (clamp.length === 0) {
         b.get('tcpmss-clamp')!.add('fail', [`${subject}: no mangle PREROUTING -s ${t.ip} -i kube-bridge -p tcp --sport ${t.port} -j TCPMSS rule${want.mss !== null ? ` (expected --set-mss ${want.mss}: ${want.why})` : ''}`], fix)
       } else {
-        const value = Number(argValue(clamp.at(-1)!, '--set-mss'))
+        // TCPMSS does not end the chain: the last clamp of each chain decides
+        const deciding = [...new Map(clamp.map((r) => [r.chain, r])).values()]
+        const wrong = deciding.map((r) => Number(argValue(r, '--set-mss'))).filter((v) => v !== want.mss)
         if (want.mss === null) b.get('tcpmss-clamp')!.add('unknown', [...clamp.map((r) => r.text), `cannot tell the expected MSS: ${want.why}`])
-        else if (value === want.mss) b.get('tcpmss-clamp')!.add('pass', [...clamp.map((r) => r.text)])
-        else b.get('tcpmss-clamp')!.add('fail', [...clamp.map((r) => r.text), `${subject}: --set-mss ${value}, expected ${want.mss} (${want.why})`], fix)
+        else if (wrong.length === 0) b.get('tcpmss-clamp')!.add('pass', [...clamp.map((r) => r.text)])
+        else b.get('tcpmss-clamp')!.add('fail', [...clamp.map((r) => r.text), `${subject}: --set-mss ${wrong.join(', ')}, expected ${want.mss} (${want.why})`], fix)
       }
     } else b.get('tcpmss-clamp')!.add('unknown', [`${source} not captured`])
 

@@ -141,3 +141,32 @@ test('expectation disabled on a node still programmed: broken (the FWM service i
   assert.equal(check(v, 'fwm-service-gone').status, 'fail')
   assert.equal(check(v, 'served-normally').status, 'fail')
 })
+
+/** The TCPMSS clamps as kube-router before v2.1.3 wrote them: one per IP, PREROUTING -d and POSTROUTING -s, no port,
+ * no -i (setupMangleTableRule @ v2.1.2, kube-router-facts.md §3.1 step 2); MSS = MTU - 60. */
+const oldFormClamps = (version: string | null) => (c: NodeCapture) => {
+  if (version) c.files['kube-router-version.txt'] = `Running /usr/local/bin/kube-router version ${version}, built on 2024-05-07T20:38:51+0000, go1.22.2\n`
+  c.files['iptables.txt'] = c.files['iptables.txt']!.replace(
+    /^-A PREROUTING -s (\S+) -i kube-bridge -p tcp -m tcp --sport \d+ --tcp-flags SYN,RST SYN -j TCPMSS --set-mss (\d+)$/gm,
+    '-A PREROUTING -d $1 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss $2\n-A POSTROUTING -s $1 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss $2',
+  )
+}
+
+test('before v2.1.3 the TCPMSS clamp has its older form (per IP, -d in PREROUTING, -s in POSTROUTING): programmed as that version does it; from v2.1.3 on that form is no clamp', async () => {
+  const old = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: (c) => (oldFormClamps('v2.1.2')(c), withPod()(c))})
+  assert.equal(check(old, 'tcpmss-clamp').status, 'pass', JSON.stringify(check(old, 'tcpmss-clamp'), null, 1))
+  assert.ok(check(old, 'tcpmss-clamp').evidence.includes('-A POSTROUTING -s 199.27.151.9/32 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1440'))
+  assert.equal(old.state, 'programmed')
+
+  const wrongValue = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {
+    edit: (c) => {
+      oldFormClamps('v2.1.2')(c)
+      c.files['iptables.txt'] = c.files['iptables.txt']!.replaceAll('--set-mss 1440', '--set-mss 1460')
+    },
+  })
+  assert.equal(check(wrongValue, 'tcpmss-clamp').status, 'fail')
+
+  const current = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: (c) => (oldFormClamps(null)(c), withPod()(c))})
+  assert.equal(check(current, 'tcpmss-clamp').status, 'fail', 'v2.11.1 writes -s <ip> --sport <port> -i kube-bridge')
+  assert.equal(current.state, 'broken')
+})

@@ -22,8 +22,9 @@
 //
 // Removing the annotation undoes the DSR programming but for the fwmark rules (kube-router never deletes them).
 // kube-tunnel-if is a veth here: this kernel has no ipip (nor dummy) link type; the probe only reads its name and
-// addresses. Version-dependent behaviour follows the DaemonSet image: before v2.1.3 no TCPMSS clamp (KNOWN_BUGS
-// dsr-tcpmss), before v2.7.0 the IPv6 MSS is MTU-60, from v2.6.0 sloppy_tcp=1 for mh (into KR_PROBE_IPVS_SYSCTL).
+// addresses. Version-dependent behaviour follows the DaemonSet image: before v2.1.3 no TCPMSS clamp (the outcome of
+// KNOWN_BUGS dsr-tcpmss: kube-router itself wrote an older per-IP form, which a Service sharing the IP deleted), before
+// v2.7.0 the IPv6 MSS is MTU-60, from v2.6.0 sloppy_tcp=1 for mh (into KR_PROBE_IPVS_SYSCTL).
 //
 // Faults: 'never-programs' (reconciles nothing), {kind: 'some-nodes', nodes} (only those), 'wrong-mark' (the MARK
 // rules set another mark than the fwmark rule and the FWM service use), 'pod-side-fails' (no kube-tunnel-if in the
