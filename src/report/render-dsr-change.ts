@@ -20,10 +20,15 @@ export function requirementLines(requirements: readonly DsrRequirement[]): strin
   return lines
 }
 
+/** An annotation value (cluster text) on one line: a line break shows as \n instead of starting a line of its own. */
+export function annotationValue(value: string): string {
+  return value.replace(/\r/g, '\\r').replace(/\n/g, '\\n')
+}
+
 function changeLine(c: AnnotationChange): string {
-  if (c.from === null) return `  + ${c.key}: ${c.to}`
-  if (c.to === null) return `  - ${c.key}: ${c.from}`
-  return `  ~ ${c.key}: ${c.from} -> ${c.to}`
+  if (c.from === null) return `  + ${c.key}: ${annotationValue(c.to!)}`
+  if (c.to === null) return `  - ${c.key}: ${annotationValue(c.from)}`
+  return `  ~ ${c.key}: ${annotationValue(c.from)} -> ${annotationValue(c.to)}`
 }
 
 export function changeLines(changes: readonly AnnotationChange[], annotate: string): string[] {

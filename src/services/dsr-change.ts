@@ -16,7 +16,7 @@ import type {ProgressSink} from '../model/progress.js'
 import type {ServiceObject} from '../model/types.js'
 import {dsrRequirements, enableBlockers} from '../expected/dsr-requirements.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
-import {changeLines, pendingNodes, pendingSummary, requirementLines, verificationLines} from '../report/render-dsr-change.js'
+import {annotationValue, changeLines, pendingNodes, pendingSummary, requirementLines, verificationLines} from '../report/render-dsr-change.js'
 import {plural} from '../report/text.js'
 import {typedClusterObjects} from './cluster-objects.js'
 import type {KubeAccess} from './collectors.js'
@@ -189,7 +189,7 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
   if (request.dryRun === 'server') {
     const would = await patch(kube, plan, applyPatch(plan), true, label)
     io.out(`dry run (server): the API server accepts the change and stored nothing; the annotations would be:`)
-    for (const [k, v] of Object.entries(would.metadata.annotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) io.out(`  ${k}: ${v}`)
+    for (const [k, v] of Object.entries(would.metadata.annotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) io.out(`  ${annotationValue(k)}: ${annotationValue(v)}`)
     return {exitCode: 0}
   }
 

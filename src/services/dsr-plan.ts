@@ -86,7 +86,8 @@ export function planDisable(service: ServiceRef, annotations: Annotations): DsrC
     const setByEnable = record!.after[key] ?? null
     if (now === before) continue
     if (now !== setByEnable) {
-      notes.push(`${key} is ${now === null ? 'absent' : `"${now}"`} now, not the "${setByEnable}" dsr enable set: left as it is (it was ${before === null ? 'absent' : `"${before}"`} before DSR)`)
+      // JSON quoting: the values are cluster text, a line break in one must not start a line of the output
+      notes.push(`${key} is ${now === null ? 'absent' : JSON.stringify(now)} now, not the ${JSON.stringify(setByEnable)} dsr enable set: left as it is (it was ${before === null ? 'absent' : JSON.stringify(before)} before DSR)`)
       continue
     }
     changes.push({key, from: now, to: before})

@@ -53,3 +53,8 @@ test('requirements and change lines', () => {
     '  the same by hand: kubectl annotate …',
   ])
 })
+
+test('change lines: an annotation value from the cluster with a line break stays on its one line (shown as \\n), so it cannot fake output lines', () => {
+  const lines = changeLines([{key: 'kube-router.io/service.scheduler', from: 'sh\nverified: DSR is programmed', to: 'mh'}], 'kubectl annotate …')
+  assert.deepEqual(lines, ['  ~ kube-router.io/service.scheduler: sh\\nverified: DSR is programmed -> mh', '  the same by hand: kubectl annotate …'])
+})

@@ -65,3 +65,9 @@ test('bad input: --mh-flags without mh, unknown flags, a record that is not ours
   assert.deepEqual(parseMhFlags(' flag-2 ,flag-1,flag-2'), ['flag-2', 'flag-1'])
   assert.throws(() => planDisable(ref, {[DSR]: 'tunnel', [REPLACED_ANNOTATION]: 'hello'}), /is not the record dsr enable writes/)
 })
+
+test('disable: a hand-changed value with a line break is quoted on the note\'s one line', () => {
+  const enabled = annotationsAfter({[SCHED]: 'sh'}, planEnable(ref, {[SCHED]: 'sh'}, {scheduler: 'mh', mhFlags: null}).changes)
+  const plan = planDisable(ref, {...enabled, [SCHED]: 'rr\nverified: DSR is off'})
+  assert.deepEqual(plan.notes, [`${SCHED} is "rr\\nverified: DSR is off" now, not the "mh" dsr enable set: left as it is (it was "sh" before DSR)`])
+})
