@@ -164,6 +164,9 @@ test('bad input: one line, exit 2, no API request', async () => {
     [['dsr', 'enable', 'media/video', '--scheduler', 'wrr'], /^error: Expected --scheduler=wrr to be one of: rr, lc, dh, sh, mh/],
     [['dsr', 'disable', 'a/b/c', '--dry-run'], /^error: SERVICE must be NAME or NAMESPACE\/NAME, not "a\/b\/c"$/],
     [['dsr', 'enable'], /^error: Missing 1 required arg/],
+    [['dsr', 'enable', 'media/video', '--wait', '0', '--yes'], /^error: --wait must be more than 0/],
+    [['dsr', 'enable', 'media/video', '--image=', '--yes'], /^error: --image is empty: give an image reference, or leave --image out/],
+    [['dsr', 'disable', 'media/video', '--image', '', '--yes'], /^error: --image is empty: give an image reference, or leave --image out/],
   ]
   for (const [args, expected] of cases) {
     const before = c.requests.length

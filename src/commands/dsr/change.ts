@@ -66,6 +66,8 @@ export abstract class DsrChangeCommand extends KrCommand {
   protected async runChange(action: DsrAction, service: string, flags: ChangeFlags, enable: {scheduler: Scheduler | null; mhFlags: string | null; force: boolean}): Promise<void> {
     const {openDsrChange} = await import('../../services/dsr-change.js')
     const {parseMhFlags} = await import('../../services/dsr-plan.js')
+    // before anything is read or changed: an empty image would only fail the verification after the patch
+    if (flags.image === '') throw new UserError('--image is empty: give an image reference, or leave --image out to use the kube-router DaemonSet\'s image')
     const access = kubeAccess(flags)
     const wait = waitMs(flags.wait)
     const mhFlags = enable.mhFlags === null ? null : parseMhFlags(enable.mhFlags)
