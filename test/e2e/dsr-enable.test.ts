@@ -167,6 +167,8 @@ test('bad input: one line, exit 2, no API request', async () => {
     [['dsr', 'enable', 'media/video', '--wait', '0', '--yes'], /^error: --wait must be more than 0/],
     [['dsr', 'enable', 'media/video', '--image=', '--yes'], /^error: --image is empty: give an image reference, or leave --image out/],
     [['dsr', 'disable', 'media/video', '--image', '', '--yes'], /^error: --image is empty: give an image reference, or leave --image out/],
+    [['dsr', 'enable', 'media/video', '--probe-namespace=', '--yes'], /^error: --probe-namespace is empty/],
+    [['dsr', 'enable', 'video', '-n', '', '--yes'], /^error: -n\/--namespace is empty/],
   ]
   for (const [args, expected] of cases) {
     const before = c.requests.length

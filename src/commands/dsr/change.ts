@@ -68,6 +68,8 @@ export abstract class DsrChangeCommand extends KrCommand {
     const {parseMhFlags} = await import('../../services/dsr-plan.js')
     // before anything is read or changed: an empty image would only fail the verification after the patch
     if (flags.image === '') throw new UserError('--image is empty: give an image reference, or leave --image out to use the kube-router DaemonSet\'s image')
+    if (flags['probe-namespace'] === '') throw new UserError('--probe-namespace is empty: give the namespace for the probe pods, or leave it out (default kube-system)')
+    if (flags.namespace === '') throw new UserError('-n/--namespace is empty: give the Service\'s namespace, or leave -n out for the kubeconfig context\'s')
     const access = kubeAccess(flags)
     const wait = waitMs(flags.wait)
     const mhFlags = enable.mhFlags === null ? null : parseMhFlags(enable.mhFlags)
