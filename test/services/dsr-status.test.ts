@@ -102,3 +102,32 @@ test('render: node text with terminal controls is escaped', () => {
     assert.ok(!out.includes('\u001b'), `${format} has no raw control character`)
   }
 })
+
+test('dsrStatusDocument: DSR IPs are externalIPs and LoadBalancer IPs minus what kube-router skips (ipMode Proxy, skiplbips, strict validation), each skipped one with why', () => {
+  const cluster = demoCluster()
+  const stream = cluster.services.find((s) => s.metadata.name === 'stream')!
+  stream.spec!.type = 'LoadBalancer'
+  stream.status = {loadBalancer: {ingress: [{ip: '198.51.100.7'}, {ip: '198.51.100.8', ipMode: 'Proxy'}]}}
+  const doc = () => dsrStatusDocument(cluster, q({service: 'media/stream'}), {context: 'demo', namespace: 'default'}).services[0]
+
+  let s = doc()
+  assert.deepEqual(s.dsrIps, [{ip: '199.27.151.9', family: 4, kind: 'external-ip'}, {ip: '198.51.100.7', family: 4, kind: 'load-balancer-ip'}])
+  assert.deepEqual(s.skippedIps, [{ip: '198.51.100.8', reason: 'LoadBalancer ingress with ipMode: Proxy'}])
+  assert.deepEqual(s.tuples.map((t) => `${t.ip} ${t.fwmark}`), ['199.27.151.9 14146', `198.51.100.7 ${s.tuples[1].fwmark}`])
+
+  stream.metadata.annotations!['kube-router.io/service.skiplbips'] = ''
+  s = doc()
+  assert.deepEqual(s.dsrIps.map((i) => i.ip), ['199.27.151.9'])
+  assert.deepEqual(s.skippedIps.map((i) => `${i.ip}: ${i.reason}`), ['198.51.100.7: kube-router.io/service.skiplbips is set', '198.51.100.8: LoadBalancer ingress with ipMode: Proxy'])
+
+  // v2.8.0+ validates strictly (default on): the external IP outside --service-external-ip-range is dropped
+  delete stream.metadata.annotations!['kube-router.io/service.skiplbips']
+  const container = (cluster.kubeRouter as any).spec.template.spec.containers[0]
+  container.image = 'docker.io/cloudnativelabs/kube-router:v2.11.1'
+  container.args = [...container.args, '--service-external-ip-range=203.0.113.0/24', '--loadbalancer-ip-range=198.51.100.0/24']
+  s = doc()
+  assert.deepEqual(s.dsrIps.map((i) => i.ip), ['198.51.100.7'])
+  assert.deepEqual(s.skippedIps.map((i) => `${i.ip}: ${i.reason}`), ['198.51.100.8: LoadBalancer ingress with ipMode: Proxy', '199.27.151.9: outside the allowed ranges: dropped by strict external-IP validation'])
+  assert.deepEqual(s.tuples.map((t) => t.ip), ['198.51.100.7'])
+  assert.equal(s.requirements.find((r) => r.id === 'ips-in-allowed-ranges')!.status, 'fail')
+})
