@@ -77,17 +77,18 @@ export abstract class KrCommand extends Command {
     process.exitCode = exitCode
   }
 
-  /** Asks on the terminal; without one, refuses with what to pass instead. */
-  protected async confirm(question: string, refusal: string): Promise<boolean> {
+  /** Asks on the terminal; without one, refuses with what to pass instead. `signal` (a SIGINT/SIGTERM guard's)
+   * drops the question, so a signal ends the command instead of leaving it reading the terminal. */
+  protected async confirm(question: string, refusal: string, signal?: AbortSignal): Promise<boolean> {
     if (!process.stdin.isTTY) throw new UserError(refusal)
     const {createInterface} = await import('node:readline/promises')
     const rl = createInterface({input: process.stdin, output: process.stdout})
     try {
-      return /^y(es)?$/i.test((await rl.question(question)).trim())
+      return /^y(es)?$/i.test((await rl.question(question, signal ? {signal} : {})).trim())
     } catch (error) {
       // Ctrl-C at the question: readline rejects with an AbortError instead of a SIGINT reaching the process
       if ((error as {code?: unknown}).code === 'ABORT_ERR') {
-        this.interruptedBy = 'SIGINT'
+        if (!signal?.aborted) this.interruptedBy = 'SIGINT'
         process.stdout.write('\n') // the terminal's cursor is still after the question
       }
       throw error

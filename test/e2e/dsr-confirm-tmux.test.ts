@@ -95,3 +95,17 @@ test('kubectl kr cleanup: Ctrl-C at its question deletes nothing, exit 130', {sk
   assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '130')
   assert.equal(c.pods('kube-system').filter((p) => p.metadata.name === 'kr-probe-abc123-node-b').length, 1)
 })
+
+test('SIGTERM at the question: the question is dropped, interrupted, nothing changed, exit 143 (no hang on the terminal)', {skip: unmet(TMUX, {tools: ['pgrep']}), timeout: 90_000}, async () => {
+  const {c, kubeconfig} = await replay.start({nodes: [replayNode('node-b')], services: [videoService()], endpointSlices: [videoSlice()], daemonSets: [dsrReadyDaemonSet()]})
+  const rc = runInPane('term', ['dsr', 'enable', 'media/video', '--kubeconfig', kubeconfig])
+  await screenUntil('term', 'the question', (s) => s.includes('apply this change? [y/N]'))
+  // the pane runs sh -c, whose child is the plugin (kubectl execs kubectl-kr in place)
+  const shell = tmux('display-message', '-p', '-t', 'term', '#{pane_pid}').trim()
+  const plugin = execFileSync('pgrep', ['-P', shell], {encoding: 'utf8'}).trim().split('\n')[0]
+  process.kill(Number(plugin), 'SIGTERM')
+  const s = await screenUntil('term', 'the end', (x) => x.includes('KR-EXITED'), 10_000)
+  assert.match(s, /interrupted \(SIGTERM\): nothing changed$/m)
+  assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '143')
+  assert.deepEqual(writes(c), [])
+})

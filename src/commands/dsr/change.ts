@@ -98,11 +98,12 @@ export abstract class DsrChangeCommand extends KrCommand {
           confirm: async (question) => {
             if (flags.yes) return true
             try {
-              return await this.confirm(question, `not changing ${service} without confirmation: pass --yes (no terminal to ask on), or --dry-run to see the plan`)
+              return await this.confirm(question, `not changing ${service} without confirmation: pass --yes (no terminal to ask on), or --dry-run to see the plan`, interrupt.signal)
             } catch (error) {
-              // Ctrl-C at the question: readline rejects with an AbortError instead of a SIGINT reaching the process
+              // Ctrl-C at the question: readline rejects with an AbortError instead of a SIGINT reaching the process;
+              // a SIGINT / SIGTERM the guard caught drops the question the same way
               if ((error as {code?: unknown}).code !== 'ABORT_ERR') throw error
-              interrupt.trigger('SIGINT')
+              if (!interrupt.signal.aborted) interrupt.trigger('SIGINT')
               throw new InterruptedError('nothing changed')
             }
           },
