@@ -14,7 +14,7 @@ import {expectedDsrProgramming, type ExpectedDsrTuple} from './dsr-programming.j
 import {dsrFwmark, fwmarkHex} from './fwmark.js'
 import {deriveNodeFacts, DUMMY_IF, BRIDGE_IF} from './node-facts.js'
 import {DSR_TABLE} from './route-tables.js'
-import {isDsrService, isExternalTrafficLocal, isProxiedService, readyEndpoints, serviceKey} from './services.js'
+import {isDsrService, isExternalTrafficLocal, isProxiedService, readyEndpoints, serviceKey, slicesOf} from './services.js'
 import {isAffectedBy, knownBug} from './version-matrix.js'
 import {argValue} from '../parsers/iptables-save.js'
 import type {DsrExpectation, DsrNodeCheck, DsrNodeCheckId, DsrNodeCheckStatus, DsrNodeVerdict} from '../model/dsr-verification.js'
@@ -130,7 +130,7 @@ export function dsrNodeVerdict(input: DsrNodeVerdictInput): DsrNodeVerdict {
     return {...base, state: 'not-expected', reason: 'the Service has no external or LoadBalancer IP kube-router programs: nothing to look for', checks: []}
   }
   const checks = expectation === 'enabled'
-    ? [...directorChecks(node, tuples, facts.version, facts.nodeIp, svc), ...endpointChecks(node, tuples, plan)]
+    ? [...directorChecks(node, tuples, facts.version, facts.nodeIp, svc, servingAddresses(cluster, svc)), ...endpointChecks(node, tuples, plan)]
     : disabledChecks(node, ipTuples)
   const failed = checks.filter((c) => c.status === 'fail')
   const unknown = checks.filter((c) => c.status === 'unknown')
@@ -223,7 +223,18 @@ function expectedMss(node: NodeState, nodeIp: Record<Family, string | null>, fam
   return {mss: link.mtu - overhead, why: `${link.ifname} mtu ${link.mtu} - ${overhead}${oldIpv6 ? ` (kube-router ${version!.text} uses 60 for IPv6 too)` : ''}`}
 }
 
-function directorChecks(node: NodeState, tuples: ProgrammedTuple[], version: Version | null, nodeIp: Record<Family, string | null>, svc: ServiceObject): DsrNodeCheck[] {
+/** Endpoint addresses whose EndpointSlice condition says serving: kube-router adds an endpoint that is serving or
+ * ready (`buildEndpointSliceInfo`, network_services_controller.go @ v2.11.1), so a terminating endpoint that still
+ * serves may be a destination although it is not ready. */
+function servingAddresses(cluster: ClusterObjects, svc: ServiceObject): Set<string> {
+  const out = new Set<string>()
+  for (const slice of slicesOf(cluster, svc)) {
+    for (const ep of slice.endpoints ?? []) if (ep.conditions?.serving === true) for (const a of ep.addresses) if (parseIp(a)) out.add(canonicalIp(a))
+  }
+  return out
+}
+
+function directorChecks(node: NodeState, tuples: ProgrammedTuple[], version: Version | null, nodeIp: Record<Family, string | null>, svc: ServiceObject, serving: ReadonlySet<string>): DsrNodeCheck[] {
   const b = new Map(DIRECTOR_CHECKS.map((id) => [id, new CheckBuilder(id)]))
   const ipvs = sourceValue(node, 'ipvsadm.txt')
   const links = sourceValue(node, 'ip-addr.json')
@@ -280,7 +291,7 @@ function directorChecks(node: NodeState, tuples: ProgrammedTuple[], version: Ver
     if (!ipvs) b.get('ipvs-fwm-service')!.add('unknown', [`ipvsadm.txt not captured: ${node.sources['ipvsadm.txt'].present ? 'unreadable' : (node.sources['ipvsadm.txt'] as {reason: string}).reason}`], [logs])
     else {
       const fwm = ipvs.services.find((s) => s.protocol === 'FWM' && s.fwmark === useMark && (s.family ?? 4) === t.family)
-      b.get('ipvs-fwm-service')!.add(...fwmVerdict(fwm ?? null, t, useMark, logs, restart))
+      b.get('ipvs-fwm-service')!.add(...fwmVerdict(fwm ?? null, t, useMark, serving, logs, restart))
     }
 
     // TCP MSS clamp (TCP only)
@@ -326,7 +337,7 @@ function directorChecks(node: NodeState, tuples: ProgrammedTuple[], version: Ver
   return DIRECTOR_CHECKS.map((id) => b.get(id)!.build())
 }
 
-function fwmVerdict(fwm: IpvsService | null, t: ProgrammedTuple, mark: number, logs: string, restart: string): [DsrNodeCheckStatus, string[], string[]] {
+function fwmVerdict(fwm: IpvsService | null, t: ProgrammedTuple, mark: number, serving: ReadonlySet<string>, logs: string, restart: string): [DsrNodeCheckStatus, string[], string[]] {
   const subject = subjectOf(t)
   if (!fwm) return ['fail', [`${subject}: no IPVS service FWM ${mark} (${t.family === 4 ? 'IPv4' : 'IPv6'})`], [logs, restart]]
   const evidence = [fwm.text, ...fwm.destinations.map((d) => d.text)]
@@ -335,7 +346,11 @@ function fwmVerdict(fwm: IpvsService | null, t: ProgrammedTuple, mark: number, l
   const problems: string[] = []
   for (const d of have) if (d.forward !== 'Tunnel') problems.push(`${subject}: destination ${d.address}:${d.port} forwards by ${d.forward}, not Tunnel`)
   for (const w of want) if (!have.some((d) => sameIp(d.address, w.address) && d.port === w.port)) problems.push(`${subject}: ready endpoint ${w.address}:${w.port} is not a destination`)
-  for (const d of have) if (!want.some((w) => sameIp(d.address, w.address) && d.port === w.port)) problems.push(`${subject}: destination ${d.address}:${d.port} is not a ready endpoint of the Service`)
+  for (const d of have) {
+    if (want.some((w) => sameIp(d.address, w.address) && d.port === w.port)) continue
+    if (parseIp(d.address) && serving.has(canonicalIp(d.address))) evidence.push(`${subject}: destination ${d.address}:${d.port} is terminating but still serving (kube-router keeps serving endpoints)`)
+    else problems.push(`${subject}: destination ${d.address}:${d.port} is not a ready endpoint of the Service`)
+  }
   if (fwm.scheduler !== t.scheduler) evidence.push(`scheduler ${fwm.scheduler}, the Service asks for ${t.scheduler} (kube-router creates FWM services as rr and switches at a later sync)`)
   return problems.length ? ['fail', [...evidence, ...problems], [logs, restart]] : ['pass', evidence, []]
 }

@@ -12,11 +12,12 @@ import {dsrNodePlan, dsrNodeVerdict} from '../../src/expected/dsr-node-verdict.j
 import {dsrFwmark} from '../../src/expected/fwmark.js'
 import {kubeRouterDeployment, parseKubeRouterArgs} from '../../src/model/kube-router-config.js'
 import type {DsrExpectation, DsrNodeVerdict} from '../../src/model/dsr-verification.js'
-import type {NodeCapture} from '../../src/model/types.js'
+import type {ClusterObjects, NodeCapture} from '../../src/model/types.js'
 
-async function verdict(caseName: string, service: string, node: string, opts: {edit?: (c: NodeCapture) => void; expectation?: DsrExpectation; notProbed?: string} = {}): Promise<DsrNodeVerdict> {
+async function verdict(caseName: string, service: string, node: string, opts: {edit?: (c: NodeCapture) => void; editCluster?: (c: ClusterObjects) => void; expectation?: DsrExpectation; notProbed?: string} = {}): Promise<DsrNodeVerdict> {
   const snap = await readBundle(join(CASES_DIR, caseName))
   const cluster = snap.cluster!
+  opts.editCluster?.(cluster)
   const svc = cluster.services.find((s) => s.metadata.name === service)!
   const d = kubeRouterDeployment(cluster.kubeRouter)
   const capture = structuredClone(snap.nodes.find((n) => n.name === node)!)
@@ -169,4 +170,18 @@ test('before v2.1.3 the TCPMSS clamp has its older form (per IP, -d in PREROUTIN
   const current = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: (c) => (oldFormClamps(null)(c), withPod()(c))})
   assert.equal(check(current, 'tcpmss-clamp').status, 'fail', 'v2.11.1 writes -s <ip> --sport <port> -i kube-bridge')
   assert.equal(current.state, 'broken')
+})
+
+test('IPVS destinations are the endpoints kube-router uses, serving or ready: a terminating endpoint still serving may stay a Tunnel destination (network_services_controller.go @ v2.11.1)', async () => {
+  const conditions = (serving: boolean) => (c: ClusterObjects) => {
+    const slice = c.endpointSlices.find((s) => s.metadata.name === 'frontend-h2x8v')!
+    for (const ep of slice.endpoints ?? []) if (ep.addresses.includes('10.244.2.4')) ep.conditions = {ready: false, serving, terminating: true}
+  }
+  const stillServing = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: withPod(), editCluster: conditions(true)})
+  assert.equal(check(stillServing, 'ipvs-fwm-service').status, 'pass', JSON.stringify(check(stillServing, 'ipvs-fwm-service'), null, 1))
+  assert.equal(stillServing.state, 'programmed')
+
+  const gone = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: withPod(), editCluster: conditions(false)})
+  assert.equal(check(gone, 'ipvs-fwm-service').status, 'fail')
+  assert.ok(check(gone, 'ipvs-fwm-service').evidence.includes('199.27.151.9:8080/tcp: destination 10.244.2.4:8080 is not a ready endpoint of the Service'))
 })
