@@ -8,7 +8,7 @@ import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
 import {BUNDLE_LIMIT_FLAGS, BUNDLE_LIMIT_SUMMARIES, DEFAULT_BUNDLE_LIMITS, formatLimit, parseBundleLimit, type BundleLimitName, type BundleLimits} from '../infra/bundle-limits.js'
 import {safe} from '../report/text.js'
-import {clusterFlags, KrCommand, kubeAccess} from './base.js'
+import {clusterFlags, durationFlagMs, KrCommand, kubeAccess, namesACluster} from './base.js'
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
 
@@ -16,6 +16,7 @@ const limitFlag = (name: BundleLimitName) =>
   Flags.string({
     summary: `${BUNDLE_LIMIT_SUMMARIES[name]} Default: ${formatLimit(name, DEFAULT_BUNDLE_LIMITS[name])}.`,
     helpGroup: 'BUNDLE LIMITS',
+    helpValue: name === 'entries' || name === 'jsonDepth' ? 'N' : 'SIZE',
     dependsOn: ['from-bundle'],
   })
 
@@ -27,36 +28,43 @@ export function chooseOutput(flag: Output | undefined, env: NodeJS.ProcessEnv, t
 
 export default class Doctor extends KrCommand {
   static summary = 'Diagnose kube-router on nodes: routes, ip rules, ipsets, IPVS, iptables, sysctls and VIP reachability'
-  static description =
-    'Runs a read-only probe (on this host with --local, or from a saved bundle with --from-bundle), compares what it finds with what kube-router should have programmed, and reports findings with evidence and remediation.'
+  static description = [
+    'By default doctor works in cluster mode: it reads the cluster of the current kubeconfig context, runs one short-lived, read-only probe pod on each node (all nodes, or those of --node / -l) in --probe-namespace, deletes the pods, and compares what each node has with what kube-router should have programmed there.',
+    'With --local it probes this host directly instead (needs root, no pods); with --from-bundle it analyses a bundle saved earlier with --save-bundle.',
+    'Findings come with their evidence and remediation; the same fault on many nodes is one entry naming the nodes. Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: could not diagnose (bad flags, cluster unreachable, bundle unreadable, no node probed).',
+  ].join('\n\n')
 
   static examples = [
-    '$ sudo kubectl kr doctor --local',
-    '$ sudo kubectl kr doctor --local --node $(hostname) --kubeconfig /etc/kubernetes/admin.conf',
-    'kubectl kr doctor --from-bundle ./kr-bundle.tar.gz -o json',
-    'kubectl kr doctor --from-bundle ./bundle --check ipv6-vip-routes --fail-on warning',
+    {description: 'Every node of the current context\'s cluster (cluster mode, the default)', command: 'kubectl kr doctor'},
+    {description: 'Two nodes of another context, as text, failing on warnings too', command: 'kubectl kr doctor --context prod --node node-a --node node-b -o text --fail-on warning'},
+    {description: 'Nodes by label; only the VIPs of Services in namespace shop', command: 'kubectl kr doctor -l node-role.kubernetes.io/worker= -n shop'},
+    {description: 'Two checks only, and save what was collected to attach to a bug report', command: 'kubectl kr doctor --check ipv6-vip-routes,local-ips-ipset --save-bundle ./kr-bundle.tar.gz'},
+    {description: 'A report to paste into a GitHub issue', command: 'kubectl kr doctor -o markdown > report.md'},
+    {description: 'This host, without pods (run on the node)', command: '$ sudo kubectl kr doctor --local --node $(hostname) --kubeconfig /etc/kubernetes/admin.conf'},
+    {description: 'A saved bundle, one node of it, as JSON', command: 'kubectl kr doctor --from-bundle ./kr-bundle.tar.gz --node node-a -o json'},
   ]
 
   static flags = {
     output: Flags.option({char: 'o', summary: 'Output format (default: tui on a terminal, else text).', options: ['tui', 'text', 'json', 'yaml', 'junit'] as const})(),
-    node: Flags.string({summary: 'Node name (repeatable). With --local: the name of this host in the cluster.', multiple: true}),
-    selector: Flags.string({char: 'l', summary: 'Node label selector (cluster mode).'}),
-    check: Flags.string({summary: 'Run only this check id (repeatable).', multiple: true}),
-    skip: Flags.string({summary: 'Skip this check id (repeatable).', multiple: true}),
+    node: Flags.string({summary: 'Node name (repeatable, or comma-separated). With --local: the name of this host in the cluster.', multiple: true, delimiter: ',', helpValue: 'NAME'}),
+    selector: Flags.string({char: 'l', summary: 'Node label selector, as kubectl get nodes -l takes it (with --from-bundle: the bundle\'s node labels).', helpValue: 'SELECTOR'}),
+    namespace: Flags.string({char: 'n', summary: 'Probe and report the VIPs of Services in this namespace only (default: every namespace).', helpValue: 'NAMESPACE'}),
+    check: Flags.string({summary: 'Run only these checks: ids, comma-separated or repeated (`kubectl kr checks` lists them).', multiple: true, delimiter: ',', helpValue: 'ID'}),
+    skip: Flags.string({summary: 'Skip these checks: ids, comma-separated or repeated.', multiple: true, delimiter: ',', helpValue: 'ID'}),
     local: Flags.boolean({summary: 'Probe this host directly (needs root), no pods.', exclusive: ['from-bundle']}),
-    'from-bundle': Flags.string({summary: 'Analyse a saved bundle (directory or .tar.gz) instead of probing.'}),
-    'save-bundle': Flags.string({summary: 'Also save what was collected as a bundle (directory, or .tar.gz).'}),
-    'host-root': Flags.string({summary: 'With --local: where the host filesystem is (for networkd config).', default: '/'}),
-    'kube-router-log': Flags.string({summary: 'With --local: a file holding the recent kube-router log of this node.'}),
-    image: Flags.string({summary: 'Probe pod image (default: the running kube-router DaemonSet image).'}),
-    timeout: Flags.integer({summary: 'Seconds allowed for each probe command.', default: 10, min: 1, max: 3600}),
-    concurrency: Flags.integer({summary: 'Probe pods running at once (cluster mode).', default: 200, min: 1}),
-    'pod-timeout': Flags.integer({summary: 'Seconds a probe pod may run (its activeDeadlineSeconds), pulling the image included.', default: 120, min: 5, max: 86_400}),
-    qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: DEFAULT_QPS, min: 1, helpGroup: 'API'}),
-    burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: DEFAULT_BURST, min: 1, helpGroup: 'API'}),
+    'from-bundle': Flags.string({summary: 'Analyse a saved bundle (directory or .tar.gz) instead of probing.', helpValue: 'PATH'}),
+    'save-bundle': Flags.string({summary: 'Also save what was collected, and the report (report.json), as a bundle: a directory, or a .tar.gz. Never overwrites.', helpValue: 'PATH'}),
+    'host-root': Flags.string({summary: 'With --local: where the host filesystem is (for networkd config).', default: '/', helpValue: 'PATH'}),
+    'kube-router-log': Flags.string({summary: 'With --local: a file holding the recent kube-router log of this node.', helpValue: 'FILE'}),
+    image: Flags.string({summary: 'Probe pod image (default: the running kube-router DaemonSet image).', helpValue: 'IMAGE'}),
+    timeout: Flags.string({summary: 'Time allowed for each probe command: 10s, 1m, or a number of seconds.', default: '10s', helpValue: 'DURATION'}),
+    concurrency: Flags.integer({summary: 'Probe pods running at once (cluster mode).', default: 200, min: 1, helpValue: 'N'}),
+    'pod-timeout': Flags.string({summary: 'How long a probe pod may run (its activeDeadlineSeconds), pulling the image included: 2m, 90s, or a number of seconds; at least 5s.', default: '2m', helpValue: 'DURATION'}),
+    qps: Flags.integer({summary: 'Kubernetes API requests per second at most (cluster mode).', default: DEFAULT_QPS, min: 1, helpGroup: 'API', helpValue: 'N'}),
+    burst: Flags.integer({summary: 'Kubernetes API requests allowed in a burst above --qps.', default: DEFAULT_BURST, min: 1, helpGroup: 'API', helpValue: 'N'}),
     'fail-on': Flags.option({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'] as const, default: 'error' as const})(),
     ...clusterFlags,
-    'probe-namespace': Flags.string({summary: 'Namespace for probe pods.', default: 'kube-system'}),
+    'probe-namespace': Flags.string({summary: 'Namespace the probe pods run in (its Pod Security level must allow privileged pods).', default: 'kube-system', helpValue: 'NAMESPACE'}),
     'max-bundle-size': limitFlag('archiveBytes'),
     'max-bundle-entries': limitFlag('entries'),
     'max-bundle-file-size': limitFlag('fileBytes'),
@@ -68,7 +76,7 @@ export default class Doctor extends KrCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     const {selectDoctorChecks, checkSaveTarget, runDoctor} = await import('../services/doctor.js')
-    const checks = await selectDoctorChecks(flags.check ?? [], flags.skip ?? [])
+    const checks = await selectDoctorChecks(idList(flags.check), idList(flags.skip))
     const output = chooseOutput(flags.output, process.env)
     if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
       throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit when piping')
@@ -114,7 +122,7 @@ export default class Doctor extends KrCommand {
         progress = progressLine(process.stderr)
       }
       interrupt.arm()
-      const {report, snapshot} = await runDoctor({collector, checks, saveTo, toolVersion: this.config.version, warn, note: say, progress})
+      const {report, snapshot} = await runDoctor({collector, checks, saveTo, toolVersion: this.config.version, warn, note: say, progress, serviceNamespace: flags.namespace ?? null})
       interrupt.disarm()
       if (interrupt.signalName) throw new Error('interrupted')
       const {exitCodeFor, nothingDiagnosed} = await import('../report/exit-code.js')
@@ -154,17 +162,21 @@ export default class Doctor extends KrCommand {
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
   const access = kubeAccess(flags)
   const nodes = flags.node ?? []
-  if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle'], limits: bundleLimits(flags)}
+  const cmdTimeoutSec = Math.ceil(durationFlagMs('--timeout', flags.timeout) / 1000)
+  if (cmdTimeoutSec > 3600) throw new UserError('--timeout is at most 1h: a probe command that takes longer is stuck')
+  const podTimeout = podTimeoutSec(flags['pod-timeout'])
+  if (flags['from-bundle']) return {mode: 'bundle', path: flags['from-bundle'], limits: bundleLimits(flags), nodeNames: nodes, selector: flags.selector ?? null}
   if (flags.local) {
     // cluster objects only when asked for: a kubeconfig or context, or a node name with KUBECONFIG set
-    const wantsCluster = Boolean(flags.kubeconfig || flags.context || (nodes.length > 0 && process.env.KUBECONFIG))
+    const wantsCluster = namesACluster(flags) || (nodes.length > 0 && Boolean(process.env.KUBECONFIG))
     return {
       mode: 'local',
       nodeName: nodes[0] ?? null,
       hostRoot: flags['host-root'],
       kubeRouterLogPath: flags['kube-router-log'] ?? null,
       cluster: wantsCluster ? access : null,
-      cmdTimeoutSec: flags.timeout,
+      cmdTimeoutSec,
+      serviceNamespace: flags.namespace ?? null,
     }
   }
   if (flags.image === '') throw new UserError('--image is empty: give an image reference, or leave --image out to use the kube-router DaemonSet\'s image')
@@ -176,9 +188,23 @@ function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>):
     image: flags.image ?? null,
     probeNamespace: flags['probe-namespace'],
     concurrency: flags.concurrency,
-    podTimeoutSec: flags['pod-timeout'],
-    cmdTimeoutSec: flags.timeout,
+    podTimeoutSec: podTimeout,
+    cmdTimeoutSec,
+    serviceNamespace: flags.namespace ?? null,
   }
+}
+
+/** --pod-timeout in whole seconds (activeDeadlineSeconds), between 5s and a day. */
+function podTimeoutSec(text: string): number {
+  const seconds = Math.ceil(durationFlagMs('--pod-timeout', text) / 1000)
+  if (seconds < 5) throw new UserError('--pod-timeout must be at least 5s: a probe pod needs that to start')
+  if (seconds > 86_400) throw new UserError('--pod-timeout is at most 24h')
+  return seconds
+}
+
+/** Check ids of --check / --skip: comma-separated or repeated, blanks ignored. */
+function idList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).map((v) => v.trim()).filter((v) => v !== '')
 }
 
 function bundleLimits(flags: Interfaces.InferredFlags<typeof Doctor.flags>): Partial<BundleLimits> {

@@ -11,6 +11,26 @@ export const DEFAULT_BURST = 400
  * (`--request-timeout`, kubectl's flag; kubectl's own default is no limit, which a networking doctor cannot afford). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
+/**
+ * kubectl's flags that override parts of the kubeconfig (`kubectl options`), with kubectl's meaning: the
+ * context's cluster or user entry swapped for another of the kubeconfig, the server, CA and TLS settings of the
+ * cluster, the credentials of the user, and impersonation. Absent = as the kubeconfig says.
+ */
+export interface KubeOverrides {
+  cluster?: string
+  user?: string
+  server?: string
+  token?: string
+  as?: string
+  asGroups?: string[]
+  asUid?: string
+  certificateAuthority?: string
+  clientCertificate?: string
+  clientKey?: string
+  insecureSkipTlsVerify?: boolean
+  tlsServerName?: string
+}
+
 export interface AccessCheck {
   verb: string
   resource: string
@@ -50,7 +70,11 @@ export interface KubePort {
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
-  podLog(namespace: string, name: string, container: string): Promise<string>
+  /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line) */
+  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number}): Promise<string>
+  /** the kube-router DaemonSet (label k8s-app=kube-router in kube-system, else one running a kube-router image), as
+   * the API returned it; null when there is none */
+  kubeRouterDaemonSet(): Promise<unknown | null>
   deletePod(namespace: string, name: string): Promise<void>
   createConfigMap(namespace: string, manifest: Record<string, unknown>): Promise<void>
   deleteConfigMap(namespace: string, name: string): Promise<void>

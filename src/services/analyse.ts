@@ -8,7 +8,7 @@ import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-co
 import {runChecks} from '../checks/run.js'
 import {summarise, sortFindings} from '../report/summary.js'
 import type {Check, NodeCheckContext} from '../checks/define.js'
-import type {Snapshot} from '../model/types.js'
+import type {ProbeResult, Snapshot} from '../model/types.js'
 import type {DoctorReport, Finding, NodeReport} from '../model/report.js'
 
 export interface Analysis {
@@ -37,11 +37,16 @@ function sourceIssues(state: NodeState): SourceIssue[] {
   return out
 }
 
-export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date = new Date()): Analysis {
+export interface AnalysisScope {
+  /** report only the probed VIPs of Services in this namespace (doctor -n); null: every namespace */
+  serviceNamespace?: string | null
+}
+
+export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date = new Date(), scope: AnalysisScope = {}): Analysis {
   const deployment = kubeRouterDeployment(snapshot.cluster?.kubeRouter ?? null)
   const config = snapshot.cluster?.kubeRouter ? parseKubeRouterArgs(deployment.args) : null
   const contexts: NodeCheckContext[] = snapshot.nodes.map((capture) => {
-    const node = parseNodeCapture(capture)
+    const node = limitServiceProbes(parseNodeCapture(capture), scope.serviceNamespace ?? null)
     return {node, facts: deriveNodeFacts(node, snapshot.cluster, config, deployment.image), cluster: snapshot.cluster, config}
   })
   const run = runChecks(checks, contexts, {
@@ -83,6 +88,14 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
       summary: summarise(findings, nodes),
     },
   }
+}
+
+/** Drops the Service VIP probes of other namespaces (and of VIPs whose Service is unknown) when -n limits them. */
+function limitServiceProbes(node: NodeState, namespace: string | null): NodeState {
+  const probes = node.sources['probes.json']
+  if (namespace === null || !probes.present) return node
+  const inScope = (p: ProbeResult) => p.kind !== 'service-vip' || (p.service !== null && p.service.split('/')[0] === namespace)
+  return {...node, sources: {...node.sources, 'probes.json': {...probes, parsed: {...probes.parsed, value: probes.parsed.value.filter(inScope)}}}}
 }
 
 /** A node that could not be probed is a finding (CONTRACT §2: partial failures are findings, not exit 2). */

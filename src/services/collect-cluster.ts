@@ -27,6 +27,8 @@ export interface ClusterCollectOptions {
   podTimeoutSec: number
   /** per-command timeout inside the probe */
   cmdTimeoutSec: number
+  /** probe only the VIPs of Services in this namespace (null: every namespace) */
+  serviceNamespace?: string | null
   runId: string
   script: string
   signal: AbortSignal
@@ -335,7 +337,7 @@ class ProbeRun {
     const env = probeEnvironment({
       hostRoot: '/host',
       sections: 'all',
-      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node)],
+      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node, this.opts.serviceNamespace ?? null)],
       cmdTimeoutSec: this.opts.cmdTimeoutSec,
       kubeRouterLogDir: this.logDirs.get(node),
     })

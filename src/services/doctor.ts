@@ -20,6 +20,8 @@ export interface DoctorRun {
   /** a line for the user that is not a warning ("bundle saved to …") */
   note(message: string): void
   progress?: ProgressSink
+  /** report only the probed VIPs of this namespace's Services (-n); null or absent: every namespace */
+  serviceNamespace?: string | null
   now?(): number
 }
 
@@ -67,7 +69,7 @@ export async function runDoctor(run: DoctorRun): Promise<{report: DoctorReport; 
     for (const issue of issues) run.warn(issue)
     if (run.saveTo) await saveWithoutLosingTheRun(snapshot, {...run, saveTo: run.saveTo})
     progress({kind: 'analysing', at: now()})
-    const {report, sourceWarnings} = analyse(snapshot, run.checks)
+    const {report, sourceWarnings} = analyse(snapshot, run.checks, undefined, {serviceNamespace: run.serviceNamespace ?? null})
     for (const w of sourceWarnings) run.warn(`${w}; checks that need it report error`)
     return {report, snapshot}
   } finally {
