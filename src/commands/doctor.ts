@@ -143,6 +143,9 @@ export default class Doctor extends KrCommand {
         })
         tui = null
         flushNotes()
+        // what stays on the terminal after quitting: the one-line summary of the run
+        const {summaryText} = await import('../report/finding-groups.js')
+        process.stdout.write(`${safe(summaryText(report))}\n`)
       } else if (output !== 'tui') {
         process.stdout.write(await render(report, output))
       }

@@ -30,6 +30,7 @@ function findingDocument(finding: Finding): Record<string, unknown> {
     evidence: [...(finding.evidence ?? [])],
     remediation: [...(finding.remediation ?? [])],
     fixedIn: orNull(finding.fixedIn),
+    fingerprint: orNull(finding.fingerprint),
   }
 }
 

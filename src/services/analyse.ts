@@ -9,7 +9,8 @@ import {runChecks} from '../checks/run.js'
 import {summarise, sortFindings} from '../report/summary.js'
 import type {Check, NodeCheckContext} from '../checks/define.js'
 import type {ProbeResult, Snapshot} from '../model/types.js'
-import type {DoctorReport, Finding, NodeReport} from '../model/report.js'
+import type {DoctorReport, FindingBody, NodeReport} from '../model/report.js'
+import {fingerprintOf, type NodeIdentity} from '../report/fingerprint.js'
 
 export interface Analysis {
   report: DoctorReport
@@ -72,7 +73,8 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
   )
 
   const versions = [...new Set(contexts.map((c) => c.facts.version?.text).filter((v): v is string => Boolean(v)))]
-  const findings = sortFindings([...run.findings, ...failedNodeFindings])
+  const identities = nodeIdentities(snapshot, contexts)
+  const findings = sortFindings([...run.findings, ...failedNodeFindings].map((f) => ({...f, fingerprint: fingerprintOf(f, f.node === null ? null : (identities.get(f.node) ?? {name: f.node, addresses: []}))})))
   return {
     sourceWarnings,
     report: {
@@ -88,6 +90,21 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
       summary: summarise(findings, nodes),
     },
   }
+}
+
+/** Each node's name and own addresses (from its Node object and its interfaces): what the fingerprint leaves out. */
+function nodeIdentities(snapshot: Snapshot, contexts: readonly NodeCheckContext[]): Map<string, NodeIdentity> {
+  const identities = new Map<string, NodeIdentity>()
+  for (const node of snapshot.cluster?.nodes ?? []) {
+    const addresses = (node.status?.addresses ?? []).filter((a) => a.type !== 'Hostname').map((a) => a.address)
+    identities.set(node.metadata.name, {name: node.metadata.name, addresses})
+  }
+  for (const {facts} of contexts) {
+    const known = identities.get(facts.name)?.addresses ?? []
+    const own = [facts.nodeIp[4], facts.nodeIp[6], ...facts.localAddresses[4], ...facts.localAddresses[6]].filter((a): a is string => Boolean(a))
+    identities.set(facts.name, {name: facts.name, addresses: [...known, ...own]})
+  }
+  return identities
 }
 
 /** Drops the Service VIP probes of other namespaces (and of VIPs whose Service is unknown) when -n limits them. */
@@ -115,7 +132,7 @@ function firstStep(kind: NodeFailureKind, node: string): string {
   }
 }
 
-function nodeProbeFinding(failed: FailedNode): Finding {
+function nodeProbeFinding(failed: FailedNode): FindingBody {
   const {name: node, error} = failed
   const remediation = [
     firstStep(nodeFailureKind(failed), node),
