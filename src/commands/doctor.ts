@@ -1,5 +1,5 @@
 import {Flags, type Interfaces} from '@oclif/core'
-import type {DoctorReport} from '../model/report.js'
+import type {DoctorReport, FailOn} from '../model/report.js'
 import type {ProgressSink} from '../model/progress.js'
 import type {CollectorOptions} from '../services/collectors.js'
 import type {TuiSession} from '../ui/session.js'
@@ -10,7 +10,7 @@ import {BUNDLE_LIMIT_FLAGS, BUNDLE_LIMIT_SUMMARIES, DEFAULT_BUNDLE_LIMITS, forma
 import {safe} from '../report/text.js'
 import {clusterFlags, durationFlagMs, KrCommand, kubeAccess, namesACluster} from './base.js'
 
-type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit'
+type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit' | 'markdown'
 
 const limitFlag = (name: BundleLimitName) =>
   Flags.string({
@@ -45,7 +45,11 @@ export default class Doctor extends KrCommand {
   ]
 
   static flags = {
-    output: Flags.option({char: 'o', summary: 'Output format (default: tui on a terminal, else text).', options: ['tui', 'text', 'json', 'yaml', 'junit'] as const})(),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format (default: tui on a terminal, else text). markdown: to paste into a GitHub issue; junit: failures follow --fail-on.',
+      options: ['tui', 'text', 'json', 'yaml', 'junit', 'markdown'] as const,
+    })(),
     node: Flags.string({summary: 'Node name (repeatable, or comma-separated). With --local: the name of this host in the cluster.', multiple: true, delimiter: ',', helpValue: 'NAME'}),
     selector: Flags.string({char: 'l', summary: 'Node label selector, as kubectl get nodes -l takes it (with --from-bundle: the bundle\'s node labels).', helpValue: 'SELECTOR'}),
     namespace: Flags.string({char: 'n', summary: 'Probe and report the VIPs of Services in this namespace only (default: every namespace).', helpValue: 'NAMESPACE'}),
@@ -79,7 +83,7 @@ export default class Doctor extends KrCommand {
     const checks = await selectDoctorChecks(idList(flags.check), idList(flags.skip))
     const output = chooseOutput(flags.output, process.env)
     if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
-      throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit when piping')
+      throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml, junit or markdown when piping')
     }
     if (flags.local && (flags.node ?? []).length > 1) throw new UserError('--local probes one host: give at most one --node')
 
@@ -133,7 +137,7 @@ export default class Doctor extends KrCommand {
         const version = this.config.version
         await tui.showReport(report, {
           saveBundle: async (path) => {
-            await saveBundle(snapshot, path, version)
+            await saveBundle(snapshot, path, version, report)
             return `bundle saved to ${path}`
           },
           writeReport: async (path) => {
@@ -147,7 +151,7 @@ export default class Doctor extends KrCommand {
         const {summaryText} = await import('../report/finding-groups.js')
         process.stdout.write(`${safe(summaryText(report))}\n`)
       } else if (output !== 'tui') {
-        process.stdout.write(await render(report, output))
+        process.stdout.write(await render(report, output, {failOn: flags['fail-on'], toolVersion: this.config.version}))
       }
       if (undiagnosed) process.stderr.write(`error: nothing was diagnosed: ${safe(undiagnosed)}\n`)
       process.exitCode = exitCode
@@ -219,14 +223,16 @@ function bundleLimits(flags: Interfaces.InferredFlags<typeof Doctor.flags>): Par
   return limits
 }
 
-async function render(report: DoctorReport, output: Exclude<Output, 'tui'>): Promise<string> {
+async function render(report: DoctorReport, output: Exclude<Output, 'tui'>, opts: {failOn: FailOn; toolVersion: string}): Promise<string> {
   switch (output) {
     case 'json':
       return (await import('../report/render-json.js')).renderJson(report)
     case 'yaml':
       return (await import('../report/render-yaml.js')).renderYaml(report)
     case 'junit':
-      return (await import('../report/render-junit.js')).renderJunit(report)
+      return (await import('../report/render-junit.js')).renderJunit(report, opts.failOn)
+    case 'markdown':
+      return (await import('../report/render-markdown.js')).renderMarkdown(report, {toolVersion: opts.toolVersion})
     case 'text': {
       const {renderText, shouldUseColor, supportsUnicode} = await import('../report/render-text.js')
       return renderText(report, {

@@ -113,8 +113,10 @@ function checkNodeName(name: unknown): string | null {
 
 // ---------- write ----------
 
-async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string, displayPath: string): Promise<void> {
+async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string, displayPath: string, reportJson: string | null): Promise<void> {
   await mkdir(dir)
+  // the report of the run that saved the bundle, for whoever reads the bundle without this tool (README "Bundle")
+  if (reportJson !== null) await writeFile(join(dir, REPORT_FILE), reportJson)
   const seen = new Set<string>()
   for (const capture of snapshot.nodes) {
     const problem = checkNodeName(capture.name)
@@ -239,7 +241,10 @@ export async function checkBundleTarget(path: string): Promise<void> {
  * Save a snapshot as a bundle: a directory, or a gzipped tar when `path` ends in .tar.gz / .tgz.
  * Refuses an existing file or non-empty directory. Throws BundleError.
  */
-export async function writeBundle(snapshot: Snapshot, path: string, toolVersion: string): Promise<void> {
+/** The saving run's report at the bundle's top (CONTRACT §5); reading a bundle ignores it: the checks run again. */
+export const REPORT_FILE = 'report.json'
+
+export async function writeBundle(snapshot: Snapshot, path: string, toolVersion: string, reportJson: string | null = null): Promise<void> {
   const target = resolve(path)
   const archive = isArchivePath(path)
   await checkBundleTarget(path)
@@ -255,13 +260,13 @@ export async function writeBundle(snapshot: Snapshot, path: string, toolVersion:
       const top = archiveTopName(basename(target))
       const layoutRoot = join(tmp, 'layout')
       await mkdir(layoutRoot)
-      await writeLayout(snapshot, join(layoutRoot, top), toolVersion, path)
+      await writeLayout(snapshot, join(layoutRoot, top), toolVersion, path, reportJson)
       const file = join(tmp, `archive-${randomBytes(4).toString('hex')}.tar.gz`)
       await packDirectory(layoutRoot, top, file)
       await placeFile(file, target, path)
     } else {
       const layout = join(tmp, 'bundle')
-      await writeLayout(snapshot, layout, toolVersion, path)
+      await writeLayout(snapshot, layout, toolVersion, path, reportJson)
       await placeDirectory(layout, target, path)
     }
   } catch (err) {
