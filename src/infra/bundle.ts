@@ -7,7 +7,7 @@
 //   cluster/kube-router.json     the kube-router DaemonSet (optional)
 //   nodes/<node>/<source>        raw capture, one file per source
 //   nodes/<node>/missing.json    {"<source>": "<why it is absent>"}  (only when something is missing)
-//   failed-nodes.json            [{"name", "error", "kind"}]         (only when some node could not be probed)
+//   failed-nodes.json            [{"name", "error", "kind", "evidence", "pod"}]  (only when some node could not be probed)
 //
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
@@ -165,7 +165,10 @@ async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string,
   }
 
   if (snapshot.failedNodes.length > 0) {
-    await writeFile(join(dir, 'failed-nodes.json'), json(snapshot.failedNodes.map(({name, error, kind}) => (kind ? {name, error, kind} : {name, error}))))
+    await writeFile(
+      join(dir, 'failed-nodes.json'),
+      json(snapshot.failedNodes.map(({name, error, kind, evidence, pod}) => ({name, error, ...(kind ? {kind} : {}), ...(evidence?.length ? {evidence} : {}), ...(pod ? {pod} : {})}))),
+    )
   }
 }
 
@@ -487,6 +490,8 @@ async function readFailedNodes(reader: Reader): Promise<Snapshot['failedNodes']>
         name: n.name as string,
         error: typeof n.error === 'string' ? n.error : 'could not be probed',
         ...(isNodeFailureKind(n.kind) ? {kind: n.kind} : {}),
+        ...(Array.isArray(n.evidence) && n.evidence.every((l) => typeof l === 'string') ? {evidence: n.evidence as string[]} : {}),
+        ...(isObject(n.pod) && typeof n.pod.namespace === 'string' && typeof n.pod.name === 'string' ? {pod: {namespace: n.pod.namespace, name: n.pod.name}} : {}),
       }))
   }
   // also accepted: {"<node>": "<error>"}

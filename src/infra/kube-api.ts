@@ -284,8 +284,17 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       const ds = await findKubeRouter()
       return ds ? plain<unknown>(ds) : null
     },
+    async podEvents(namespace, name) {
+      const events = await paged(`events of pod ${name}`, (c, o) =>
+        core.listNamespacedEvent({namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, limit: PAGE, _continue: c}, o),
+      )
+      const at = (e: (typeof events)[number]) => String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '')
+      return events
+        .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))
+        .map((e) => ({type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1}))
+    },
     async podLog(namespace, name, container, options) {
-      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container, limitBytes: options?.limitBytes}, o))
+      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container, limitBytes: options?.limitBytes, tailLines: options?.tailLines}, o))
       return typeof text === 'string' ? text : String(text ?? '')
     },
     async deletePod(namespace, name) {

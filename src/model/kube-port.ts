@@ -52,6 +52,13 @@ export interface ConfigMapSummary {
   dataKeys: string[]
 }
 
+export interface PodEvent {
+  type: string
+  reason: string
+  message: string
+  count: number
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
 
 export interface KubePort {
@@ -70,8 +77,11 @@ export interface KubePort {
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
-  /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line) */
-  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number}): Promise<string>
+  /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line),
+   * `tailLines` only its last lines */
+  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number; tailLines?: number}): Promise<string>
+  /** the events of a pod, oldest first */
+  podEvents(namespace: string, name: string): Promise<PodEvent[]>
   /** the kube-router DaemonSet (label k8s-app=kube-router in kube-system, else one running a kube-router image), as
    * the API returned it; null when there is none */
   kubeRouterDaemonSet(): Promise<unknown | null>

@@ -118,7 +118,7 @@ function limitServiceProbes(node: NodeState, namespace: string | null): NodeStat
 /** A node that could not be probed is a finding (CONTRACT §2: partial failures are findings, not exit 2). */
 export const NODE_PROBE_CHECK = 'node-probe'
 
-/** The first step for each kind of node failure. */
+/** The first step for each kind of node failure: what still makes sense once the run has deleted its pod. */
 function firstStep(kind: NodeFailureKind, node: string): string {
   switch (kind) {
     case 'image-pull':
@@ -132,20 +132,29 @@ function firstStep(kind: NodeFailureKind, node: string): string {
   }
 }
 
+/** The cause in the title, so the same failure on many nodes is one problem and different ones stay apart. */
+const FAILURE_TITLE: Record<NodeFailureKind, string> = {
+  'image-pull': 'the probe image could not be pulled',
+  timeout: 'the probe pod did not finish in time',
+  'node-not-ready': 'the node is NotReady',
+  other: 'the probe failed',
+}
+
 function nodeProbeFinding(failed: FailedNode): FindingBody {
-  const {name: node, error} = failed
-  const remediation = [
-    firstStep(nodeFailureKind(failed), node),
-    `kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${node}`,
-  ]
+  const {name: node, error, pod} = failed
+  const kind = nodeFailureKind(failed)
+  const remediation = [firstStep(kind, node)]
+  // the probe pod is deleted with the run; its events stay in the API for about an hour
+  if (pod) remediation.push(`kubectl get events -n ${pod.namespace} --field-selector involvedObject.name=${pod.name}`)
+  remediation.push(`kubectl kr doctor --node ${node}   (again, once the cause is fixed)`)
   return {
     check: NODE_PROBE_CHECK,
     severity: 'warning',
     node,
     subject: null,
-    title: `node ${node} could not be probed`,
-    detail: `No check ran on ${node}: ${error}`,
-    evidence: [error],
+    title: `node ${node} could not be probed: ${FAILURE_TITLE[kind]}`,
+    detail: `No check ran on ${node}: ${error}${failed.evidence?.length ? ' The evidence is what the probe pod showed before the run deleted it.' : ''}`,
+    evidence: [error, ...(failed.evidence ?? [])],
     remediation,
     fixedIn: null,
   }
