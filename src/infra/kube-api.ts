@@ -284,6 +284,14 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       const ds = await findKubeRouter()
       return ds ? plain<unknown>(ds) : null
     },
+    async listNames(resource, namespace) {
+      const names = (items: {metadata?: {name?: string; namespace?: string}}[], qualified: boolean) =>
+        items.map((i) => (qualified ? `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}` : (i.metadata?.name ?? ''))).filter(Boolean).sort()
+      if (resource === 'nodes') return names(await paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c}, o)), false)
+      if (resource === 'namespaces') return names(await paged('namespaces', (c, o) => core.listNamespace({limit: PAGE, _continue: c}, o)), false)
+      if (namespace) return names(await paged(`services in ${namespace}`, (c, o) => core.listNamespacedService({namespace, limit: PAGE, _continue: c}, o)), false)
+      return names(await paged('services', (c, o) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c}, o)), true)
+    },
     async podEvents(namespace, name) {
       const events = await paged(`events of pod ${name}`, (c, o) =>
         core.listNamespacedEvent({namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, limit: PAGE, _continue: c}, o),
@@ -323,6 +331,14 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       await call(`delete pods in ${namespace}`, (o) => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}, o))
     },
   }
+}
+
+/** The context names of the kubeconfig kubectl would use (or the given file). */
+export function kubeconfigContexts(kubeconfig: string | null): string[] {
+  const kc = new KubeConfig()
+  if (kubeconfig) kc.loadFromFile(kubeconfig)
+  else loadLikeKubectl(kc)
+  return kc.getContexts().map((c) => c.name).sort()
 }
 
 /** Whether kubectl would find a kubeconfig (KUBECONFIG, ~/.kube/config) or run in-cluster. */

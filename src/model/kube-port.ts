@@ -80,6 +80,8 @@ export interface KubePort {
   /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line),
    * `tailLines` only its last lines */
   podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number; tailLines?: number}): Promise<string>
+  /** names of nodes, namespaces, or Services of a namespace ("" = all namespaces, as "namespace/name"), sorted */
+  listNames(resource: 'nodes' | 'namespaces' | 'services', namespace: string | null): Promise<string[]>
   /** the events of a pod, oldest first */
   podEvents(namespace: string, name: string): Promise<PodEvent[]>
   /** the kube-router DaemonSet (label k8s-app=kube-router in kube-system, else one running a kube-router image), as
