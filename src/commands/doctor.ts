@@ -9,6 +9,22 @@ import {InterruptGuard} from '../infra/interrupt.js'
 import {BUNDLE_LIMIT_FLAGS, BUNDLE_LIMIT_SUMMARIES, DEFAULT_BUNDLE_LIMITS, formatLimit, parseBundleLimit, type BundleLimitName, type BundleLimits} from '../infra/bundle-limits.js'
 import {safe} from '../report/text.js'
 import {clusterFlags, durationFlagMs, KrCommand, kubeAccess, namesACluster} from './base.js'
+import {formatDuration, parseDuration} from '../model/duration.js'
+import {KubeRequestError} from '../model/kube-port.js'
+
+/** Waits `ms`, or less when the signal aborts (Ctrl-C between watch rounds). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, {once: true})
+  })
+}
 
 type Output = 'tui' | 'text' | 'json' | 'yaml' | 'junit' | 'markdown'
 
@@ -69,6 +85,10 @@ export default class Doctor extends KrCommand {
     'fail-on': Flags.option({summary: 'Exit 1 when findings at or above this severity exist.', options: ['error', 'warning', 'none'] as const, default: 'error' as const})(),
     ...clusterFlags,
     'probe-namespace': Flags.string({summary: 'Namespace the probe pods run in (its Pod Security level must allow privileged pods).', default: 'kube-system', helpValue: 'NAMESPACE'}),
+    watch: Flags.string({
+      summary: 'Run again every INTERVAL (default 60s) until Ctrl-C, showing what changed since the previous round (new and resolved findings, with the time); probe pods are deleted after every round. -o json: one report per line.',
+      helpValue: '[INTERVAL]',
+    }),
     'max-bundle-size': limitFlag('archiveBytes'),
     'max-bundle-entries': limitFlag('entries'),
     'max-bundle-file-size': limitFlag('fileBytes'),
@@ -78,9 +98,10 @@ export default class Doctor extends KrCommand {
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Doctor)
+    const {flags} = await this.parse(Doctor, withWatchDefault(this.argv))
     const {selectDoctorChecks, checkSaveTarget, runDoctor} = await import('../services/doctor.js')
     const checks = await selectDoctorChecks(idList(flags.check), idList(flags.skip))
+    if (flags.watch !== undefined) return this.watch(flags, checks)
     const output = chooseOutput(flags.output, process.env)
     if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) {
       throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text, json, yaml, junit or markdown when piping')
@@ -164,7 +185,74 @@ export default class Doctor extends KrCommand {
       interrupt.disarm()
     }
   }
+
+  /**
+   * `--watch`: a round every interval until Ctrl-C. Each round is a whole run (its probe pods deleted at its end);
+   * text prints the first report, then per round what changed; json prints one report per line. A round that fails
+   * (the API server away for a while) is a warning and the watch goes on. Ctrl-C during a round deletes its pods
+   * and exits 130 as any run; between rounds it ends the watch with the last round's exit code.
+   */
+  private async watch(flags: Interfaces.InferredFlags<typeof Doctor.flags>, checks: Awaited<ReturnType<typeof import('../services/doctor.js').selectDoctorChecks>>): Promise<void> {
+    const intervalMs = durationFlagMs('--watch', flags.watch ?? DEFAULT_WATCH_INTERVAL)
+    if (flags['from-bundle']) throw new UserError('--watch probes again every interval: it does not go with --from-bundle')
+    if (flags['save-bundle']) throw new UserError('--watch does not save bundles: run once with --save-bundle to capture a round')
+    const output = flags.output ?? 'text'
+    if (output !== 'text' && output !== 'json') throw new UserError(`--watch writes text (what changed each round) or JSON (one report per line), not ${output}: pass -o text or -o json`)
+    const {runDoctor} = await import('../services/doctor.js')
+    const {openCollector} = await import('../services/collectors.js')
+    const {exitCodeFor, nothingDiagnosed} = await import('../report/exit-code.js')
+    const {renderWatchRound} = await import('../report/watch-diff.js')
+    const {renderJsonLine} = await import('../report/render-json.js')
+    const {supportsUnicode} = await import('../report/render-text.js')
+    const interrupt = new InterruptGuard()
+    const warn = (message: string) => process.stderr.write(`warning: ${safe(message)}\n`)
+    let previous: DoctorReport | null = null
+    let exitCode = 0
+    interrupt.arm()
+    try {
+      for (let round = 1; !interrupt.signal.aborted; round++) {
+        let report: DoctorReport
+        try {
+          const collector = await openCollector(collectorOptions(flags), {signal: interrupt.signal, warn})
+          ;({report} = await runDoctor({collector, checks, saveTo: null, toolVersion: this.config.version, warn, note: warn, serviceNamespace: flags.namespace ?? null}))
+        } catch (error) {
+          if (interrupt.signalName || !(error instanceof UserError || error instanceof KubeRequestError) || round === 1) throw error
+          warn(`round ${round} failed: ${error.message}; trying again in ${formatDuration(intervalMs)}`)
+          await pause(intervalMs, interrupt.signal)
+          continue
+        }
+        const undiagnosed = nothingDiagnosed(report)
+        exitCode = undiagnosed ? 2 : exitCodeFor(report, flags['fail-on'])
+        if (output === 'json') process.stdout.write(renderJsonLine(report))
+        else if (previous === null) process.stdout.write(await render(report, 'text', {failOn: flags['fail-on'], toolVersion: this.config.version}))
+        else process.stdout.write(renderWatchRound(round, new Date(), previous, report, supportsUnicode(process.env)))
+        if (undiagnosed) warn(`round ${round}: nothing was diagnosed: ${undiagnosed}`)
+        previous = report
+        await pause(intervalMs, interrupt.signal)
+      }
+    } catch (error) {
+      this.interruptedBy = interrupt.signalName
+      throw error
+    } finally {
+      interrupt.disarm()
+    }
+    process.exitCode = exitCode
+  }
 }
+
+/** `--watch` takes its INTERVAL optionally: a bare --watch (at the end, or before another flag) means 60s. */
+export function withWatchDefault(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    out.push(argv[i])
+    if (argv[i] !== '--watch') continue
+    const next = argv[i + 1]
+    if (next === undefined || next.startsWith('-') || 'error' in parseDuration(next)) out.push(DEFAULT_WATCH_INTERVAL)
+  }
+  return out
+}
+
+const DEFAULT_WATCH_INTERVAL = '60s'
 
 function collectorOptions(flags: Interfaces.InferredFlags<typeof Doctor.flags>): CollectorOptions {
   const access = kubeAccess(flags)

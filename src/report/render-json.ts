@@ -70,3 +70,8 @@ export function reportDocument(report: DoctorReport): Record<string, unknown> {
 export function renderJson(report: DoctorReport): string {
   return `${escapeUnsafe(JSON.stringify(reportDocument(report), null, 2), (c) => `\\u${hex4(c)}`)}\n`
 }
+
+/** The same document on one line: `doctor --watch -o json` writes one per round (JSON Lines). */
+export function renderJsonLine(report: DoctorReport): string {
+  return `${escapeUnsafe(JSON.stringify(reportDocument(report)), (c) => `\\u${hex4(c)}`)}\n`
+}
