@@ -8,6 +8,7 @@
 //   nodes/<node>/<source>        raw capture, one file per source
 //   nodes/<node>/missing.json    {"<source>": "<why it is absent>"}  (only when something is missing)
 //   failed-nodes.json            [{"name", "error", "kind", "evidence", "pod"}]  (only when some node could not be probed)
+//   report.json                  the report of the run that saved the bundle (written, never read back)
 //
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
