@@ -145,7 +145,8 @@ async function flagValues(flag: FlagSpec, current: string, given: Record<string,
   return {items, directive: DIRECTIVE.noFileComp | (list ? DIRECTIVE.noSpace : 0)}
 }
 
-export async function complete(words: readonly string[], commands: readonly CommandSpec[], sources: CompletionSources): Promise<Completion> {
+/** `topics`: descriptions of the words that group commands ("dsr"). */
+export async function complete(words: readonly string[], commands: readonly CommandSpec[], sources: CompletionSources, topics: ReadonlyMap<string, string> = new Map()): Promise<Completion> {
   const current = words.at(-1) ?? ''
   const before = words.slice(0, -1)
   const {command, rest} = findCommand(before, commands)
@@ -159,7 +160,8 @@ export async function complete(words: readonly string[], commands: readonly Comm
       const parts = c.id.split(' ')
       if (parts.length <= depth || parts.slice(0, depth).join(' ') !== prefix.join(' ')) continue
       const word = parts[depth]
-      if (word.startsWith(current) && !next.has(word)) next.set(word, parts.length === depth + 1 ? c.summary : `${word} commands`)
+      const id = parts.slice(0, depth + 1).join(' ')
+      if (word.startsWith(current) && !next.has(word)) next.set(word, parts.length === depth + 1 ? c.summary : (topics.get(id) ?? `${word} commands`))
     }
     return {items: [...next].map(([w, s]) => described(w, s)), directive: DIRECTIVE.noFileComp}
   }
@@ -188,7 +190,7 @@ export async function complete(words: readonly string[], commands: readonly Comm
   }
   if (command.id === 'completion') return {items: ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(current)), directive: DIRECTIVE.noFileComp}
   if (command.id === 'help') {
-    const sub = await complete([...rest.filter((w) => !w.startsWith('-')), current], commands.filter((c) => c.id !== 'help'), sources)
+    const sub = await complete([...rest.filter((w) => !w.startsWith('-')), current], commands.filter((c) => c.id !== 'help'), sources, topics)
     return sub
   }
   return none()

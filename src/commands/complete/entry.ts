@@ -10,11 +10,19 @@ import {kubeAccess} from '../base.js'
 /** names from the cluster are worth this much waiting at a prompt, no more */
 const COMPLETION_REQUEST_TIMEOUT = '1500ms'
 
-/** The commands as oclif knows them (loads every command module: the build writes them to completion-spec.json). */
-export async function commandSpecs(root = fileURLToPath(new URL('../../../', import.meta.url))): Promise<CommandSpec[]> {
+interface Spec {
+  commands: CommandSpec[]
+  topics: [string, string][]
+  checkIds: string[]
+}
+
+/** The commands and topics as oclif knows them (loads every command module: the build writes them to
+ * completion-spec.json). */
+export async function commandSpecs(root = fileURLToPath(new URL('../../../', import.meta.url))): Promise<Pick<Spec, 'commands' | 'topics'>> {
   const {Config} = await import('@oclif/core')
   const config = await Config.load(root)
-  return config.commands
+  const topics = config.topics.filter((t) => t.description).map((t): [string, string] => [t.name.replaceAll(':', ' '), t.description!.split('\n')[0]])
+  const commands = config.commands
     .filter((c) => !c.hidden)
     .map((c) => ({
       id: c.id.replaceAll(':', ' '),
@@ -28,22 +36,23 @@ export async function commandSpecs(root = fileURLToPath(new URL('../../../', imp
       })),
       arg: Object.keys(c.args ?? {})[0],
     }))
+  return {commands, topics}
 }
 
 /** The spec written at build time; without it (a build that skipped the step), the same from oclif and the registry. */
-async function loadSpec(): Promise<{commands: CommandSpec[]; checkIds: string[]}> {
+async function loadSpec(): Promise<Spec> {
   try {
-    return JSON.parse(await readFile(new URL('../../completion-spec.json', import.meta.url), 'utf8')) as {commands: CommandSpec[]; checkIds: string[]}
+    return JSON.parse(await readFile(new URL('../../completion-spec.json', import.meta.url), 'utf8')) as Spec
   } catch {
     const {checkCatalog} = await import('../../services/checks.js')
-    return {commands: await commandSpecs(), checkIds: checkCatalog().items.filter((c) => c.selectable).map((c) => c.id)}
+    return {...(await commandSpecs()), checkIds: checkCatalog().items.filter((c) => c.selectable).map((c) => c.id)}
   }
 }
 
 export async function main(words: string[]): Promise<void> {
   let out: string[]
   try {
-    const {commands, checkIds} = await loadSpec()
+    const {commands, topics, checkIds} = await loadSpec()
     const access = (flags: Readonly<Record<string, string>>) =>
       kubeAccess({
         kubeconfig: flags.kubeconfig,
@@ -54,7 +63,7 @@ export async function main(words: string[]): Promise<void> {
         token: flags.token,
         'request-timeout': COMPLETION_REQUEST_TIMEOUT,
       })
-    const result = await complete(words.length ? words : [''], commands, clusterSources(access, () => checkIds))
+    const result = await complete(words.length ? words : [''], commands, clusterSources(access, () => checkIds), new Map(topics ?? []))
     out = [...result.items, `:${result.directive}`]
   } catch {
     out = [`:${DIRECTIVE.noFileComp}`]
