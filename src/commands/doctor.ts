@@ -187,55 +187,115 @@ export default class Doctor extends KrCommand {
   }
 
   /**
-   * `--watch`: a round every interval until Ctrl-C. Each round is a whole run (its probe pods deleted at its end);
-   * text prints the first report, then per round what changed; json prints one report per line. A round that fails
-   * (the API server away for a while) is a warning and the watch goes on. Ctrl-C during a round deletes its pods
-   * and exits 130 as any run; between rounds it ends the watch with the last round's exit code.
+   * `--watch`: a round every interval until Ctrl-C (or q in the TUI). Each round is a whole run (its probe pods
+   * deleted at its end). Text prints the first report, then per round what changed; json one report per line; the
+   * TUI browses the latest round's report, its info line saying what the round changed. A round that fails (the API
+   * server away for a while) is a warning and the watch goes on. Ctrl-C during a round deletes its pods and exits
+   * 130 as any run; between rounds (or q) it ends the watch with the last round's exit code.
    */
   private async watch(flags: Interfaces.InferredFlags<typeof Doctor.flags>, checks: Awaited<ReturnType<typeof import('../services/doctor.js').selectDoctorChecks>>): Promise<void> {
     const intervalMs = durationFlagMs('--watch', flags.watch ?? DEFAULT_WATCH_INTERVAL)
     if (flags['from-bundle']) throw new UserError('--watch probes again every interval: it does not go with --from-bundle')
     if (flags['save-bundle']) throw new UserError('--watch does not save bundles: run once with --save-bundle to capture a round')
-    const output = flags.output ?? 'text'
-    if (output !== 'text' && output !== 'json') throw new UserError(`--watch writes text (what changed each round) or JSON (one report per line), not ${output}: pass -o text or -o json`)
-    const {runDoctor} = await import('../services/doctor.js')
+    const output = chooseOutput(flags.output, process.env)
+    if (output !== 'text' && output !== 'json' && output !== 'tui') {
+      throw new UserError(`--watch shows rounds in the TUI, as text (what changed each round) or as JSON (one report per line), not ${output}: pass -o tui, -o text or -o json`)
+    }
+    if (output === 'tui' && !(process.stdin.isTTY && process.stdout.isTTY)) throw new UserError('-o tui needs a terminal on stdin and stdout; use -o text or json with --watch when piping')
+    const {runDoctor, saveReport} = await import('../services/doctor.js')
     const {openCollector} = await import('../services/collectors.js')
     const {exitCodeFor, nothingDiagnosed} = await import('../report/exit-code.js')
-    const {renderWatchRound} = await import('../report/watch-diff.js')
+    const {renderWatchRound, roundLine} = await import('../report/watch-diff.js')
     const {renderJsonLine} = await import('../report/render-json.js')
-    const {supportsUnicode} = await import('../report/render-text.js')
+    const {supportsUnicode, shouldUseColor} = await import('../report/render-text.js')
+    const {summaryText} = await import('../report/finding-groups.js')
     const interrupt = new InterruptGuard()
-    const warn = (message: string) => process.stderr.write(`warning: ${safe(message)}\n`)
+    // while the TUI owns the terminal, warnings wait for it to close
+    const held: string[] = []
+    let holdNotes = false
+    const warn = (message: string) => {
+      const line = `warning: ${safe(message)}`
+      if (holdNotes) held.push(line)
+      else process.stderr.write(`${line}\n`)
+    }
+    let tui: TuiSession | null = null
+    let view: ReturnType<TuiSession['watchReports']> | null = null
+    const stop = new AbortController()
+    let roundRunning = false
+    let quit = false
+    if (output === 'tui') {
+      const {startTui} = await import('../ui/start-tui.js')
+      tui = startTui({stdin: process.stdin, stdout: process.stdout, onInterrupt: () => interrupt.trigger('SIGINT'), color: shouldUseColor(process.env, true), unicode: supportsUnicode(process.env)})
+      holdNotes = true
+    }
     let previous: DoctorReport | null = null
     let exitCode = 0
+    let lastChange: string | null = null
     interrupt.arm()
     try {
-      for (let round = 1; !interrupt.signal.aborted; round++) {
+      for (let round = 1; !interrupt.signal.aborted && !quit; round++) {
         let report: DoctorReport
         try {
+          roundRunning = true
           const collector = await openCollector(collectorOptions(flags), {signal: interrupt.signal, warn})
-          ;({report} = await runDoctor({collector, checks, saveTo: null, toolVersion: this.config.version, warn, note: warn, serviceNamespace: flags.namespace ?? null}))
+          ;({report} = await runDoctor({collector, checks, saveTo: null, toolVersion: this.config.version, warn, note: warn, serviceNamespace: flags.namespace ?? null, progress: round === 1 ? tui?.progress : undefined}))
         } catch (error) {
+          if (quit) break
           if (interrupt.signalName || !(error instanceof UserError || error instanceof KubeRequestError) || round === 1) throw error
           warn(`round ${round} failed: ${error.message}; trying again in ${formatDuration(intervalMs)}`)
-          await pause(intervalMs, interrupt.signal)
+          view?.update(previous!, `round ${round} failed: ${error.message}`)
+          await pause(intervalMs, AbortSignal.any([interrupt.signal, stop.signal]))
           continue
+        } finally {
+          roundRunning = false
         }
         const undiagnosed = nothingDiagnosed(report)
         exitCode = undiagnosed ? 2 : exitCodeFor(report, flags['fail-on'])
         if (output === 'json') process.stdout.write(renderJsonLine(report))
-        else if (previous === null) process.stdout.write(await render(report, 'text', {failOn: flags['fail-on'], toolVersion: this.config.version}))
+        else if (output === 'tui') {
+          if (view === null) {
+            const shown = report
+            view = tui!.watchReports(report, {
+              saveBundle: async () => {
+                throw new UserError('--watch does not save bundles: run once with --save-bundle')
+              },
+              writeReport: async (path) => {
+                await saveReport(previous ?? shown, path)
+                return `report written to ${path}`
+              },
+            })
+            view.closed.then(() => {
+              quit = true
+              // q during a round stops it (its pods are deleted); between rounds it ends the wait
+              if (roundRunning) interrupt.trigger('SIGINT')
+              stop.abort()
+            })
+          } else {
+            // the info line keeps the last change in sight: rounds without one only add when they ran
+            const line = roundLine(round, new Date(), previous!, report)
+            if (!/: no change · /.test(line) || lastChange === null) lastChange = line
+            view.update(report, lastChange === line ? line : `${lastChange.split(' · ')[0]} · since then no change (round ${round} at ${line.slice(0, 8)})`)
+          }
+        } else if (previous === null) process.stdout.write(await render(report, 'text', {failOn: flags['fail-on'], toolVersion: this.config.version}))
         else process.stdout.write(renderWatchRound(round, new Date(), previous, report, supportsUnicode(process.env)))
         if (undiagnosed) warn(`round ${round}: nothing was diagnosed: ${undiagnosed}`)
         previous = report
-        await pause(intervalMs, interrupt.signal)
+        await pause(intervalMs, AbortSignal.any([interrupt.signal, stop.signal]))
       }
     } catch (error) {
-      this.interruptedBy = interrupt.signalName
-      throw error
+      if (!quit) {
+        if (tui) await tui.close().catch(() => {})
+        this.interruptedBy = interrupt.signalName
+        throw error
+      }
     } finally {
       interrupt.disarm()
+      if (view) await view.closed
+      holdNotes = false
+      for (const line of held.splice(0)) process.stderr.write(`${line}\n`)
     }
+    // what stays on the terminal after the TUI: the last round's summary
+    if (output === 'tui' && previous) process.stdout.write(`${safe(summaryText(previous))}\n`)
     process.exitCode = exitCode
   }
 }

@@ -24,6 +24,13 @@ function clock(at: Date): string {
   return `${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`
 }
 
+/** "12:04:05 round 3: 1 new, 0 resolved · <summary>": what the TUI's info line says after a round. */
+export function roundLine(round: number, at: Date, previous: DoctorReport, current: DoctorReport): string {
+  const {added, resolved} = findingChanges(previous, current)
+  const change = added.length === 0 && resolved.length === 0 ? 'no change' : `${added.length} new, ${resolved.length} resolved`
+  return `${clock(at)} round ${round}: ${change} · ${oneLine(summaryText(current))}`
+}
+
 /**
  * One round after the first:
  *   ── 12:04:05 round 3: 1 new, 0 resolved · 150 errors (1 problem), … on 200 nodes: 150 affected, 0 failed
@@ -33,9 +40,7 @@ function clock(at: Date): string {
 export function renderWatchRound(round: number, at: Date, previous: DoctorReport, current: DoctorReport, unicode: boolean): string {
   const marks = marksFor(unicode)
   const {added, resolved} = findingChanges(previous, current)
-  const rule = unicode ? '──' : '--'
-  const change = added.length === 0 && resolved.length === 0 ? 'no change' : `${added.length} new, ${resolved.length} resolved`
-  const lines = [`${rule} ${clock(at)} round ${round}: ${change} · ${oneLine(summaryText(current))}`]
+  const lines = [`${unicode ? '──' : '--'} ${roundLine(round, at, previous, current)}`]
   const item = (sign: string, findings: Finding[], suffix: string) => {
     for (const g of groupFindings(findings)) {
       const where = g.nodes.length === 1 ? (g.nodes[0] ?? 'cluster') : whereText(g.nodes, marks.ellipsis)

@@ -52,7 +52,7 @@ test('--watch -o json: one report per line; a bare --watch means 60s; --watch wi
   assert.equal(bundle.stderr, 'error: --watch probes again every interval: it does not go with --from-bundle\n')
   const yaml = await kr(['doctor', '--kubeconfig', kubeconfig, '--watch', '-o', 'yaml'])
   assert.equal(yaml.code, 2)
-  assert.match(yaml.stderr, /^error: --watch writes text .* not yaml: pass -o text or -o json\n$/)
+  assert.match(yaml.stderr, /^error: --watch shows rounds in the TUI, as text .* not yaml: pass -o tui, -o text or -o json\n$/)
   const bad = await kr(['doctor', '--kubeconfig', kubeconfig, '--watch', '0s'])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /^error: --watch must be more than 0/)
