@@ -2,7 +2,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 import type {DoctorReport, FailOn} from '../model/report.js'
 import type {ProgressSink} from '../model/progress.js'
 import type {CollectorOptions} from '../services/collectors.js'
-import type {TuiSession} from '../ui/session.js'
+import type {StartTui, TuiSession} from '../ui/session.js'
 import {DEFAULT_BURST, DEFAULT_QPS} from '../model/kube-port.js'
 import {UserError} from '../model/errors.js'
 import {InterruptGuard} from '../infra/interrupt.js'
@@ -11,6 +11,11 @@ import {safe} from '../report/text.js'
 import {clusterFlags, durationFlagMs, KrCommand, kubeAccess, namesACluster} from './base.js'
 import {formatDuration, parseDuration} from '../model/duration.js'
 import {KubeRequestError} from '../model/kube-port.js'
+
+/** The interactive UI, loaded only when it is used: -o json|text|… never load Ink (the one import of src/ui). */
+async function loadTui(): Promise<StartTui> {
+  return (await import('../ui/start-tui.js')).startTui
+}
 
 /** Waits `ms`, or less when the signal aborts (Ctrl-C between watch rounds). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -131,9 +136,8 @@ export default class Doctor extends KrCommand {
       const collector = await openCollector(collectorOptions(flags), {signal: interrupt.signal, warn})
       let progress: ProgressSink | undefined
       if (output === 'tui') {
-        const {startTui} = await import('../ui/start-tui.js')
         const {shouldUseColor, supportsUnicode} = await import('../report/render-text.js')
-        tui = startTui({
+        tui = (await loadTui())({
           stdin: process.stdin,
           stdout: process.stdout,
           onInterrupt: () => interrupt.trigger('SIGINT'),
@@ -224,8 +228,7 @@ export default class Doctor extends KrCommand {
     let roundRunning = false
     let quit = false
     if (output === 'tui') {
-      const {startTui} = await import('../ui/start-tui.js')
-      tui = startTui({stdin: process.stdin, stdout: process.stdout, onInterrupt: () => interrupt.trigger('SIGINT'), color: shouldUseColor(process.env, true), unicode: supportsUnicode(process.env)})
+      tui = (await loadTui())({stdin: process.stdin, stdout: process.stdout, onInterrupt: () => interrupt.trigger('SIGINT'), color: shouldUseColor(process.env, true), unicode: supportsUnicode(process.env)})
       holdNotes = true
     }
     let previous: DoctorReport | null = null

@@ -51,5 +51,5 @@ test('-o tui without a terminal: one-line error, exit 2, nothing on stdout', asy
   assert.equal(res.stdout, '')
   const lines = res.stderr.trim().split('\n')
   assert.equal(lines.length, 1, res.stderr)
-  assert.match(lines[0], /^error: -o tui needs a terminal on stdin and stdout; use -o text, json, yaml or junit/)
+  assert.match(lines[0], /^error: -o tui needs a terminal on stdin and stdout; use -o text, json, yaml, junit or markdown/)
 })
