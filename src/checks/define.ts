@@ -3,10 +3,10 @@ import type {NodeState} from '../model/node-state.js'
 import type {NodeFacts} from '../expected/node-facts.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, SourceName, Version} from '../model/types.js'
-import type {Finding} from '../model/report.js'
+import type {FindingBody} from '../model/report.js'
 
 /** Everything a finding must carry; the engine adds check id and node. */
-export type FindingInput = Omit<Finding, 'check' | 'node'>
+export type FindingInput = Omit<FindingBody, 'check' | 'node'>
 
 export type Outcome =
   | {skip: string}

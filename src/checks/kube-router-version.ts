@@ -66,7 +66,7 @@ export const kubeRouterVersion = defineClusterCheck({
         subject: 'kube-router versions',
         title: `Nodes run ${byVersion.size} different kube-router versions: ${[...byVersion.keys()].join(', ')}`,
         detail: 'A DaemonSet rollout in progress or pinned pods: behaviour differs between nodes, and bugs fixed on some nodes remain on others.',
-        evidence: [...byVersion.values()].map((e) => `${e.version.text}: ${e.nodes.join(', ')}`),
+        evidence: [...byVersion.values()].map((e) => `${e.version.text}: ${fewNames(e.nodes, 20)}`),
         remediation: ['kubectl -n kube-system rollout status ds/kube-router'],
         fixedIn: null,
       })
@@ -81,7 +81,7 @@ export const kubeRouterVersion = defineClusterCheck({
           title: `kube-router ${version.text}: ${bug.title}`,
           detail:
             `${bug.detail} Fixed in ${bug.fixedIn}.` +
-            (names.length ? ` Running on ${names.join(', ')}.` : '') +
+            (names.length ? ` Running on ${fewNames(names, 5)}.` : '') +
             (bug.when !== 'always' ? (applies ? ` Applies here: ${CONDITION_TEXT[bug.when]}.` : ` Applies if ${CONDITION_TEXT[bug.when]}, which could not be determined.`) : '') +
             (bug.relatedCheck ? ` The ${bug.relatedCheck} check looks for its footprint on each node.` : ''),
           evidence,
@@ -97,3 +97,8 @@ export const kubeRouterVersion = defineClusterCheck({
     return {findings, note: findings.length ? undefined : `kube-router ${versions}: no known bug applies`}
   },
 })
+
+/** "a, b, c" or, past `max` names, "a, b, c, d and 196 more nodes": a 200-node cluster's list stays one line. */
+function fewNames(names: readonly string[], max: number): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more nodes`
+}

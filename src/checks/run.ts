@@ -2,12 +2,12 @@
 import {sourceProblem, type SourceProblem} from '../model/node-state.js'
 import {inVersionWindow} from '../expected/version-matrix.js'
 import type {Check, ClusterCheckContext, NodeCheckContext, Outcome} from './define.js'
-import type {CheckResult, Finding} from '../model/report.js'
+import type {CheckResult, FindingBody} from '../model/report.js'
 import type {Version} from '../model/types.js'
 
 export interface CheckRun {
   results: CheckResult[]
-  findings: Finding[]
+  findings: FindingBody[]
 }
 
 function versionSkip(check: Check, version: Version | null): string | null {

@@ -37,9 +37,11 @@ export function apiserverTargets(cluster: ClusterObjects): ProbeTarget[] {
   return dedupe(out)
 }
 
-export function serviceVipTargets(cluster: ClusterObjects, nodeName: string): ProbeTarget[] {
+/** The Service VIPs a node curls; `namespace` limits them to that namespace's Services (doctor -n). */
+export function serviceVipTargets(cluster: ClusterObjects, nodeName: string, namespace: string | null = null): ProbeTarget[] {
   const out: ProbeTarget[] = []
   for (const svc of cluster.services) {
+    if (namespace !== null && (svc.metadata.namespace ?? 'default') !== namespace) continue
     if (!isProxiedService(svc) || isDsrService(svc)) continue
     if (svc.metadata.name === 'kubernetes' && (svc.metadata.namespace ?? 'default') === 'default') continue
     const port = svc.spec?.ports?.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.port

@@ -7,7 +7,8 @@
 //   cluster/kube-router.json     the kube-router DaemonSet (optional)
 //   nodes/<node>/<source>        raw capture, one file per source
 //   nodes/<node>/missing.json    {"<source>": "<why it is absent>"}  (only when something is missing)
-//   failed-nodes.json            [{"name", "error", "kind"}]         (only when some node could not be probed)
+//   failed-nodes.json            [{"name", "error", "kind", "evidence", "pod"}]  (only when some node could not be probed)
+//   report.json                  the report of the run that saved the bundle (written, never read back)
 //
 // A directory, or a .tar.gz/.tgz of one (entries under a top directory named after the file).
 // Writes go to a temporary sibling first and are renamed into place, so a failure never leaves
@@ -113,8 +114,10 @@ function checkNodeName(name: unknown): string | null {
 
 // ---------- write ----------
 
-async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string, displayPath: string): Promise<void> {
+async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string, displayPath: string, reportJson: string | null): Promise<void> {
   await mkdir(dir)
+  // the report of the run that saved the bundle, for whoever reads the bundle without this tool (README "Bundle")
+  if (reportJson !== null) await writeFile(join(dir, REPORT_FILE), reportJson)
   const seen = new Set<string>()
   for (const capture of snapshot.nodes) {
     const problem = checkNodeName(capture.name)
@@ -163,7 +166,10 @@ async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string,
   }
 
   if (snapshot.failedNodes.length > 0) {
-    await writeFile(join(dir, 'failed-nodes.json'), json(snapshot.failedNodes.map(({name, error, kind}) => (kind ? {name, error, kind} : {name, error}))))
+    await writeFile(
+      join(dir, 'failed-nodes.json'),
+      json(snapshot.failedNodes.map(({name, error, kind, evidence, pod}) => ({name, error, ...(kind ? {kind} : {}), ...(evidence?.length ? {evidence} : {}), ...(pod ? {pod} : {})}))),
+    )
   }
 }
 
@@ -239,7 +245,10 @@ export async function checkBundleTarget(path: string): Promise<void> {
  * Save a snapshot as a bundle: a directory, or a gzipped tar when `path` ends in .tar.gz / .tgz.
  * Refuses an existing file or non-empty directory. Throws BundleError.
  */
-export async function writeBundle(snapshot: Snapshot, path: string, toolVersion: string): Promise<void> {
+/** The saving run's report at the bundle's top (CONTRACT §5); reading a bundle ignores it: the checks run again. */
+export const REPORT_FILE = 'report.json'
+
+export async function writeBundle(snapshot: Snapshot, path: string, toolVersion: string, reportJson: string | null = null): Promise<void> {
   const target = resolve(path)
   const archive = isArchivePath(path)
   await checkBundleTarget(path)
@@ -255,13 +264,13 @@ export async function writeBundle(snapshot: Snapshot, path: string, toolVersion:
       const top = archiveTopName(basename(target))
       const layoutRoot = join(tmp, 'layout')
       await mkdir(layoutRoot)
-      await writeLayout(snapshot, join(layoutRoot, top), toolVersion, path)
+      await writeLayout(snapshot, join(layoutRoot, top), toolVersion, path, reportJson)
       const file = join(tmp, `archive-${randomBytes(4).toString('hex')}.tar.gz`)
       await packDirectory(layoutRoot, top, file)
       await placeFile(file, target, path)
     } else {
       const layout = join(tmp, 'bundle')
-      await writeLayout(snapshot, layout, toolVersion, path)
+      await writeLayout(snapshot, layout, toolVersion, path, reportJson)
       await placeDirectory(layout, target, path)
     }
   } catch (err) {
@@ -482,6 +491,8 @@ async function readFailedNodes(reader: Reader): Promise<Snapshot['failedNodes']>
         name: n.name as string,
         error: typeof n.error === 'string' ? n.error : 'could not be probed',
         ...(isNodeFailureKind(n.kind) ? {kind: n.kind} : {}),
+        ...(Array.isArray(n.evidence) && n.evidence.every((l) => typeof l === 'string') ? {evidence: n.evidence as string[]} : {}),
+        ...(isObject(n.pod) && typeof n.pod.namespace === 'string' && typeof n.pod.name === 'string' ? {pod: {namespace: n.pod.namespace, name: n.pod.name}} : {}),
       }))
   }
   // also accepted: {"<node>": "<error>"}

@@ -15,10 +15,13 @@ import {
   setHeaderOptions,
   VersionApi,
   Watch,
+  type Cluster,
+  type User,
 } from '@kubernetes/client-node'
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {delimiter} from 'node:path'
+import {homedir} from 'node:os'
+import {delimiter, join} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
 import {UserError} from '../model/errors.js'
 import {formatDuration} from '../model/duration.js'
@@ -28,6 +31,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   KubeRequestError,
   type AccessCheck,
+  type KubeOverrides,
   type KubePort,
   type PodObject,
   type ServiceRecord,
@@ -43,16 +47,23 @@ export interface KubeAccessOptions {
   burst?: number
   /** deadline of each request, watch connection and credential plugin call (default 30s) */
   requestTimeoutMs?: number
+  /** kubectl's override flags */
+  overrides?: KubeOverrides
+  /** kubectl's -v: 6 and up logs each API request on stderr */
+  verbosity?: number
 }
 
 const PAGE = 500
 const MAX_429_RETRIES = 5
 
-/** Loads kubeconfig like kubectl does (--kubeconfig, KUBECONFIG with several files, ~/.kube/config, in-cluster). */
+/** Loads kubeconfig like kubectl does (--kubeconfig, KUBECONFIG with several files, ~/.kube/config, in-cluster),
+ * then applies kubectl's override flags (--cluster, --user, --server, --token, --as…, TLS files). */
 export function openKube(opts: KubeAccessOptions): KubePort {
   const kc = new KubeConfig()
+  const overrides = opts.overrides ?? {}
   try {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig)
+    else if (overrides.server && !hasKubeconfig()) kc.loadFromOptions({clusters: [], users: [], contexts: [], currentContext: ''})
     else loadLikeKubectl(kc)
   } catch (error) {
     if (error instanceof UserError) throw error
@@ -64,13 +75,23 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     }
     kc.setCurrentContext(opts.context)
   }
+  applyOverrides(kc, overrides)
+  const impersonation = impersonationHeaders(overrides)
+  if (impersonation.length) {
+    // every request (API calls and the watch alike) is authenticated through this one method
+    const authenticate = kc.applySecurityAuthentication.bind(kc)
+    kc.applySecurityAuthentication = async (ctx) => {
+      await authenticate(ctx)
+      for (const [name, value] of impersonation) ctx.setHeaderParam(name, value)
+    }
+  }
   // kubectl talks plain http:// to a server so configured; client-node refuses unless TLS checks are off, which
   // for http:// changes nothing (there is no TLS to check)
   kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http://') && !c.skipTLSVerify ? {...c, skipTLSVerify: true} : c))
   const cluster = kc.getCurrentCluster()
   // client-node silently falls back to http://localhost:8080 when nothing is configured.
-  if (!cluster || (kc.getCurrentContext() === 'loaded-context' && cluster.server === 'http://localhost:8080')) {
-    throw new UserError('no usable kubeconfig: set KUBECONFIG, pass --kubeconfig, or run inside a cluster')
+  if (!cluster || (kc.getCurrentContext() === 'loaded-context' && cluster.server === 'http://localhost:8080' && !overrides.server)) {
+    throw new UserError('no usable kubeconfig: set KUBECONFIG, pass --kubeconfig (or --server), or run inside a cluster')
   }
   if (!kc.getCurrentContext()) throw new UserError('the kubeconfig has no current-context: pass --context NAME')
   const server = cluster.server
@@ -83,6 +104,7 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   const plugins = guardExecPlugins(kc, timeoutMs)
   const noAnswer = (what: string) => `${what}: no answer from ${server} within ${formatDuration(timeoutMs)}`
+  const log = (opts.verbosity ?? 0) >= 6 ? (line: string) => process.stderr.write(`kr: ${line}\n`) : null
 
   /** One request with its deadline: past it the request is aborted (undici closes the socket), and a credential
    * plugin still running for it is killed; the error says which. */
@@ -91,18 +113,30 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       await bucket.take()
       const controller = new AbortController()
       const options: RequestOptions = {
-        middleware: [{pre: (ctx) => (ctx.setSignal(controller.signal), new Observable(Promise.resolve(ctx))), post: (response) => new Observable(Promise.resolve(response))}],
+        middleware: [
+          {
+            pre: (ctx) => {
+              ctx.setSignal(controller.signal)
+              return new Observable(Promise.resolve(ctx))
+            },
+            post: (response) => new Observable(Promise.resolve(response)),
+          },
+        ],
         middlewareMergeStrategy: 'append',
       }
+      const started = Date.now()
       try {
-        return await withDeadline(fn(options), timeoutMs, () => {
+        const result = await withDeadline(fn(options), timeoutMs, () => {
           controller.abort()
           const plugin = plugins.cut()
           return new KubeRequestError(plugin ? `${what}: ${plugin}` : noAnswer(what), null)
         })
+        log?.(`${what}: OK in ${Date.now() - started}ms`)
+        return result
       } catch (error) {
         const plugin = plugins.takeFailure()
         const failure = plugin ? new KubeRequestError(`${what}: ${plugin}`, null) : toRequestError(what, server, error, timeoutMs)
+        log?.(`${what}: ${failure.code ?? 'failed'} in ${Date.now() - started}ms`)
         if (failure.code === 429 && attempt < MAX_429_RETRIES) {
           await sleep(retryAfterMs(error, attempt))
           continue
@@ -124,6 +158,17 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   }
 
   const plain = <T>(o: unknown): T => JSON.parse(JSON.stringify(o)) as T
+
+  async function findKubeRouter() {
+    let found = await paged('daemonsets', (c, o) =>
+      apps.listNamespacedDaemonSet({namespace: 'kube-system', labelSelector: 'k8s-app=kube-router', limit: PAGE, _continue: c}, o),
+    )
+    if (found.length === 0) {
+      const all = await paged('daemonsets', (c, o) => apps.listDaemonSetForAllNamespaces({limit: PAGE, _continue: c}, o))
+      found = all.filter((ds) => ds.spec?.template?.spec?.containers?.some((ct) => (ct.image ?? '').includes('kube-router')))
+    }
+    return found[0] ?? null
+  }
 
   return {
     context: kc.getCurrentContext(),
@@ -164,16 +209,7 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c, labelSelector}, o)),
         paged('services', (c, o) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c}, o)),
         paged('endpointslices', (c, o) => discovery.listEndpointSliceForAllNamespaces({limit: PAGE, _continue: c}, o)),
-        (async () => {
-          let found = await paged('daemonsets', (c, o) =>
-            apps.listNamespacedDaemonSet({namespace: 'kube-system', labelSelector: 'k8s-app=kube-router', limit: PAGE, _continue: c}, o),
-          )
-          if (found.length === 0) {
-            const all = await paged('daemonsets', (c, o) => apps.listDaemonSetForAllNamespaces({limit: PAGE, _continue: c}, o))
-            found = all.filter((ds) => ds.spec?.template?.spec?.containers?.some((ct) => (ct.image ?? '').includes('kube-router')))
-          }
-          return found[0] ?? null
-        })(),
+        findKubeRouter(),
       ])
       const wanted = nodeNames.length ? nodes.filter((n) => nodeNames.includes(n.metadata?.name ?? '')) : nodes
       return {
@@ -247,8 +283,29 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         throw toRequestError(what, server, error, timeoutMs)
       }
     },
-    async podLog(namespace, name, container) {
-      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container}, o))
+    async kubeRouterDaemonSet() {
+      const ds = await findKubeRouter()
+      return ds ? plain<unknown>(ds) : null
+    },
+    async listNames(resource, namespace) {
+      const names = (items: {metadata?: {name?: string; namespace?: string}}[], qualified: boolean) =>
+        items.map((i) => (qualified ? `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}` : (i.metadata?.name ?? ''))).filter(Boolean).sort()
+      if (resource === 'nodes') return names(await paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c}, o)), false)
+      if (resource === 'namespaces') return names(await paged('namespaces', (c, o) => core.listNamespace({limit: PAGE, _continue: c}, o)), false)
+      if (namespace) return names(await paged(`services in ${namespace}`, (c, o) => core.listNamespacedService({namespace, limit: PAGE, _continue: c}, o)), false)
+      return names(await paged('services', (c, o) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c}, o)), true)
+    },
+    async podEvents(namespace, name) {
+      const events = await paged(`events of pod ${name}`, (c, o) =>
+        core.listNamespacedEvent({namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, limit: PAGE, _continue: c}, o),
+      )
+      const at = (e: (typeof events)[number]) => String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '')
+      return events
+        .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))
+        .map((e) => ({type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1}))
+    },
+    async podLog(namespace, name, container, options) {
+      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container, limitBytes: options?.limitBytes, tailLines: options?.tailLines}, o))
       return typeof text === 'string' ? text : String(text ?? '')
     },
     async deletePod(namespace, name) {
@@ -293,6 +350,82 @@ export function openKube(opts: KubeAccessOptions): KubePort {
       await call(`create event in ${namespace}`, (o) => core.createNamespacedEvent({namespace, body: event as never}, o))
     },
   }
+}
+
+/** The context names of the kubeconfig kubectl would use (or the given file). */
+export function kubeconfigContexts(kubeconfig: string | null): string[] {
+  const kc = new KubeConfig()
+  if (kubeconfig) kc.loadFromFile(kubeconfig)
+  else loadLikeKubectl(kc)
+  return kc.getContexts().map((c) => c.name).sort()
+}
+
+/** Whether kubectl would find a kubeconfig (KUBECONFIG, ~/.kube/config) or run in-cluster. */
+export function kubeconfigAvailable(): boolean {
+  return hasKubeconfig()
+}
+
+function hasKubeconfig(): boolean {
+  const list = process.env.KUBECONFIG
+  if (list) return list.split(delimiter).some((f) => f && existsSync(f))
+  return existsSync(join(homedir(), '.kube', 'config')) || Boolean(process.env.KUBERNETES_SERVICE_HOST)
+}
+
+/**
+ * kubectl's override flags on the loaded kubeconfig: --cluster / --user swap the context's entries for other ones
+ * of the kubeconfig; --server, --certificate-authority, --insecure-skip-tls-verify, --tls-server-name change the
+ * cluster; --token (replacing the user's other credentials), --client-certificate, --client-key and --as change
+ * the user. With --server and no kubeconfig at all, the flags alone make the configuration, as with kubectl.
+ */
+function applyOverrides(kc: KubeConfig, o: KubeOverrides): void {
+  if (Object.keys(o).length === 0) return
+  if (!kc.getCurrentContext() && o.server) {
+    kc.clusters = [...kc.clusters, {name: 'kr-flags', server: o.server, skipTLSVerify: false}]
+    kc.users = [...kc.users, {name: 'kr-flags'}]
+    kc.contexts = [...kc.contexts, {name: 'kr-flags', cluster: 'kr-flags', user: 'kr-flags'}]
+    kc.setCurrentContext('kr-flags')
+  }
+  const context = kc.getContextObject(kc.getCurrentContext())
+  if (!context) return
+  let {cluster: clusterName, user: userName} = context
+  if (o.cluster !== undefined) {
+    if (!kc.getCluster(o.cluster)) throw new UserError(`cluster "${o.cluster}" not found in kubeconfig; available: ${kc.clusters.map((c) => c.name).join(', ') || 'none'}`)
+    clusterName = o.cluster
+  }
+  if (o.user !== undefined) {
+    if (!kc.getUser(o.user)) throw new UserError(`user "${o.user}" not found in kubeconfig; available: ${kc.users.map((u) => u.name).join(', ') || 'none'}`)
+    userName = o.user
+  }
+  for (const [flag, file] of [['--certificate-authority', o.certificateAuthority], ['--client-certificate', o.clientCertificate], ['--client-key', o.clientKey]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new UserError(`${flag} ${file}: no such file`)
+  }
+  // the overridden context gets entries of its own: other contexts sharing the cluster or user keep theirs
+  const base = kc.getCluster(clusterName) ?? {name: clusterName, server: o.server ?? '', skipTLSVerify: false}
+  let cluster: Cluster = {...base, name: 'kr-override'}
+  if (o.server !== undefined) cluster = {...cluster, server: o.server}
+  if (o.certificateAuthority !== undefined) cluster = {...cluster, caFile: o.certificateAuthority, caData: undefined, skipTLSVerify: false}
+  if (o.insecureSkipTlsVerify) cluster = {...cluster, skipTLSVerify: true, caFile: undefined, caData: undefined}
+  if (o.tlsServerName !== undefined) cluster = {...cluster, tlsServerName: o.tlsServerName}
+  const baseUser = kc.getUser(userName) ?? {name: userName}
+  let user: User = {...baseUser, name: 'kr-override'}
+  if (o.token !== undefined) user = {name: 'kr-override', token: o.token, certFile: user.certFile, certData: user.certData, keyFile: user.keyFile, keyData: user.keyData}
+  if (o.clientCertificate !== undefined) user = {...user, certFile: o.clientCertificate, certData: undefined}
+  if (o.clientKey !== undefined) user = {...user, keyFile: o.clientKey, keyData: undefined}
+  if (o.as !== undefined) user = {...user, impersonateUser: o.as}
+  kc.clusters = [...kc.clusters.filter((c) => c.name !== 'kr-override'), cluster]
+  kc.users = [...kc.users.filter((u) => u.name !== 'kr-override'), user]
+  kc.contexts = kc.contexts.map((c) => (c.name === context.name ? {...c, cluster: 'kr-override', user: 'kr-override'} : c))
+}
+
+/** Impersonate-Group and -Uid as kubectl sends them (client-node sends Impersonate-User itself, from the user). */
+function impersonationHeaders(o: KubeOverrides): [string, string][] {
+  const headers: [string, string][] = []
+  if (o.as === undefined) return headers
+  // a header value is one group; several groups would need the header repeated, which client-node cannot send
+  if ((o.asGroups?.length ?? 0) > 1) throw new UserError(`--as-group given ${o.asGroups!.length} times: kubectl-kr can impersonate one group per run`)
+  if (o.asGroups?.length) headers.push(['Impersonate-Group', o.asGroups[0]])
+  if (o.asUid !== undefined) headers.push(['Impersonate-Uid', o.asUid])
+  return headers
 }
 
 /** KUBECONFIG may list several files, some absent: kubectl skips the absent ones, client-node does not. */

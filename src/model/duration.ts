@@ -1,25 +1,21 @@
-// Durations as kubectl takes them on the command line (--request-timeout 30s): Go's time.ParseDuration syntax
-// (`30s`, `2m`, `1m30s`, `1.5h`, `500ms`), and a bare number is seconds. Pure; `ms` (a dependency of a dependency)
-// knows neither compound durations nor bare seconds, so this is its own small parser.
+// Durations as kubectl takes them on the command line (--request-timeout 30s): `30s`, `2m`, `1m30s`, `1.5h`,
+// `500ms`; a bare number is seconds (kubectl's --request-timeout and our --timeout / --pod-timeout alike).
+// The unit arithmetic is parse-duration's; this module adds the bare-seconds rule and the error text.
+import parseUnits from 'parse-duration'
 
-const UNIT_MS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
+const GO_DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/
 
 /** Milliseconds, or an error naming what is wrong with the text. */
 export function parseDuration(text: string): {ms: number} | {error: string} {
   const input = text.trim()
   if (input === '') return {error: 'empty duration: give e.g. 30s, 2m or a number of seconds'}
   if (/^\d+(\.\d+)?$/.test(input)) return {ms: Number(input) * 1000}
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
-  let total = 0
-  let at = 0
-  while (at < input.length) {
-    part.lastIndex = at
-    const m = part.exec(input)
-    if (!m) return {error: `invalid duration "${text}": use a number with a unit (e.g. 30s, 2m, 1m30s) or a number of seconds`}
-    total += Number(m[1]) * UNIT_MS[m[2]]
-    at = part.lastIndex
+  // kubectl's (Go's) shape only: parse-duration alone would also take "2 min", "5d" or a unit-less tail ("1m30")
+  const ms = GO_DURATION.test(input) ? parseUnits(input, 'ms') : null
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) {
+    return {error: `invalid duration "${text}": use a number with a unit (e.g. 30s, 2m, 1m30s) or a number of seconds`}
   }
-  return {ms: total}
+  return {ms}
 }
 
 /** 2000 -> "2s", 90000 -> "1m30s", 1500 -> "1.5s": how a duration reads in a message. */

@@ -11,6 +11,26 @@ export const DEFAULT_BURST = 400
  * (`--request-timeout`, kubectl's flag; kubectl's own default is no limit, which a networking doctor cannot afford). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
+/**
+ * kubectl's flags that override parts of the kubeconfig (`kubectl options`), with kubectl's meaning: the
+ * context's cluster or user entry swapped for another of the kubeconfig, the server, CA and TLS settings of the
+ * cluster, the credentials of the user, and impersonation. Absent = as the kubeconfig says.
+ */
+export interface KubeOverrides {
+  cluster?: string
+  user?: string
+  server?: string
+  token?: string
+  as?: string
+  asGroups?: string[]
+  asUid?: string
+  certificateAuthority?: string
+  clientCertificate?: string
+  clientKey?: string
+  insecureSkipTlsVerify?: boolean
+  tlsServerName?: string
+}
+
 export interface AccessCheck {
   verb: string
   resource: string
@@ -30,6 +50,13 @@ export interface ConfigMapSummary {
   labels: Record<string, string>
   /** the keys of `data` and `binaryData` */
   dataKeys: string[]
+}
+
+export interface PodEvent {
+  type: string
+  reason: string
+  message: string
+  count: number
 }
 
 /** A Service as the API server returned it: plain JSON; the fields a change is guarded and planned by are typed. */
@@ -64,7 +91,16 @@ export interface KubePort {
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
-  podLog(namespace: string, name: string, container: string): Promise<string>
+  /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line),
+   * `tailLines` only its last lines */
+  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number; tailLines?: number}): Promise<string>
+  /** names of nodes, namespaces, or Services of a namespace ("" = all namespaces, as "namespace/name"), sorted */
+  listNames(resource: 'nodes' | 'namespaces' | 'services', namespace: string | null): Promise<string[]>
+  /** the events of a pod, oldest first */
+  podEvents(namespace: string, name: string): Promise<PodEvent[]>
+  /** the kube-router DaemonSet (label k8s-app=kube-router in kube-system, else one running a kube-router image), as
+   * the API returned it; null when there is none */
+  kubeRouterDaemonSet(): Promise<unknown | null>
   deletePod(namespace: string, name: string): Promise<void>
   createConfigMap(namespace: string, manifest: Record<string, unknown>): Promise<void>
   deleteConfigMap(namespace: string, name: string): Promise<void>

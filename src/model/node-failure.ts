@@ -15,6 +15,10 @@ export interface FailedNode {
   error: string
   /** set by whoever knows why (the collector); absent in bundles written before kinds were saved */
   kind?: NodeFailureKind
+  /** what the probe pod showed before it was deleted: its status, its events, the last lines of its log */
+  evidence?: string[]
+  /** the probe pod, when one was created (its events outlive it for about an hour) */
+  pod?: {namespace: string; name: string}
 }
 
 /**

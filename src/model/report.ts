@@ -14,7 +14,12 @@ export interface Finding {
   evidence: string[]
   remediation: string[]
   fixedIn: string | null
+  /** stable id of (check, severity, cause): equal across nodes with the same fault (report/fingerprint.ts) */
+  fingerprint: string
 }
+
+/** A finding as a check makes it, before the report adds its fingerprint. */
+export type FindingBody = Omit<Finding, 'fingerprint'>
 
 export interface CheckResult {
   check: string

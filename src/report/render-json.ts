@@ -30,6 +30,7 @@ function findingDocument(finding: Finding): Record<string, unknown> {
     evidence: [...(finding.evidence ?? [])],
     remediation: [...(finding.remediation ?? [])],
     fixedIn: orNull(finding.fixedIn),
+    fingerprint: orNull(finding.fingerprint),
   }
 }
 
@@ -68,4 +69,9 @@ export function reportDocument(report: DoctorReport): Record<string, unknown> {
  * terminal cannot drive it. Raw, they can only occur inside strings. */
 export function renderJson(report: DoctorReport): string {
   return `${escapeUnsafe(JSON.stringify(reportDocument(report), null, 2), (c) => `\\u${hex4(c)}`)}\n`
+}
+
+/** The same document on one line: `doctor --watch -o json` writes one per round (JSON Lines). */
+export function renderJsonLine(report: DoctorReport): string {
+  return `${escapeUnsafe(JSON.stringify(reportDocument(report)), (c) => `\\u${hex4(c)}`)}\n`
 }

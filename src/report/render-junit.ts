@@ -1,6 +1,6 @@
 // `-o junit`: one <testsuite> per check, one <testcase> per (check, node) result.
 import {severityRank, sortFindings} from './summary.js'
-import type {CheckResult, DoctorReport, Finding} from '../model/report.js'
+import type {CheckResult, DoctorReport, FailOn, Finding} from '../model/report.js'
 import {escapeUnsafe, hex4} from './text.js'
 
 // Characters XML 1.0 allows: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
@@ -44,10 +44,17 @@ interface Case {
   findings: Finding[]
 }
 
-function renderCase({result, findings}: Case): string {
+/** Whether a finding fails the run at this --fail-on, as the exit code decides (exit-code.ts). */
+function failsAt(finding: Finding, failOn: FailOn): boolean {
+  return failOn !== 'none' && severityRank(finding.severity) <= severityRank(failOn)
+}
+
+function renderCase({result, findings}: Case, failOn: FailOn): string {
   const name = `${result.check} on ${result.node ?? 'cluster'}`
   const open = `    <testcase name="${escapeXmlAttr(name)}" classname="${escapeXmlAttr(`kubectl-kr.${result.check}`)}" time="0"`
-  switch (result.status) {
+  // a failed check whose findings are all below --fail-on does not fail the run: not a JUnit failure either
+  const status = caseStatus({result, findings}, failOn)
+  switch (status) {
     case 'fail': {
       const first = findings[0]
       const message = first?.title ?? result.reason ?? 'check failed'
@@ -57,7 +64,7 @@ function renderCase({result, findings}: Case): string {
     }
     case 'skipped':
     case 'error': {
-      const element = result.status === 'error' ? 'error' : 'skipped'
+      const element = status === 'error' ? 'error' : 'skipped'
       const reason = result.reason ?? (result.status === 'error' ? 'check could not be evaluated' : 'skipped')
       const out = findings.length > 0 ? `\n      <system-out>${escapeXmlText(findingsText(findings))}</system-out>` : ''
       return `${open}>\n      <${element} message="${escapeXmlAttr(reason)}"/>${out}\n    </testcase>`
@@ -77,12 +84,19 @@ interface Totals {
   skipped: number
 }
 
-function totalsOf(cases: readonly Case[]): Totals {
+function caseStatus({result, findings}: Case, failOn: FailOn): CheckResult['status'] {
+  if (result.status === 'fail' && findings.length > 0 && !findings.some((f) => failsAt(f, failOn))) return 'pass'
+  if (result.status === 'error' && failOn === 'none') return 'skipped'
+  return result.status
+}
+
+function totalsOf(cases: readonly Case[], failOn: FailOn): Totals {
   const totals = {tests: cases.length, failures: 0, errors: 0, skipped: 0}
-  for (const {result} of cases) {
-    if (result.status === 'fail') totals.failures++
-    else if (result.status === 'error') totals.errors++
-    else if (result.status === 'skipped') totals.skipped++
+  for (const item of cases) {
+    const status = caseStatus(item, failOn)
+    if (status === 'fail') totals.failures++
+    else if (status === 'error') totals.errors++
+    else if (status === 'skipped') totals.skipped++
   }
   return totals
 }
@@ -92,9 +106,11 @@ const totalsAttrs = (t: Totals): string =>
 
 /**
  * JUnit XML. Suites follow the order in which checks first appear in `results`; a finding
- * whose (check, node) has no result row still gets a failing test case, so nothing is lost.
+ * whose (check, node) has no result row still gets a test case, so nothing is lost. Failures follow
+ * --fail-on as the exit code does: findings below it are output of a passing case, and with `none` a check
+ * that could not run is skipped, not an error.
  */
-export function renderJunit(report: DoctorReport): string {
+export function renderJunit(report: DoctorReport, failOn: FailOn = 'error'): string {
   const findingsByCase = new Map<string, Finding[]>()
   for (const finding of sortFindings(report.findings)) {
     const k = key(finding.check, finding.node)
@@ -127,13 +143,13 @@ export function renderJunit(report: DoctorReport): string {
   const all = [...suites.values()].flat()
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="kubectl-kr doctor" ${totalsAttrs(totalsOf(all))} time="0">`,
+    `<testsuites name="kubectl-kr doctor" ${totalsAttrs(totalsOf(all, failOn))} time="0">`,
   ]
   for (const [check, cases] of suites) {
     lines.push(
-      `  <testsuite name="${escapeXmlAttr(check)}" ${totalsAttrs(totalsOf(cases))} time="0" timestamp="${escapeXmlAttr(report.generatedAt)}">`,
+      `  <testsuite name="${escapeXmlAttr(check)}" ${totalsAttrs(totalsOf(cases, failOn))} time="0" timestamp="${escapeXmlAttr(report.generatedAt)}">`,
     )
-    for (const item of cases) lines.push(renderCase(item))
+    for (const item of cases) lines.push(renderCase(item, failOn))
     lines.push('  </testsuite>')
   }
   lines.push('</testsuites>')

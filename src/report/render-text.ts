@@ -1,5 +1,6 @@
 // `-o text`: what an operator reads in a terminal or a CI log.
 //
+//   1 error, 0 warnings, 0 info on 3 nodes: 1 affected, 1 failed
 //   source       bundle ./prod.tar.gz (context prod-eu), generated 2025-05-01T10:00:00Z
 //   kube-router  v2.1.2, image docker.io/cloudnativelabs/kube-router:v2.1.2
 //   nodes        2 probed, 1 failed
@@ -9,6 +10,8 @@
 //
 //   ✗ [ipv6-vip-routes] node-a: IPv6 VIP fd00:10:96::a is unreachable from the node
 //       detail, wrapped to the width
+//   (the same fault on several nodes is one entry: "on 43 nodes: node-a, node-b, node-c, … +40", then the
+//   evidence of the first of them)
 //       evidence:
 //         verbatim lines, never wrapped
 //       fix:
@@ -25,7 +28,9 @@
 //
 // Pure: no I/O, no environment lookups (the caller passes what shouldUseColor /
 // supportsUnicode decided).
-import {severityRank, sortFindings} from './summary.js'
+import {severityRank} from './summary.js'
+import {withoutNode} from './fingerprint.js'
+import {groupFindings, summaryText, whereText, type FindingGroup} from './finding-groups.js'
 import {marksFor, nodeLabel, oneLine, padTo, plural, safe, truncate, type Marks} from './text.js'
 import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
 
@@ -194,50 +199,25 @@ function header(report: DoctorReport, p: Painter, marks: Marks): string[] {
   return lines
 }
 
-interface FindingGroup {
-  finding: Finding
-  nodes: (string | null)[]
-}
-
-/** Findings that differ only in their node are shown once, with every node named. */
-function groupFindings(findings: readonly Finding[]): FindingGroup[] {
-  const groups = new Map<string, FindingGroup>()
-  for (const finding of sortFindings(findings)) {
-    const k = JSON.stringify([
-      finding.check,
-      finding.severity,
-      finding.subject,
-      finding.title,
-      finding.detail,
-      finding.evidence,
-      finding.remediation,
-      finding.fixedIn,
-    ])
-    const group = groups.get(k)
-    if (group) group.nodes.push(finding.node)
-    else groups.set(k, {finding, nodes: [finding.node]})
-  }
-  return [...groups.values()]
-}
-
-function findingBlock({finding, nodes}: FindingGroup, p: Painter, marks: Marks, width: number): string[] {
+function findingBlock({finding, findings, nodes}: FindingGroup, p: Painter, marks: Marks, width: number): string[] {
   const style = SEVERITY_STYLE[finding.severity]
   const mark = p.paint(style, marks.finding[finding.severity])
-  const labels = nodes.map(nodeLabel)
-  const where = labels.length <= 3 ? labels.join(', ') : `${labels.length} nodes`
-  const lines = [`${mark} ${p.paint('dim', `[${finding.check}]`)} ${where}: ${p.paint('bold', oneLine(finding.title))}`]
+  // a group whose nodes differ in evidence or fix shows the first node's, and says so; -o json has every node's
+  const whose = (part: 'evidence' | 'remediation') =>
+    findings.every((f) => JSON.stringify(f[part]) === JSON.stringify(finding[part])) ? '' : ` (${oneLine(nodeLabel(nodes[0]))})`
+  // up to 3 nodes are named in the head line; more get a line of their own, cut to "node-a, …, +40"
+  const head = nodes.length <= 3 ? `${oneLine(nodes.map(nodeLabel).join(', '))}: ` : ''
+  const lines = [`${mark} ${p.paint('dim', `[${finding.check}]`)} ${head}${p.paint('bold', oneLine(finding.title))}`]
   const indent = '    '
   const inner = Math.max(20, width - indent.length)
-  if (labels.length > 3) {
-    for (const line of wrap(`nodes: ${labels.join(', ')}`, inner)) lines.push(`${indent}${line}`)
-  }
+  if (nodes.length > 3) for (const line of wrap(whereText(nodes, marks.ellipsis), inner)) lines.push(`${indent}${p.paint('bold', line)}`)
   if (finding.detail) for (const line of wrap(finding.detail, inner)) lines.push(line === '' ? '' : `${indent}${line}`)
   if (finding.evidence.length > 0) {
-    lines.push(`${indent}${p.paint('dim', 'evidence:')}`)
+    lines.push(`${indent}${p.paint('dim', `evidence${whose('evidence')}:`)}`)
     for (const item of finding.evidence) for (const line of verbatimLines(item)) lines.push(`${indent}  ${line}`)
   }
   if (finding.remediation.length > 0) {
-    lines.push(`${indent}${p.paint('dim', 'fix:')}`)
+    lines.push(`${indent}${p.paint('dim', `fix${whose('remediation')}:`)}`)
     for (const item of finding.remediation) for (const line of verbatimLines(item)) lines.push(`${indent}  ${line}`)
   }
   if (finding.fixedIn !== null) lines.push(`${indent}${p.paint('dim', 'fixed in:')} ${oneLine(finding.fixedIn)}`)
@@ -251,7 +231,8 @@ function findingSections(report: DoctorReport, p: Painter, marks: Marks, width: 
     const inSeverity = groups.filter((g) => g.finding.severity === severity)
     if (inSeverity.length === 0) continue
     const count = inSeverity.reduce((n, g) => n + g.nodes.length, 0)
-    lines.push('', p.paint(SEVERITY_STYLE[severity], p.paint('bold', `${SEVERITY_HEADING[severity]} (${count})`)))
+    const problems = inSeverity.length < count ? `, ${plural(inSeverity.length, 'problem')}` : ''
+    lines.push('', p.paint(SEVERITY_STYLE[severity], p.paint('bold', `${SEVERITY_HEADING[severity]} (${count}${problems})`)))
     for (const group of inSeverity) lines.push('', ...findingBlock(group, p, marks, width))
   }
   if (groups.length === 0 && report.results.length > 0) {
@@ -368,7 +349,8 @@ function reasons(report: DoctorReport, p: Painter, marks: Marks, width: number):
   for (const status of ['error', 'skipped'] as const) {
     for (const result of report.results) {
       if (result.status !== status) continue
-      const k = JSON.stringify([result.check, result.status, result.reason])
+      // a reason naming its node ("nodes/node-a/ipvsadm.txt, which is missing") groups with the other nodes' alike
+      const k = JSON.stringify([result.check, result.status, result.node === null ? result.reason : withoutNode(result.reason, {name: result.node, addresses: []})])
       const group = groups.get(k)
       if (group) group.nodes.push(nodeLabel(result.node))
       else groups.set(k, {result, nodes: [nodeLabel(result.node)]})
@@ -416,6 +398,7 @@ export function renderText(report: DoctorReport, opts: TextOptions): string {
   const marks = marksFor(opts.unicode)
   const width = Math.max(40, opts.width ?? 100)
   const lines = [
+    p.paint('bold', oneLine(summaryText(report))),
     ...header(report, p, marks),
     ...findingSections(report, p, marks, width),
     ...matrix(report, p, marks, width),

@@ -8,8 +8,9 @@ import {kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-co
 import {runChecks} from '../checks/run.js'
 import {summarise, sortFindings} from '../report/summary.js'
 import type {Check, NodeCheckContext} from '../checks/define.js'
-import type {Snapshot} from '../model/types.js'
-import type {DoctorReport, Finding, NodeReport} from '../model/report.js'
+import type {ProbeResult, Snapshot} from '../model/types.js'
+import type {DoctorReport, FindingBody, NodeReport} from '../model/report.js'
+import {fingerprintOf, type NodeIdentity} from '../report/fingerprint.js'
 
 export interface Analysis {
   report: DoctorReport
@@ -37,11 +38,16 @@ function sourceIssues(state: NodeState): SourceIssue[] {
   return out
 }
 
-export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date = new Date()): Analysis {
+export interface AnalysisScope {
+  /** report only the probed VIPs of Services in this namespace (doctor -n); null: every namespace */
+  serviceNamespace?: string | null
+}
+
+export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date = new Date(), scope: AnalysisScope = {}): Analysis {
   const deployment = kubeRouterDeployment(snapshot.cluster?.kubeRouter ?? null)
   const config = snapshot.cluster?.kubeRouter ? parseKubeRouterArgs(deployment.args) : null
   const contexts: NodeCheckContext[] = snapshot.nodes.map((capture) => {
-    const node = parseNodeCapture(capture)
+    const node = limitServiceProbes(parseNodeCapture(capture), scope.serviceNamespace ?? null)
     return {node, facts: deriveNodeFacts(node, snapshot.cluster, config, deployment.image), cluster: snapshot.cluster, config}
   })
   const run = runChecks(checks, contexts, {
@@ -67,7 +73,8 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
   )
 
   const versions = [...new Set(contexts.map((c) => c.facts.version?.text).filter((v): v is string => Boolean(v)))]
-  const findings = sortFindings([...run.findings, ...failedNodeFindings])
+  const identities = nodeIdentities(snapshot, contexts)
+  const findings = sortFindings([...run.findings, ...failedNodeFindings].map((f) => ({...f, fingerprint: fingerprintOf(f, f.node === null ? null : (identities.get(f.node) ?? {name: f.node, addresses: []}))})))
   return {
     sourceWarnings,
     report: {
@@ -85,10 +92,33 @@ export function analyse(snapshot: Snapshot, checks: readonly Check[], now: Date 
   }
 }
 
+/** Each node's name and own addresses (from its Node object and its interfaces): what the fingerprint leaves out. */
+function nodeIdentities(snapshot: Snapshot, contexts: readonly NodeCheckContext[]): Map<string, NodeIdentity> {
+  const identities = new Map<string, NodeIdentity>()
+  for (const node of snapshot.cluster?.nodes ?? []) {
+    const addresses = (node.status?.addresses ?? []).filter((a) => a.type !== 'Hostname').map((a) => a.address)
+    identities.set(node.metadata.name, {name: node.metadata.name, addresses})
+  }
+  for (const {facts} of contexts) {
+    const known = identities.get(facts.name)?.addresses ?? []
+    const own = [facts.nodeIp[4], facts.nodeIp[6], ...facts.localAddresses[4], ...facts.localAddresses[6]].filter((a): a is string => Boolean(a))
+    identities.set(facts.name, {name: facts.name, addresses: [...known, ...own]})
+  }
+  return identities
+}
+
+/** Drops the Service VIP probes of other namespaces (and of VIPs whose Service is unknown) when -n limits them. */
+function limitServiceProbes(node: NodeState, namespace: string | null): NodeState {
+  const probes = node.sources['probes.json']
+  if (namespace === null || !probes.present) return node
+  const inScope = (p: ProbeResult) => p.kind !== 'service-vip' || (p.service !== null && p.service.split('/')[0] === namespace)
+  return {...node, sources: {...node.sources, 'probes.json': {...probes, parsed: {...probes.parsed, value: probes.parsed.value.filter(inScope)}}}}
+}
+
 /** A node that could not be probed is a finding (CONTRACT §2: partial failures are findings, not exit 2). */
 export const NODE_PROBE_CHECK = 'node-probe'
 
-/** The first step for each kind of node failure. */
+/** The first step for each kind of node failure: what still makes sense once the run has deleted its pod. */
 function firstStep(kind: NodeFailureKind, node: string): string {
   switch (kind) {
     case 'image-pull':
@@ -102,20 +132,29 @@ function firstStep(kind: NodeFailureKind, node: string): string {
   }
 }
 
-function nodeProbeFinding(failed: FailedNode): Finding {
-  const {name: node, error} = failed
-  const remediation = [
-    firstStep(nodeFailureKind(failed), node),
-    `kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${node}`,
-  ]
+/** The cause in the title, so the same failure on many nodes is one problem and different ones stay apart. */
+const FAILURE_TITLE: Record<NodeFailureKind, string> = {
+  'image-pull': 'the probe image could not be pulled',
+  timeout: 'the probe pod did not finish in time',
+  'node-not-ready': 'the node is NotReady',
+  other: 'the probe failed',
+}
+
+function nodeProbeFinding(failed: FailedNode): FindingBody {
+  const {name: node, error, pod} = failed
+  const kind = nodeFailureKind(failed)
+  const remediation = [firstStep(kind, node)]
+  // the probe pod is deleted with the run; its events stay in the API for about an hour
+  if (pod) remediation.push(`kubectl get events -n ${pod.namespace} --field-selector involvedObject.name=${pod.name}`)
+  remediation.push(`kubectl kr doctor --node ${node}   (again, once the cause is fixed)`)
   return {
     check: NODE_PROBE_CHECK,
     severity: 'warning',
     node,
     subject: null,
-    title: `node ${node} could not be probed`,
-    detail: `No check ran on ${node}: ${error}`,
-    evidence: [error],
+    title: `node ${node} could not be probed: ${FAILURE_TITLE[kind]}`,
+    detail: `No check ran on ${node}: ${error}${failed.evidence?.length ? ' The evidence is what the probe pod showed before the run deleted it.' : ''}`,
+    evidence: [error, ...(failed.evidence ?? [])],
     remediation,
     fixedIn: null,
   }

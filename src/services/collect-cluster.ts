@@ -27,6 +27,8 @@ export interface ClusterCollectOptions {
   podTimeoutSec: number
   /** per-command timeout inside the probe */
   cmdTimeoutSec: number
+  /** probe only the VIPs of Services in this namespace (null: every namespace) */
+  serviceNamespace?: string | null
   runId: string
   script: string
   signal: AbortSignal
@@ -38,6 +40,25 @@ export interface ClusterCollectOptions {
   chooseNodes?(cluster: ClusterObjects, kubeRouterNodes: ReadonlySet<string> | null): string[]
   /** what to probe on one node instead of doctor's default (every section, the API server and Service VIPs) */
   probeInputs?(node: string, cluster: ClusterObjects): Pick<ProbeInputs, 'sections' | 'targets' | 'dsrEndpoints'>
+}
+
+/** last log lines of a failed probe pod kept as evidence */
+const LOG_EVIDENCE_LINES = 10
+
+type ProbeFailure = {error: string; kind: NodeFailureKind; evidence?: string[]; pod?: {namespace: string; name: string}}
+
+/** The pod's phase and its probe container's state, as `kubectl get pod` / `describe` would show them. */
+export function podStatusLines(pod: PodObject | null): string[] {
+  if (!pod) return []
+  const status = (pod as {status?: {phase?: string; reason?: string; message?: string; containerStatuses?: {name?: string; restartCount?: number; state?: Record<string, {reason?: string; message?: string; exitCode?: number} | undefined>}[]}}).status
+  if (!status) return []
+  const lines = [`status: pod ${pod.metadata?.name ?? '?'} ${status.phase ?? 'Unknown'}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`]
+  for (const c of status.containerStatuses ?? []) {
+    const [state, detail] = Object.entries(c.state ?? {}).find(([, v]) => v !== undefined) ?? ['unknown', undefined]
+    const why = [detail?.reason, detail?.exitCode !== undefined ? `exit code ${detail.exitCode}` : undefined].filter(Boolean).join(', ')
+    lines.push(`status: container ${c.name ?? '?'} ${state}${why ? ` (${why})` : ''}${detail?.message ? `: ${detail.message}` : ''}${c.restartCount ? `, ${c.restartCount} restarts` : ''}`)
+  }
+  return lines
 }
 
 /** consecutive failed watches (with backoff 0.2, 0.4, 0.8 s) before the API server counts as gone */
@@ -52,6 +73,8 @@ interface NodeJob {
   detail: string | null
   /** the kubelet said the image pull failed (and retries): a timeout then is an image-pull failure */
   pullFailing: boolean
+  /** the pod as the watch last showed it: its status is evidence when the probe fails */
+  lastPod: PodObject | null
   settled: boolean
   settle(outcome: Settled): void
   done: Promise<Settled>
@@ -161,7 +184,7 @@ class ProbeRun {
             captures.push(result.capture)
             this.node(node, 'collected', null)
           } else {
-            failed.push({name: node, error: result.error, kind: result.kind})
+            failed.push({name: node, error: result.error, kind: result.kind, ...(result.evidence?.length ? {evidence: result.evidence} : {}), ...(result.pod ? {pod: result.pod} : {})})
             this.node(node, 'failed', result.error)
           }
         }
@@ -294,6 +317,7 @@ class ProbeRun {
 
   private onPodEvent(type: string, pod: PodObject) {
     const job = this.jobs.get(pod.metadata?.name ?? '')
+    if (job && type !== 'DELETED') job.lastPod = pod
     if (!job || job.settled) return
     if (type === 'DELETED') {
       job.settle({state: 'failed', kind: 'other', reason: 'the probe pod was deleted before it finished (by someone else, or with its node)'})
@@ -321,6 +345,7 @@ class ProbeRun {
       phase: 'waiting',
       detail: null,
       pullFailing: false,
+      lastPod: null,
       settled: false,
       settle: (o) => {
         if (job.settled) return
@@ -332,7 +357,41 @@ class ProbeRun {
     return job
   }
 
-  private async probe(node: string): Promise<{capture: NodeCapture} | {error: string; kind: NodeFailureKind}> {
+  /**
+   * What a failed probe pod shows before it is deleted (issue 14): its status, its events and the last lines of its
+   * log, so the node-probe finding carries them; the pod itself is gone by the time anyone reads the report. Never
+   * asked for once the run stops (interrupt, API server lost): nothing would answer.
+   */
+  private async podEvidence(job: NodeJob, log: string | null): Promise<string[]> {
+    if (this.stopped) return []
+    const lines = podStatusLines(job.lastPod)
+    try {
+      for (const e of await this.kube.podEvents(this.opts.probeNamespace, job.pod)) {
+        lines.push(`event: ${e.type} ${e.reason}${e.count > 1 ? ` (${e.count} times)` : ''}: ${e.message}`)
+      }
+    } catch (error) {
+      if (!(error instanceof KubeRequestError) || error.connectionLost) return lines
+      lines.push(`event: cannot list the pod's events (${error.message})`)
+    }
+    let text = log
+    if (text === null) {
+      try {
+        text = await this.kube.podLog(this.opts.probeNamespace, job.pod, PROBE_CONTAINER, {tailLines: LOG_EVIDENCE_LINES})
+      } catch {
+        // a container that never started has no log; that is said by its status above
+        text = ''
+      }
+    }
+    const tail = text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-LOG_EVIDENCE_LINES)
+    for (const l of tail) lines.push(`log: ${l}`)
+    return lines
+  }
+
+  private async failure(job: NodeJob, kind: NodeFailureKind, error: string, log: string | null = null): Promise<ProbeFailure> {
+    return {kind, error, evidence: await this.podEvidence(job, log), pod: {namespace: this.opts.probeNamespace, name: job.pod}}
+  }
+
+  private async probe(node: string): Promise<{capture: NodeCapture} | ProbeFailure> {
     if (this.withoutKubelet.has(node)) {
       return {
         kind: 'node-not-ready',
@@ -344,7 +403,7 @@ class ProbeRun {
     const env = probeEnvironment({
       hostRoot: '/host',
       sections: 'all',
-      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node)],
+      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node, this.opts.serviceNamespace ?? null)],
       cmdTimeoutSec: this.opts.cmdTimeoutSec,
       kubeRouterLogDir: this.logDirs.get(node),
       ...this.opts.probeInputs?.(node, this.cluster),
@@ -397,7 +456,7 @@ class ProbeRun {
     if (outcome.state === 'failed') {
       const notReady = this.notReady.get(node)
       const kind = notReady && outcome.kind === 'other' ? 'node-not-ready' : outcome.kind
-      return {kind, error: notReady && !outcome.reason.includes('NotReady') ? `${outcome.reason}; the node is NotReady (${notReady})` : outcome.reason}
+      return this.failure(job, kind, notReady && !outcome.reason.includes('NotReady') ? `${outcome.reason}; the node is NotReady (${notReady})` : outcome.reason)
     }
     if (this.stopped) return {kind: 'other', error: this.stopReason()}
     this.node(node, 'running', 'reading the probe output')
@@ -409,17 +468,17 @@ class ProbeRun {
         this.stop(error)
         return {kind: 'other', error: `lost the API server: ${error.message}`}
       }
-      return {kind: 'other', error: `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`}
+      return this.failure(job, 'other', `cannot read the probe pod's log: ${error instanceof Error ? error.message : String(error)}`, '')
     }
     const parsed = parseProbeOutput(log, node)
     if (!parsed.started && outcome.exitCode !== 0) {
-      return {kind: 'other', error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+      return this.failure(job, 'other', `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`, log)
     }
     if (!parsed.started) {
-      return {kind: 'other', error: `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`}
+      return this.failure(job, 'other', `unreadable probe output (exit code ${outcome.exitCode ?? 'unknown'}): ${parsed.issues[0] ?? 'no KR-PROBE header'}; last line: ${lastLogLine(log) || '(empty)'}`, log)
     }
     if (outcome.exitCode !== 0 && !parsed.complete) {
-      return {kind: 'other', error: `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`}
+      return this.failure(job, 'other', `the probe exited with code ${outcome.exitCode ?? 'unknown'} before finishing: ${lastLogLine(log) || '(no output)'}`, log)
     }
     for (const issue of parsed.issues) this.issues.push(`node ${node}: ${issue}`)
     return {capture: parsed.capture}

@@ -18,11 +18,15 @@ export interface LocalCollectOptions {
   context: string | null
   /** text of a kube-router log to include as kube-router.log (optional) */
   kubeRouterLog: string | null
+  /** probe only the VIPs of Services in this namespace (null: every namespace) */
+  serviceNamespace?: string | null
   now?: Date
 }
 
-export function localTargets(capture: NodeCapture, cluster: ClusterObjects | null, nodeName: string): ProbeTarget[] {
-  if (cluster) return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName)]
+export function localTargets(capture: NodeCapture, cluster: ClusterObjects | null, nodeName: string, serviceNamespace: string | null = null): ProbeTarget[] {
+  if (cluster) return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName, serviceNamespace)]
+  // without cluster objects no VIP's namespace is known: -n leaves none to probe
+  if (serviceNamespace !== null) return []
   const ipvsText = capture.files['ipvsadm.txt']
   const addrText = capture.files['ip-addr.json']
   if (ipvsText === undefined || addrText === undefined) return []
@@ -32,7 +36,7 @@ export function localTargets(capture: NodeCapture, cluster: ClusterObjects | nul
 
 export async function collectLocal(probe: LocalProbePort, opts: LocalCollectOptions): Promise<{snapshot: Snapshot; issues: string[]}> {
   const passive = await probe.run({nodeName: opts.nodeName, hostRoot: opts.hostRoot, sections: 'passive', targets: []})
-  const targets = localTargets(passive.capture, opts.cluster, opts.nodeName)
+  const targets = localTargets(passive.capture, opts.cluster, opts.nodeName, opts.serviceNamespace ?? null)
   let capture = passive.capture
   const issues = [...passive.issues]
   if (targets.length > 0) {

@@ -4,7 +4,9 @@ import {readFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {randomBytes} from 'node:crypto'
 import {UserError} from '../model/errors.js'
+import {matchesSelector, parseLabelSelector} from '../model/label-selector.js'
 import type {ProgressSink} from '../model/progress.js'
+import type {KubeOverrides} from '../model/kube-port.js'
 import type {Snapshot} from '../model/types.js'
 import type {ClusterCollectOptions} from './collect-cluster.js'
 import type {BundleLimits} from '../infra/bundle-limits.js'
@@ -19,12 +21,15 @@ export interface Collector {
   collect(progress: ProgressSink): Promise<Collection>
 }
 
-/** Which cluster, as kubectl's --kubeconfig / --context pick it (null: kubectl's defaults), and how long each
- * request may go unanswered (--request-timeout). */
+/** Which cluster, as kubectl's --kubeconfig / --context pick it (null: kubectl's defaults) and its other flags
+ * override, how long each request may go unanswered (--request-timeout), and how much to log (-v). */
 export interface KubeAccess {
   kubeconfig: string | null
   context: string | null
   requestTimeoutMs: number
+  overrides?: KubeOverrides
+  /** kubectl's -v: 0 quiet; 6 and up logs each API request (what, status, time) on stderr */
+  verbosity?: number
 }
 
 export type CollectorOptions =
@@ -33,6 +38,9 @@ export type CollectorOptions =
       path: string
       /** limits on what is read from the bundle (--max-bundle-*); absent ones keep DEFAULT_BUNDLE_LIMITS */
       limits?: Partial<BundleLimits>
+      /** analyse only these of the bundle's nodes (empty: all) and those whose labels match the selector */
+      nodeNames?: readonly string[]
+      selector?: string | null
     }
   | {
       mode: 'local'
@@ -44,11 +52,13 @@ export type CollectorOptions =
       /** where to read Services, EndpointSlices, Nodes and the DaemonSet from; null: no cluster objects */
       cluster: KubeAccess | null
       cmdTimeoutSec: number
+      /** probe only the VIPs of Services in this namespace (null: every namespace) */
+      serviceNamespace: string | null
     }
   | ({
       mode: 'cluster'
       kube: KubeAccess & {qps: number; burst: number}
-    } & Pick<ClusterCollectOptions, 'nodeNames' | 'selector' | 'image' | 'probeNamespace' | 'concurrency' | 'podTimeoutSec' | 'cmdTimeoutSec'>)
+    } & Pick<ClusterCollectOptions, 'nodeNames' | 'selector' | 'image' | 'probeNamespace' | 'concurrency' | 'podTimeoutSec' | 'cmdTimeoutSec' | 'serviceNamespace'>)
 
 export interface CollectorEnv {
   /** aborted on SIGINT/SIGTERM: the cluster collector then deletes its pods */
@@ -60,7 +70,7 @@ export interface CollectorEnv {
 export async function openCollector(opts: CollectorOptions, env: CollectorEnv): Promise<Collector> {
   switch (opts.mode) {
     case 'bundle':
-      return bundleCollector(opts.path, opts.limits ?? {})
+      return bundleCollector(opts.path, opts.limits ?? {}, opts.nodeNames ?? [], opts.selector ?? null)
     case 'local':
       return localCollector(opts, env)
     case 'cluster':
@@ -68,15 +78,35 @@ export async function openCollector(opts: CollectorOptions, env: CollectorEnv): 
   }
 }
 
-function bundleCollector(path: string, limits: Partial<BundleLimits>): Collector {
+function bundleCollector(path: string, limits: Partial<BundleLimits>, nodeNames: readonly string[], selector: string | null): Collector {
+  const requirements = selector === null ? null : parseLabelSelector(selector)
+  if (requirements && 'error' in requirements) throw new UserError(`-l: ${requirements.error}`)
   return {
     collect: async () => {
       const {loadBundle} = await import('../infra/bundle.js')
       const {issueWarnings} = await import('./cluster-objects.js')
       const {snapshot, issues} = await loadBundle(path, limits)
-      return {snapshot, issues: issueWarnings(issues)}
+      return {snapshot: selectBundleNodes(snapshot, nodeNames, requirements?.requirements ?? null), issues: issueWarnings(issues)}
     },
   }
+}
+
+/** The bundle's captured nodes that --node and -l pick (the cluster objects stay whole: checks compare a node with
+ * the others). An unknown --node name or a selector matching nothing is a UserError, as in cluster mode. */
+export function selectBundleNodes(snapshot: Snapshot, nodeNames: readonly string[], requirements: Parameters<typeof matchesSelector>[0] | null): Snapshot {
+  if (nodeNames.length === 0 && requirements === null) return snapshot
+  const captured = [...snapshot.nodes.map((n) => n.name), ...snapshot.failedNodes.map((n) => n.name)]
+  const unknown = nodeNames.filter((n) => !captured.includes(n))
+  if (unknown.length) {
+    throw new UserError(`node${unknown.length > 1 ? 's' : ''} not in the bundle: ${unknown.join(', ')} (it holds ${captured.join(', ') || 'no node'})`)
+  }
+  const labels = new Map((snapshot.cluster?.nodes ?? []).map((n) => [n.metadata.name, n.metadata.labels ?? {}]))
+  const picked = (name: string) =>
+    (nodeNames.length === 0 || nodeNames.includes(name)) && (requirements === null || matchesSelector(requirements, labels.get(name) ?? {}))
+  const nodes = snapshot.nodes.filter((n) => picked(n.name))
+  const failedNodes = snapshot.failedNodes.filter((n) => picked(n.name))
+  if (nodes.length + failedNodes.length === 0) throw new UserError('no node of the bundle matches the selector (labels come from the bundle\'s cluster/nodes.json)')
+  return {...snapshot, nodes, failedNodes}
 }
 
 async function localCollector(opts: Extract<CollectorOptions, {mode: 'local'}>, env: CollectorEnv): Promise<Collector> {
@@ -111,7 +141,7 @@ async function localCollector(opts: Extract<CollectorOptions, {mode: 'local'}>, 
       const {collectLocal} = await import('./collect-local.js')
       return collectLocal(
         {run: (o) => runLocalProbe({...o, cmdTimeoutSec: opts.cmdTimeoutSec}), merge: mergeCaptures},
-        {nodeName, hostRoot: opts.hostRoot, cluster, context, kubeRouterLog},
+        {nodeName, hostRoot: opts.hostRoot, cluster, context, kubeRouterLog, serviceNamespace: opts.serviceNamespace},
       )
     },
   }
@@ -134,6 +164,7 @@ function clusterCollector(opts: Extract<CollectorOptions, {mode: 'cluster'}>, en
           concurrency: opts.concurrency,
           podTimeoutSec: opts.podTimeoutSec,
           cmdTimeoutSec: opts.cmdTimeoutSec,
+          serviceNamespace: opts.serviceNamespace,
           runId: randomBytes(3).toString('hex'),
           script: compactScript(await readProbeScript()),
           signal: env.signal,

@@ -20,6 +20,8 @@ export interface DoctorRun {
   /** a line for the user that is not a warning ("bundle saved to …") */
   note(message: string): void
   progress?: ProgressSink
+  /** report only the probed VIPs of this namespace's Services (-n); null or absent: every namespace */
+  serviceNamespace?: string | null
   now?(): number
 }
 
@@ -40,10 +42,16 @@ export async function checkSaveTarget(path: string): Promise<void> {
   await checkBundleTarget(path)
 }
 
-export async function saveBundle(snapshot: Snapshot, path: string, toolVersion: string): Promise<void> {
+/** Writes the snapshot as a bundle, with the run's report as report.json; an existing target is never overwritten. */
+export async function saveBundle(snapshot: Snapshot, path: string, toolVersion: string, report: DoctorReport | null = null): Promise<void> {
   const {checkBundleTarget, writeBundle} = await import('../infra/bundle.js')
   await checkBundleTarget(path)
-  await writeBundle(snapshot, path, toolVersion)
+  await writeBundle(snapshot, path, toolVersion, report ? await reportJson(report) : null)
+}
+
+async function reportJson(report: DoctorReport): Promise<string> {
+  const {renderJson} = await import('../report/render-json.js')
+  return renderJson(report)
 }
 
 /** Writes the JSON report; an existing file is never overwritten. */
@@ -65,10 +73,10 @@ export async function runDoctor(run: DoctorRun): Promise<{report: DoctorReport; 
       for (const n of snapshot.failedNodes) progress({kind: 'node', node: n.name, phase: 'failed', detail: n.error, at: now()})
     }
     for (const issue of issues) run.warn(issue)
-    if (run.saveTo) await saveWithoutLosingTheRun(snapshot, {...run, saveTo: run.saveTo})
     progress({kind: 'analysing', at: now()})
-    const {report, sourceWarnings} = analyse(snapshot, run.checks)
+    const {report, sourceWarnings} = analyse(snapshot, run.checks, undefined, {serviceNamespace: run.serviceNamespace ?? null})
     for (const w of sourceWarnings) run.warn(`${w}; checks that need it report error`)
+    if (run.saveTo) await saveWithoutLosingTheRun(snapshot, report, {...run, saveTo: run.saveTo})
     return {report, snapshot}
   } finally {
     progress({kind: 'run-finished', at: now()})
@@ -76,10 +84,10 @@ export async function runDoctor(run: DoctorRun): Promise<{report: DoctorReport; 
 }
 
 /** A bundle that cannot be written (disk full, target gone) costs the bundle, never the report of the run. */
-async function saveWithoutLosingTheRun(snapshot: Snapshot, run: DoctorRun & {saveTo: string}): Promise<void> {
+async function saveWithoutLosingTheRun(snapshot: Snapshot, report: DoctorReport, run: DoctorRun & {saveTo: string}): Promise<void> {
   const {writeBundle} = await import('../infra/bundle.js')
   try {
-    await writeBundle(snapshot, run.saveTo, run.toolVersion)
+    await writeBundle(snapshot, run.saveTo, run.toolVersion, await reportJson(report))
     run.note(`bundle saved to ${run.saveTo}`)
   } catch (error) {
     if (!(error instanceof UserError)) throw error

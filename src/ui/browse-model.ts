@@ -3,6 +3,13 @@
 import {severityRank, sortFindings} from '../report/summary.js'
 import type {CheckResult, DoctorReport, Finding, Severity} from '../model/report.js'
 import {nodeLabel} from '../report/text.js'
+import {groupFindings} from '../report/finding-groups.js'
+
+/** An entry of the findings list: the same fault on several nodes is one entry (its first finding), naming them. */
+export interface ListedFinding extends Finding {
+  /** every node with this fault (null: the cluster) */
+  nodes: (string | null)[]
+}
 
 export type SeverityFilter = 'all' | 'warning' | 'error'
 
@@ -36,6 +43,8 @@ export interface BrowseModel {
   report: DoctorReport
   /** severity order: error, warning, info */
   findings: Finding[]
+  /** the findings list: grouped across nodes by fingerprint, severity order, the most widespread first */
+  listed: ListedFinding[]
   columns: MatrixColumn[]
   rows: MatrixRow[]
   /** check id -> title, from the report */
@@ -82,7 +91,8 @@ export function buildModel(report: DoctorReport): BrowseModel {
       worst: worstByNode.get(node) ?? null,
     }
   })
-  return {report, findings, columns, rows, checkTitles}
+  const listed = groupFindings(report.findings).map((g) => ({...g.finding, nodes: g.nodes}))
+  return {report, findings, listed, columns, rows, checkTitles}
 }
 
 function atLeast(severity: Severity, filter: SeverityFilter): boolean {
@@ -90,14 +100,15 @@ function atLeast(severity: Severity, filter: SeverityFilter): boolean {
   return severityRank(severity) <= severityRank(filter)
 }
 
-function matchesText(f: Finding, needle: string): boolean {
-  return [f.check, nodeLabel(f.node), f.subject ?? '', f.title].some((t) => t.toLowerCase().includes(needle))
+function matchesText(f: Finding | ListedFinding, needle: string): boolean {
+  const nodes = 'nodes' in f ? f.nodes.map(nodeLabel) : [nodeLabel(f.node)]
+  return [f.check, ...nodes, f.subject ?? '', f.title].some((t) => t.toLowerCase().includes(needle))
 }
 
-/** The findings list after the severity and text filters (text: case-insensitive, in check, node, subject, title). */
-export function visibleFindings(model: BrowseModel, severity: SeverityFilter, text: string): Finding[] {
+/** The findings list after the severity and text filters (text: case-insensitive, in check, nodes, subject, title). */
+export function visibleFindings(model: BrowseModel, severity: SeverityFilter, text: string): ListedFinding[] {
   const needle = text.trim().toLowerCase()
-  return model.findings.filter((f) => atLeast(f.severity, severity) && (needle === '' || matchesText(f, needle)))
+  return model.listed.filter((f) => atLeast(f.severity, severity) && (needle === '' || matchesText(f, needle)))
 }
 
 /**

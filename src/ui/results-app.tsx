@@ -1,6 +1,6 @@
 // The results browser: keys in (useInput), state through the pure reducer, effects (quit, save bundle, write
 // report) carried out through the actions the command passed in.
-import {useMemo, useRef, useState} from 'react'
+import {useEffect, useMemo, useRef, useState} from 'react'
 import {useApp, useInput, useStdin, useWindowSize} from 'ink'
 import type {DoctorReport} from '../model/report.js'
 import type {TuiActions} from './session.js'
@@ -22,6 +22,8 @@ export interface ResultsAppProps {
   /** called once when the user quits (q, ctrl-c) */
   onQuit?: () => void
   initialState?: Partial<BrowseState>
+  /** doctor --watch: what the latest round changed, shown on the info line whenever it changes */
+  banner?: string
 }
 
 export function ResultsApp(props: ResultsAppProps) {
@@ -43,6 +45,10 @@ export function ResultsApp(props: ResultsAppProps) {
     latest.current = next
     setState(next)
   }
+
+  useEffect(() => {
+    if (props.banner) update({...latest.current, status: {text: props.banner, tone: 'info'}})
+  }, [props.banner])
 
   const run = (effect: Effect) => {
     if (effect.kind === 'quit') {

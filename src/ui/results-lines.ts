@@ -7,6 +7,7 @@ import {
   SEVERITY_FILTER_LABEL,
   worstOfCell,
   type BrowseModel,
+  type ListedFinding,
   type MatrixRow,
 } from './browse-model.js'
 import type {BrowseState} from './browse-state.js'
@@ -57,7 +58,7 @@ export function tabLine(state: BrowseState, model: BrowseModel, counts: {finding
   const active = (on: boolean) => (on ? {inverse: true, bold: true} : {dim: false})
   const onFindings = state.pane === 'findings'
   const findingsLabel =
-    counts.findings === model.findings.length ? `Findings ${counts.findings}` : `Findings ${counts.findings}/${model.findings.length}`
+    counts.findings === model.listed.length ? `Findings ${counts.findings}` : `Findings ${counts.findings}/${model.listed.length}`
   const matrixLabel = `Matrix ${counts.rows}${marks.times}${model.columns.length}`
   const line: Line = [seg(` ${findingsLabel} `, active(onFindings)), seg(' '), seg(` ${matrixLabel} `, active(!onFindings))]
   if (state.screen.kind === 'finding') {
@@ -76,10 +77,15 @@ export function tabLine(state: BrowseState, model: BrowseModel, counts: {finding
 
 // ---------- findings list ----------
 
-export function findingListLines(findings: readonly Finding[], index: number, top: number, height: number, width: number, marks: Marks): Line[] {
+/** The node column of a list entry: the node, or "150 nodes" for a fault on many. */
+function whereLabel(f: Finding | ListedFinding): string {
+  return 'nodes' in f && f.nodes.length > 1 ? `${f.nodes.length} nodes` : nodeLabel(f.node)
+}
+
+export function findingListLines(findings: readonly (Finding | ListedFinding)[], index: number, top: number, height: number, width: number, marks: Marks): Line[] {
   if (findings.length === 0) return [[seg('  no findings match', {dim: true})]]
   const checkW = Math.min(24, Math.max(...findings.map((f) => f.check.length)))
-  const nodeW = Math.min(16, Math.max(...findings.map((f) => nodeLabel(f.node).length)))
+  const nodeW = Math.min(16, Math.max(...findings.map((f) => whereLabel(f).length)))
   const markW = Math.max(...Object.values(marks.finding).map((m) => m.length))
   const lines: Line[] = []
   for (let i = top; i < Math.min(findings.length, top + height); i++) {
@@ -92,7 +98,7 @@ export function findingListLines(findings: readonly Finding[], index: number, to
       seg(' ', base),
       seg(padTo(truncate(f.check, checkW, marks.ellipsis), checkW), {...base, dim: !selected}),
       seg('  ', base),
-      seg(padTo(truncate(nodeLabel(f.node), nodeW, marks.ellipsis), nodeW), base),
+      seg(padTo(truncate(whereLabel(f), nodeW, marks.ellipsis), nodeW), base),
       seg('  ', base),
       seg(oneLine(f.title, 'expand'), {...base, bold: selected}),
     ]
@@ -237,13 +243,19 @@ function block(label: string, items: readonly string[], width: number): Line[] {
 }
 
 /** Everything a finding says: title, check, node, subject, detail, evidence verbatim, fix, fixed-in version. */
-export function findingDetailLines(finding: Finding, checkTitle: string | undefined, width: number, marks: Marks): Line[] {
+export function findingDetailLines(finding: Finding | ListedFinding, checkTitle: string | undefined, width: number, marks: Marks): Line[] {
   const tone = SEVERITY_TONE[finding.severity]
-  const meta = [finding.check, nodeLabel(finding.node), ...(finding.subject !== null ? [finding.subject] : [])].map((t) => oneLine(t, 'expand')).join(` ${marks.sep} `)
+  const nodes = 'nodes' in finding ? finding.nodes : [finding.node]
+  const meta = [finding.check, whereLabel(finding), ...(finding.subject !== null ? [finding.subject] : [])].map((t) => oneLine(t, 'expand')).join(` ${marks.sep} `)
   const lines: Line[] = [
     truncateLine([seg(`${marks.finding[finding.severity]} ${SEVERITY_WORD[finding.severity].toUpperCase()}`, {tone, bold: true}), seg('  '), seg(meta, {dim: true})], width, marks.ellipsis),
   ]
   for (const l of wrapProse(finding.title, width)) lines.push([seg(l, {bold: true})])
+  if (nodes.length > 1) {
+    // every node is named here (the list cuts them); evidence and fix below are the first node's
+    for (const l of wrapProse(`on ${nodes.length} nodes: ${nodes.map(nodeLabel).join(', ')}`, width)) lines.push([seg(oneLine(l, 'expand'), {tone})])
+    lines.push([seg(`evidence and fix as seen on ${oneLine(nodeLabel(nodes[0]), 'expand')}`, {dim: true})])
+  }
   if (checkTitle) lines.push(truncateLine([seg('check: ', {dim: true}), seg(`${finding.check} ${marks.sep} ${oneLine(checkTitle, 'expand')}`)], width, marks.ellipsis))
   if (finding.detail.trim() !== '') {
     lines.push([])

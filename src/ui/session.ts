@@ -23,6 +23,9 @@ export interface TuiSession {
   progress: ProgressSink
   /** results phase: browse the report until the user quits (q); resolves then, terminal restored */
   showReport(report: DoctorReport, actions: TuiActions): Promise<void>
+  /** doctor --watch: the browser on the first round's report, then each later round's with a banner saying what
+   * changed; `closed` resolves when the user quits (q), terminal restored */
+  watchReports(report: DoctorReport, actions: TuiActions): {update(report: DoctorReport, banner: string): void; closed: Promise<void>}
   /** the run could not produce a report (exit 2 path): restore the terminal, leave the message to the caller */
   close(): Promise<void>
 }

@@ -42,6 +42,28 @@ export const startTui: StartTui = (opts): TuiSession => {
       }
     },
 
+    watchReports(report, actions) {
+      const props = {report, actions, marks, color: opts.color}
+      let instance: Instance | null = null
+      const closed = (async () => {
+        await endLive()
+        instance = render(createElement(ResultsApp, props), {...base, alternateScreen: true})
+        results = instance
+        try {
+          await instance.waitUntilExit()
+        } finally {
+          results = null
+          instance = null
+        }
+      })()
+      return {
+        update(next, banner) {
+          instance?.rerender(createElement(ResultsApp, {...props, report: next, banner}))
+        },
+        closed,
+      }
+    },
+
     async close() {
       if (live) store.stop(Date.now())
       await endLive()

@@ -134,11 +134,14 @@ test('kubectl kr help, help doctor, help dsr status; kubectl kr -h is the same a
   assert.match(unknown.stderr, /^error: unknown command "frobnicate"/)
 })
 
-test('doctor help shows no empty [default: ] on the repeatable --node, --check, --skip; examples are all commands', async () => {
+test('doctor help shows no empty [default: ] on the repeatable --node, --check, --skip; says cluster mode is the default; examples are all commands', async () => {
   const res = await kr(['doctor', '--help'])
   assert.equal(res.code, 0, res.stderr)
   assert.ok(!res.stdout.includes('[default: ]'), res.stdout)
-  for (const flag of ['--node', '--check', '--skip']) assert.match(res.stdout, new RegExp(`^\\s+${flag}=<value>\\.\\.\\.\\s`, 'm'), flag)
+  for (const [flag, value] of [['--node', 'NAME'], ['--check', 'ID'], ['--skip', 'ID']]) assert.match(res.stdout, new RegExp(`^\\s+${flag}=${value}\\.\\.\\.\\s`, 'm'), flag)
+  assert.match(res.stdout, /By default doctor works in cluster mode/)
   const examples = res.stdout.slice(res.stdout.indexOf('EXAMPLES'))
-  for (const line of examples.split('\n').slice(1).filter((l) => l.trim() !== '')) assert.match(line, /^  \$ (sudo )?kubectl kr doctor /, line)
+  const commands = examples.split('\n').filter((l) => l.startsWith('    $ '))
+  assert.ok(commands.length >= 5, examples)
+  for (const line of commands) assert.match(line, /^    \$ (sudo )?kubectl kr doctor\b/, line)
 })

@@ -115,7 +115,7 @@ async function loadedModules(args: string[]): Promise<{urls: string[]; code: num
 
 const uiModule = (url: string) => /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(url) || /\/dist\/ui\//.test(url)
 
-for (const output of ['json', 'yaml', 'text', 'junit']) {
+for (const output of ['json', 'yaml', 'text', 'junit', 'markdown']) {
   test(`run time: doctor -o ${output} loads no Ink, React or UI module`, async () => {
     const {urls, code, stderr} = await loadedModules(['doctor', '--from-bundle', DEMO, '-o', output, '--fail-on', 'none'])
     assert.equal(code, 0, stderr)

@@ -8,6 +8,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {REPO} from './kr.js'
+import {writeLargeBundle} from '../helpers/large-bundle.js'
 import {TMUX, unmet} from '../helpers/requirements.js'
 
 const skip = unmet(TMUX)
@@ -123,6 +124,8 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
     'kubectl kr doctor  bundle · context demo-dualstack · 3 nodes',
     ...['node-a', 'node-b', 'node-c'].map((n) => lines.find((l) => l.startsWith(`✓ ${n} `))!),
     lines.find((l) => l.startsWith('✓ done: 3 nodes, 3 collected, 0 failed in '))!,
+    // leaving the browser prints the one-line summary of the run
+    '11 errors, 4 warnings, 2 info on 3 nodes: 2 affected, 0 failed',
     'KR-EXITED',
   ])
   for (const n of ['node-a', 'node-b', 'node-c']) assert.match(lines.find((l) => l.startsWith(`✓ ${n} `)) ?? '', new RegExp(`^✓ ${n} +collected +\\d`))
@@ -150,4 +153,32 @@ test('npm run demo opens the TUI on the demo bundle in a terminal; q exits 0 (--
   while (!existsSync(rcFile) && Date.now() < until) await sleep(50)
   assert.equal(readFileSync(rcFile, 'utf8').trim(), '0')
   assert.equal(paneFlag('alternate_on'), '0')
+})
+
+test('TUI in tmux: the same fault on 150 of 200 nodes is one list entry; its detail names every node; quitting prints the summary', {skip, timeout: 120_000}, async () => {
+  TARGET = 'large'
+  const bundle = join(dir, 'large-bundle')
+  await writeLargeBundle(bundle, 150, 50)
+  const path = [join(REPO, 'bin'), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')
+  const command = [
+    'env -u CI -u NO_COLOR -u FORCE_COLOR',
+    `PATH=${q(path)} TERM=xterm-256color LANG=C.UTF-8`,
+    `sh -c ${q(`kubectl kr doctor --from-bundle ${q(bundle)} --fail-on none; echo KR-EXITED; exec sleep 600`)}`,
+  ].join(' ')
+  tmux('new-session', '-d', '-s', TARGET, '-x', '110', '-y', '40', command)
+  let s = await waitFor('the results browser', (x) => x.includes('Findings 12') && x.includes('q quit'), 60_000)
+  const rows = s.split('\n').filter((l) => /^[› ] [✗▲•] /.test(l))
+  assert.equal(rows.length, 12, s)
+  assert.ok(rows.some((l) => /^[› ] ✗ local-ips-ipset +150 nodes +inet6:kube-router-local-ips lacks the node address/.test(l)), s)
+  for (let i = 0; i < 12 && !selected(s).includes('local-ips-ipset'); i++) {
+    const before = selected(s)
+    s = await key('j', 'the cursor to move', (x) => selected(x) !== before)
+  }
+  s = await key('Enter', 'the finding detail', (x) => x.includes('evidence:'))
+  const detail = s.replace(/\n/g, ' ')
+  assert.match(detail, /on 150 nodes: node-001, node-002, node-003/)
+  assert.match(s, /evidence and fix as seen on node-001/)
+  tmux('send-keys', '-t', TARGET, 'q')
+  s = await waitFor('the command to exit', (x) => x.includes('KR-EXITED'))
+  assert.match(s, /^1050 errors \(7 problems\), 4 warnings, 1 info on 200 nodes: 150 affected, 0 failed$/m)
 })

@@ -249,6 +249,10 @@ export class ApiServer {
     for (const [k, v] of url.searchParams) query[k] = v
     const rec: RequestRecord = {method: req.method ?? 'GET', path: url.pathname, query, status: 0, at: Date.now()}
     if (req.headers['user-agent']) rec.userAgent = req.headers['user-agent']
+    const impersonate = {user: req.headersDistinct['impersonate-user']?.[0], groups: req.headersDistinct['impersonate-group'], uid: req.headersDistinct['impersonate-uid']?.[0]}
+    if (impersonate.user || impersonate.groups || impersonate.uid) rec.impersonate = impersonate
+    const bearer = /^Bearer (.*)$/.exec(req.headers.authorization ?? '')
+    if (bearer) rec.token = bearer[1]
     this.requests.push(rec)
     res.on('close', () => {
       if (!res.headersSent) rec.status = 0

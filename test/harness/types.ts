@@ -102,4 +102,8 @@ export interface RequestRecord {
   /** parsed JSON body of POST/PUT/PATCH requests */
   body?: unknown
   userAgent?: string
+  /** the Impersonate-User / -Group / -Uid headers, when the request carries any */
+  impersonate?: {user?: string; groups?: string[]; uid?: string}
+  /** the bearer token of the Authorization header */
+  token?: string
 }

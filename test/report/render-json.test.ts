@@ -33,6 +33,7 @@ test('top-level and nested keys in the contract order', () => {
       'evidence',
       'remediation',
       'fixedIn',
+      'fingerprint',
     ])
   }
   for (const check of doc.checks) assert.deepEqual(Object.keys(check), ['id', 'title'])

@@ -10,7 +10,7 @@ const all = (el: XmlElement, name: string): XmlElement[] => [
 ]
 
 test('well-formed, one suite per check, totals match', () => {
-  const root = parseXml(renderJunit(problemReport()))
+  const root = parseXml(renderJunit(problemReport(), 'warning'))
   assert.equal(root.name, 'testsuites')
   assert.deepEqual(
     root.children.map((s) => s.attrs.name),
@@ -30,7 +30,7 @@ test('well-formed, one suite per check, totals match', () => {
 })
 
 test('test case names, classnames, failure / skipped / error bodies', () => {
-  const root = parseXml(renderJunit(problemReport()))
+  const root = parseXml(renderJunit(problemReport(), 'warning'))
   const cases = all(root, 'testcase')
   const byName = new Map(cases.map((c) => [c.attrs.name, c]))
   assert.equal(byName.get('kube-router-version on cluster')?.attrs.classname, 'kubectl-kr.kube-router-version')
@@ -55,7 +55,7 @@ test(`escapes <&"'> and strips characters XML 1.0 cannot carry`, () => {
   report.findings = report.findings.map((f) =>
     f.check === 'networkd-foreign-rules' ? {...f, evidence: [...f.evidence, 'bell\u0007 esc\u001b[31m nul\u0000 lone\ud800 ok\u{1F600}']} : f,
   )
-  const xml = renderJunit(report)
+  const xml = renderJunit(report, 'warning')
   assert.ok(!xml.includes('\u0007') && !xml.includes('\u001b') && !xml.includes('\u0000') && !xml.includes('\ud800'))
   const root = parseXml(xml)
   const failure = all(root, 'failure').find((f) => f.attrs.type === 'warning' && f.attrs.message.startsWith('systemd'))!
@@ -69,7 +69,7 @@ test(`escapes <&"'> and strips characters XML 1.0 cannot carry`, () => {
 test('findings without a result row still appear; info on a pass goes to system-out', () => {
   const report = bundleReport(3)
   report.findings.push({...report.findings[1], check: 'orphan-check', node: null})
-  const root = parseXml(renderJunit(report))
+  const root = parseXml(renderJunit(report, 'warning'))
   const orphan = root.children.find((s) => s.attrs.name === 'orphan-check')!
   assert.equal(orphan.attrs.failures, '1')
   const info = all(root, 'testcase').find((c) => c.attrs.name === `dsr-route-noise on ${report.nodes[0].name}`)!
@@ -89,4 +89,15 @@ test('the test XML reader rejects what it should (so the tests above mean someth
   assert.throws(() => parseXml('<a>\u0007</a>'))
   assert.throws(() => parseXml('<a/><b/>'))
   assert.equal(parseXml('<a x="&quot;&#10;"><b>t&amp;</b></a>').children[0].text, 't&')
+})
+
+test('failures follow --fail-on: warnings fail only at warning, nothing fails at none', () => {
+  const totals = (failOn: 'error' | 'warning' | 'none') => {
+    const root = parseXml(renderJunit(problemReport(), failOn))
+    return {failures: Number(root.attrs.failures), errors: Number(root.attrs.errors)}
+  }
+  assert.deepEqual(totals('warning'), {failures: 4, errors: 1})
+  assert.deepEqual(totals('error'), {failures: 2, errors: 1})
+  assert.deepEqual(totals('none'), {failures: 0, errors: 0})
+  assert.equal(renderJunit(problemReport()), renderJunit(problemReport(), 'error'), 'error is the default, as for the exit code')
 })

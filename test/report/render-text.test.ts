@@ -6,16 +6,17 @@ import {bundleReport, cleanReport, IPV6_ROUTE_EVIDENCE, problemReport} from './s
 const ANSI = /\u001b\[/
 const plain = {color: false, unicode: true}
 
-test('header: source, kube-router version and image, node counts with the failed node reason', () => {
-  const lines = renderText(problemReport(), plain).split('\n')
+test('header: the summary line first, then source, kube-router version and image, node counts with the failed node reason', () => {
+  const lines = renderText(problemReport(), plain).split('\n').slice(1)
+  assert.equal(renderText(problemReport(), plain).split('\n')[0], '2 errors (1 problem), 2 warnings, 0 info on 3 nodes: 2 affected, 1 failed')
   assert.match(lines[0], /^source +cluster, context prod-eu, generated 2025-05-01T10:00:00Z$/)
   assert.match(lines[1], /^kube-router +v2\.1\.2, image docker\.io\/cloudnativelabs\/kube-router:v2\.1\.2$/)
   assert.match(lines[2], /^nodes +2 probed, 1 failed$/)
   assert.match(lines[3], /^ +✗ node-c: probe pod kr-probe-node-c did not start: ImagePullBackOff$/)
   const bundle = renderText(bundleReport(), plain)
-  assert.match(bundle, /^source +bundle \.\/support\/staging\.tar\.gz \(context staging\)/)
+  assert.match(bundle, /^.*\nsource +bundle \.\/support\/staging\.tar\.gz \(context staging\)/)
   assert.match(bundle, /\nkube-router +version unknown\n/)
-  assert.match(renderText(cleanReport(), plain), /^source +local host/)
+  assert.match(renderText(cleanReport(), plain), /^.*\nsource +local host/)
 })
 
 test('evidence lines appear verbatim on their own line, never wrapped, even when narrow', () => {
@@ -30,7 +31,7 @@ test('evidence lines appear verbatim on their own line, never wrapped, even when
 
 test('findings grouped by severity, errors first, with check id, node, detail, fix and fixed in', () => {
   const text = renderText(problemReport(), plain)
-  const errors = text.indexOf('Errors (2)')
+  const errors = text.indexOf('Errors (2, 1 problem)')
   const warnings = text.indexOf('Warnings (2)')
   assert.ok(errors > 0 && warnings > errors)
   assert.ok(!text.includes('Info ('))

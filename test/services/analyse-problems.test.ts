@@ -16,7 +16,8 @@ function snapshot(failedNodes: FailedNode[], nodes: Snapshot['nodes'] = []): Sna
 function firstStep(failed: FailedNode): string {
   const {report} = analyse(snapshot([failed]), CHECKS, NOW)
   const finding = report.findings.find((f) => f.check === 'node-probe' && f.node === failed.name)!
-  assert.equal(finding.remediation[1], `kubectl describe pod -n kube-system -l app.kubernetes.io/managed-by=kubectl-kr --field-selector spec.nodeName=${failed.name}`)
+  // no step names the probe pod: the run has deleted it
+  assert.ok(finding.remediation.every((r) => !r.includes('describe pod')), finding.remediation.join('\n'))
   return finding.remediation[0]
 }
 
@@ -27,6 +28,20 @@ test('the remediation of a failed node follows its kind', () => {
   assert.equal(firstStep({name: 'n1', error: 'whatever', kind: 'other'}), 'run `sudo kubectl kr doctor --local --node n1` on the node')
   // the kind wins over words that would suggest another one
   assert.match(firstStep({name: 'n1', error: 'ImagePullBackOff', kind: 'timeout'}), /^raise --pod-timeout/)
+})
+
+test('a failed node carries the pod\'s status, events and log lines captured before deletion; its events are the next step', () => {
+  const evidence = ['status: pod kr-probe-x Pending', 'event: Warning Failed (3 times): Failed to pull image "x": not found', 'log: last words']
+  const {report} = analyse(snapshot([{name: 'n1', error: 'cannot pull image x (ImagePullBackOff)', kind: 'image-pull', evidence, pod: {namespace: 'kube-system', name: 'kr-probe-x'}}]), CHECKS, NOW)
+  const finding = report.findings.find((f) => f.check === 'node-probe')!
+  assert.deepEqual(finding.evidence, ['cannot pull image x (ImagePullBackOff)', ...evidence])
+  assert.equal(finding.title, 'node n1 could not be probed: the probe image could not be pulled')
+  assert.equal(finding.remediation[1], 'kubectl get events -n kube-system --field-selector involvedObject.name=kr-probe-x')
+  // the same failure on two nodes is one problem; another failure is another
+  const two = analyse(snapshot([{name: 'n1', error: 'a', kind: 'image-pull'}, {name: 'n2', error: 'b', kind: 'image-pull'}, {name: 'n3', error: 'c', kind: 'timeout'}]), CHECKS, NOW).report
+  const prints = two.findings.filter((f) => f.check === 'node-probe').map((f) => f.fingerprint)
+  assert.equal(prints[0], prints[1])
+  assert.notEqual(prints[0], prints[2])
 })
 
 test('without a kind (older bundles), the text decides as it always did', () => {
