@@ -5,6 +5,14 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 }
 // Large nodes (100k+ iptables rules) allocate many short-lived strings; a small young generation keeps the
 // peak RSS well under what the default lets it grow to, and is no slower (bench/RESULTS.md).
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === 'version') {
+  // the plain version needs no command framework: answer before loading it (bench/RESULTS.md, start-up)
+  const {readFileSync} = await import('node:fs')
+  const {versionLine} = await import('../dist/report/version-line.js')
+  process.stdout.write(versionLine(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version))
+  process.exit(0)
+}
 const v8 = await import('node:v8')
 v8.setFlagsFromString('--max-semi-space-size=4')
 const {execute} = await import('@oclif/core')

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {versionLine} from '../report/version-line.js'
 import {KrCommand} from './base.js'
 
 export default class Version extends KrCommand {
@@ -14,7 +15,7 @@ export default class Version extends KrCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Version)
     if (!flags.output) {
-      process.stdout.write(`kubectl-kr ${this.config.version}\n`)
+      process.stdout.write(versionLine(this.config.version))
       return
     }
     const {renderVersion} = await import('../report/render-version.js')
