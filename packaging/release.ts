@@ -10,6 +10,7 @@ import * as tar from 'tar'
 import {bundle} from './bundle.js'
 import {krewManifest, type BuiltArchive} from './krew-manifest.js'
 import {ARCHIVE_MEMBERS, TARGETS, type Target, archiveName, parseTarget, targetName} from './layout.js'
+import {validateKrewManifest} from './krew-validate.js'
 import {adhocSign, verifyAdhocSignature} from './macho-sign.js'
 
 const REPO = fileURLToPath(new URL('../', import.meta.url))
@@ -133,7 +134,10 @@ export async function release(opts: Options): Promise<BuiltArchive[]> {
     process.stderr.write(`${archiveName(pjson.version, t)}  ${((await stat(exe)).size / 1e6).toFixed(1)} MB executable  ${Date.now() - started} ms\n`)
   }
   await writeFile(join(opts.out, 'SHA256SUMS'), built.map((a) => `${a.sha256}  ${a.file}\n`).join(''))
-  await writeFile(join(opts.out, 'plugin.yaml'), krewManifest(pjson.version, built))
+  const manifest = krewManifest(pjson.version, built)
+  const problems = validateKrewManifest(manifest, {version: pjson.version, archiveDir: opts.out})
+  if (problems.length > 0) throw new Error(`the krew manifest is not valid:\n  ${problems.join('\n  ')}`)
+  await writeFile(join(opts.out, 'plugin.yaml'), manifest)
   return built
 }
 

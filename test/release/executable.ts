@@ -79,11 +79,11 @@ export interface ExeResult {
   stderr: string
 }
 
-/** `kubectl kr …` (or another command) with only the executable's directory, `extraPath` and the node-less
- * system commands on PATH, nothing else of this process's environment. */
-export function runAsUser(b: ReleaseBuild, argv: string[], opts: {ns?: string; extraPath?: string[]; env?: Record<string, string>; cwd?: string; timeoutMs?: number} = {}): Promise<ExeResult> {
+/** `kubectl kr …` (or another command) with only the executable's directory (or `pathInsteadOfExe`), `extraPath`
+ * and the node-less system commands on PATH, nothing else of this process's environment. */
+export function runAsUser(b: ReleaseBuild, argv: string[], opts: {ns?: string; extraPath?: string[]; pathInsteadOfExe?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number} = {}): Promise<ExeResult> {
   const env: Record<string, string> = {
-    PATH: [b.exeDir, ...(opts.extraPath ?? []), b.systemDir].join(':'),
+    PATH: [opts.pathInsteadOfExe ?? b.exeDir, ...(opts.extraPath ?? []), b.systemDir].join(':'),
     HOME: b.home,
     LANG: 'C.UTF-8',
     NO_COLOR: '1',
