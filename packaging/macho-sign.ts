@@ -136,7 +136,15 @@ export function verifyAdhocSignature(buf: Buffer): string | null {
   }
   if (l.dataoff + l.datasize > buf.length) return 'the signature runs past the end of the file'
   const sb = buf.subarray(l.dataoff, l.dataoff + l.datasize)
-  if (sb.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) return 'no embedded signature SuperBlob'
+  if (sb.length < 12 || sb.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) return 'no embedded signature SuperBlob'
+  try {
+    return checkCodeDirectory(buf, sb, l)
+  } catch {
+    return 'the signature is cut short or malformed'
+  }
+}
+
+function checkCodeDirectory(buf: Buffer, sb: Buffer, l: Layout): string | null {
   const count = sb.readUInt32BE(8)
   for (let i = 0; i < count; i++) {
     if (sb.readUInt32BE(12 + 8 * i) !== 0) continue
