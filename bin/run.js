@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-if (Number(process.versions.node.split('.')[0]) < 22) {
-  console.error(`kubectl-kr: Node >= 22 required, found ${process.version} (${process.execPath})`)
+// package.json engines: the Kubernetes client's HTTP library (undici) needs 22.19
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 22 || (major === 22 && minor < 19)) {
+  console.error(`kubectl-kr: Node >= 22.19 required, found ${process.version} (${process.execPath})`)
   process.exit(2)
 }
 // Large nodes (100k+ iptables rules) allocate many short-lived strings; a small young generation keeps the

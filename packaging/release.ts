@@ -19,17 +19,21 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 interface Options {
   targets: Target[]
   out: string
+  /** build the Linux targets with Bun too (for the comparison in docs/release.md; releases use Node) */
+  bunForLinux?: boolean
 }
 
 function parseArgs(argv: string[]): Options {
   const targets: Target[] = []
   let out = join(REPO, 'release')
+  let bunForLinux = false
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--target') targets.push(parseTarget(argv[++i] ?? ''))
     else if (argv[i] === '--out') out = resolve(argv[++i] ?? '')
-    else throw new Error(`unknown argument ${argv[i]} (use --target ${TARGETS.map(targetName).join('|')}, --out DIR)`)
+    else if (argv[i] === '--bun-for-linux') bunForLinux = true
+    else throw new Error(`unknown argument ${argv[i]} (use --target ${TARGETS.map(targetName).join('|')}, --out DIR, --bun-for-linux)`)
   }
-  return {targets: targets.length > 0 ? targets : [...TARGETS], out}
+  return {targets: targets.length > 0 ? targets : [...TARGETS], out, bunForLinux}
 }
 
 function sha256(data: Uint8Array): string {
@@ -50,6 +54,7 @@ async function fromRegistry(cache: string, spec: string, fileInPackage: string):
 
 const NODE_ARCH = {amd64: 'x64', arm64: 'arm64'} as const
 const BUN_ARCH = {amd64: 'x64', arm64: 'aarch64'} as const
+const BUN_TARGET_ARCH = {amd64: 'x64', arm64: 'arm64'} as const
 
 /** Linux: Node's single-executable application on exactly the Node the tests run on (this process's). */
 async function buildSea(t: Target, app: {dir: string; files: string[]}, work: string, cache: string): Promise<string> {
@@ -85,19 +90,20 @@ async function buildSea(t: Target, app: {dir: string; files: string[]}, work: st
   return exe
 }
 
-/** macOS: Bun's --compile with the target's Bun binary from the registry (docs/release.md: no Node 24 for
+/** macOS (and Linux with --bun-for-linux): Bun's --compile with the target's Bun binary from the registry (docs/release.md: no Node 24 for
  * darwin-arm64 there, and no way here to sign what postject leaves unsigned). */
 async function buildBun(t: Target, app: {dir: string}, work: string, cache: string): Promise<string> {
   const bunVersion = JSON.parse(await readFile(join(REPO, 'node_modules/bun/package.json'), 'utf8')).version as string
-  const runtime = await fromRegistry(cache, `@oven/bun-darwin-${BUN_ARCH[t.arch]}@${bunVersion}`, 'bin/bun')
+  const runtime = await fromRegistry(cache, `@oven/bun-${t.os}-${BUN_ARCH[t.arch]}@${bunVersion}`, 'bin/bun')
   const exe = join(work, targetName(t), 'kubectl-kr')
   await mkdir(join(work, targetName(t)), {recursive: true})
   execFileSync(join(REPO, 'node_modules/.bin/bun'), [
-    'build', '--compile', `--target=bun-darwin-${t.arch === 'amd64' ? 'x64' : 'arm64'}`, `--compile-executable-path=${runtime}`,
+    'build', '--compile', `--target=bun-${t.os}-${BUN_TARGET_ARCH[t.arch]}`, `--compile-executable-path=${runtime}`,
     // a .env or bunfig.toml in the user's current directory must not change what the plugin does
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
     './kr.mjs', '--asset=probe.sh', '--outfile', exe,
   ], {cwd: app.dir, stdio: 'ignore'})
+  if (t.os !== 'darwin') return exe
   // Bun signs arm64 output itself but leaves x64 with the runtime's stale signature; re-sign both the same way
   await adhocSign(exe, 'kubectl-kr')
   const problem = verifyAdhocSignature(await readFile(exe))
@@ -129,7 +135,7 @@ export async function release(opts: Options): Promise<BuiltArchive[]> {
   const built: BuiltArchive[] = []
   for (const t of opts.targets) {
     const started = Date.now()
-    const exe = t.os === 'linux' ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
+    const exe = t.os === 'linux' && !opts.bunForLinux ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
     built.push(await archive(t, pjson.version, exe, opts.out, work))
     process.stderr.write(`${archiveName(pjson.version, t)}  ${((await stat(exe)).size / 1e6).toFixed(1)} MB executable  ${Date.now() - started} ms\n`)
   }

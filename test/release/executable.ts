@@ -30,7 +30,7 @@ export interface ReleaseBuild {
 }
 
 /** Every command of the system directories, first one wins as on PATH, except Node.js and its tools. */
-function mirrorWithoutNode(dir: string): void {
+export function mirrorWithoutNode(dir: string): void {
   mkdirSync(dir)
   const seen = new Set<string>()
   for (const sys of SYSTEM_DIRS) {
@@ -54,7 +54,8 @@ export async function buildReleaseExecutable(target = 'linux-amd64'): Promise<Re
   try {
     const out = join(root, 'out')
     mkdirSync(out)
-    const [archive] = await release({targets: [parseTarget(target)], out})
+    // KR_RELEASE_BUN=1: the same tests against a Bun build (the comparison in docs/release.md)
+    const [archive] = await release({targets: [parseTarget(target)], out, bunForLinux: process.env.KR_RELEASE_BUN === '1'})
     const unpacked = join(root, 'unpacked')
     mkdirSync(unpacked)
     await tar.x({file: join(out, archive.file), cwd: unpacked})
