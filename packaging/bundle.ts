@@ -9,6 +9,8 @@ import {join, relative} from 'node:path'
 export interface BundleResult {
   dir: string
   files: string[]
+  /** the package version the bundle carries */
+  version: string
 }
 
 interface PackageJson {
@@ -125,5 +127,5 @@ export async function bundle(repo: string, outDir: string): Promise<BundleResult
   // probe.sh next to the chunks: src/probe/script-path.ts finds it beside the module that asks (import.meta.url)
   await copyFile(join(repo, 'src/probe/probe.sh'), join(outDir, 'probe.sh'))
   const files = (await readdir(outDir, {recursive: true})).map((f) => relative(outDir, join(outDir, f))).sort()
-  return {dir: outDir, files}
+  return {dir: outDir, files, version}
 }

@@ -5,7 +5,7 @@ import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import * as tar from 'tar'
 import {bundle} from './bundle.js'
 import {krewManifest, type BuiltArchive} from './krew-manifest.js'
@@ -57,7 +57,7 @@ const BUN_ARCH = {amd64: 'x64', arm64: 'aarch64'} as const
 const BUN_TARGET_ARCH = {amd64: 'x64', arm64: 'arm64'} as const
 
 /** Linux: Node's single-executable application on exactly the Node the tests run on (this process's). */
-async function buildSea(t: Target, app: {dir: string; files: string[]}, work: string, cache: string): Promise<string> {
+async function buildSea(t: Target, app: {dir: string; files: string[]; version: string}, work: string, cache: string): Promise<string> {
   const version = process.versions.node
   const blob = join(work, 'sea.blob')
   if (!(await stat(blob).then(() => true, () => false))) {
@@ -67,6 +67,9 @@ async function buildSea(t: Target, app: {dir: string; files: string[]}, work: st
     for (const f of app.files) digest.update(f).update(await readFile(join(app.dir, f)))
     await writeFile(join(work, 'build-id'), digest.digest('hex').slice(0, 16))
     assets['build-id'] = join(work, 'build-id')
+    const {versionLine} = (await import(pathToFileURL(join(REPO, 'dist/report/version-line.js')).href)) as {versionLine: (v: string) => string}
+    await writeFile(join(work, 'version-line'), versionLine(app.version))
+    assets['version-line'] = join(work, 'version-line')
     const config = {
       main: join(REPO, 'packaging/sea-main.cjs'),
       output: blob,

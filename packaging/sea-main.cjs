@@ -8,7 +8,16 @@ const os = require('node:os')
 const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
-const BUILD_ID = sea.getAsset('build-id', 'utf8').trim()
+function start() {
+  import(pathToFileURL(path.join(appDir(), 'kr.mjs')).href).catch((e) => {
+    process.stderr.write(`error: kubectl-kr could not start: ${e && e.message ? e.message : e}\n`)
+    process.exit(2)
+  })
+}
+
+function buildId() {
+  return sea.getAsset('build-id', 'utf8').trim()
+}
 const uid = typeof process.geteuid === 'function' ? process.geteuid() : -1
 
 /** A directory we may trust code in: ours, not writable by anyone else (root must not run code a user could
@@ -37,10 +46,10 @@ function extractTo(dir) {
   fs.rmSync(tmp, {recursive: true, force: true})
   fs.mkdirSync(tmp, {mode: 0o700})
   for (const key of sea.getAssetKeys()) {
-    if (key === 'build-id') continue
+    if (key === 'build-id' || key === 'version-line') continue
     fs.writeFileSync(path.join(tmp, key), new Uint8Array(sea.getAsset(key)), {mode: key.endsWith('.sh') ? 0o755 : 0o644})
   }
-  fs.writeFileSync(path.join(tmp, '.complete'), BUILD_ID)
+  fs.writeFileSync(path.join(tmp, '.complete'), buildId())
   try {
     fs.renameSync(tmp, dir)
   } catch (e) {
@@ -53,7 +62,7 @@ function extractTo(dir) {
 function appDir() {
   for (const root of cacheRoots()) {
     if (!ownedPrivateDir(root)) continue
-    const dir = path.join(root, BUILD_ID)
+    const dir = path.join(root, buildId())
     try {
       if (!fs.existsSync(path.join(dir, '.complete'))) extractTo(dir)
       return dir
@@ -69,7 +78,7 @@ function appDir() {
   return run
 }
 
-import(pathToFileURL(path.join(appDir(), 'kr.mjs')).href).catch((e) => {
-  process.stderr.write(`error: kubectl-kr could not start: ${e && e.message ? e.message : e}\n`)
-  process.exit(2)
-})
+// the plain `kubectl kr version`: the line versionLine() gave at build time, written before anything else loads
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === 'version') process.stdout.write(sea.getAsset('version-line', 'utf8'))
+else start()
