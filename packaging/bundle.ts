@@ -1,5 +1,5 @@
-// Bundles the compiled CLI (dist/, the same JavaScript the npm package runs) into a few ES module chunks plus a
-// package.json and the probe script: the directory a single executable carries and unpacks before it starts.
+// Bundles the compiled CLI (dist/, the same JavaScript the npm package runs) into ES module chunks plus the probe
+// script: the directory a single executable carries (and on Linux unpacks before it starts).
 // oclif finds the commands through an explicit list instead of globbing dist/commands; the list is built from
 // the same glob patterns package.json gives oclif, so a new command is picked up without editing this file.
 import {build, type Plugin} from 'esbuild'

@@ -63,6 +63,15 @@ test('doctor --from-bundle on the demo: the same JSON as the npm build', {skip},
   assert.equal(exe.stderr, npm.stderr)
 })
 
+test('kubectl kr --help and dsr status --help: the same commands and flags as the npm build', {skip}, async () => {
+  for (const args of [['--help'], ['dsr', 'status', '--help'], ['help', 'doctor']]) {
+    const exe = await runAsUser(b, ['kubectl', 'kr', ...args])
+    const npm = await kr(args)
+    assert.equal(exe.code, 0, exe.stderr)
+    assert.equal(exe.stdout, npm.stdout)
+  }
+})
+
 test('the TUI opens in tmux and quits with q', {skip: skip || unmet(TMUX), timeout: 120_000}, async () => {
   const socket = `kr-rel-${process.pid}`
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
