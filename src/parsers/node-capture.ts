@@ -11,6 +11,7 @@ import {parseNetworkd} from './networkd.js'
 import {parseKubeRouterVersionOutput} from './kube-router-version.js'
 import {parseKlog} from './kube-router-log.js'
 import {parseProbes} from './probes.js'
+import {parseDsrEndpoints} from './dsr-endpoints.js'
 import {SOURCE_NAMES} from '../model/sources.js'
 import type {NodeState, SourceState, SourceTypes} from '../model/node-state.js'
 import type {NodeCapture, Parsed, SourceName} from '../model/types.js'
@@ -30,6 +31,7 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'kube-router-version.txt': parseKubeRouterVersionOutput,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
+  'dsr-endpoints.txt': parseDsrEndpoints,
 }
 
 
