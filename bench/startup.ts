@@ -70,10 +70,20 @@ interface Case {
   path: string
 }
 
+/** CPU time (user + system) of this process's waited-for children so far, in ms (clock ticks of 10 ms). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[13]) + Number(fields[14])) * 10
+}
+
+const cpuTotals = new Map<string, number>()
+
 function time(c: Case, home: string): number {
+  const cpuBefore = childrenCpuMs()
   const started = performance.now()
   const r = spawnSync(c.argv[0], c.argv.slice(1), {env: {PATH: c.path, HOME: home, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe'], cwd: REPO})
   const ms = performance.now() - started
+  cpuTotals.set(c.name, (cpuTotals.get(c.name) ?? 0) + childrenCpuMs() - cpuBefore)
   if (r.status !== 0 && !(c.argv.includes('--from-bundle') && r.status === 1)) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`)
   return ms
 }
@@ -109,6 +119,7 @@ cases.push({name: FLOOR, argv: [floor], path: system})
 
 const loadBefore = loadavg()
 for (const c of cases) time(c, home) // warm-up (and the executable's one-time unpacking)
+cpuTotals.clear()
 const samples = new Map(cases.map((c) => [c.name, [] as number[]]))
 for (let r = 0; r < ROUNDS; r++) {
   // rotate the order each round so no case always follows the same one
@@ -120,9 +131,11 @@ for (let r = 0; r < ROUNDS; r++) {
 const loadAfter = loadavg()
 
 const base = median(samples.get(cases[0].name)!)
+const cpu = (name: string) => cpuTotals.get(name)! / ROUNDS
+const baseCpu = cpu(cases[0].name)
 const rows = cases.map((c) => {
   const xs = samples.get(c.name)!
-  return `| ${c.name} | ${median(xs).toFixed(0)} ms | ${Math.min(...xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)}× |`
+  return `| ${c.name} | ${median(xs).toFixed(0)} ms | ${Math.min(...xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)}× | ${cpu(c.name).toFixed(0)} ms | ${(cpu(c.name) / baseCpu).toFixed(2)}× |`
 })
 const exeVersion = median(samples.get('single executable: kubectl kr version')!)
 const section = [
@@ -131,11 +144,12 @@ const section = [
   `Command: \`node --import tsx bench/startup.ts ${ROUNDS}\` (bench/startup.ts). Every command runs through kubectl's plugin`,
   `dispatch (except the last row), with a PATH holding only the plugin's directory and the system commands (the npm`,
   `install adds Node ${process.version}), a fresh HOME, stdout discarded. ${ROUNDS} rounds after one warm-up; each round runs`,
-  `every case once, in an order rotated each round. Wall time from spawn to exit. Load average (1/5/15 min) before:`,
+  `every case once, in an order rotated each round. Wall time from spawn to exit; CPU time of the process (kubectl
+execs the plugin in place, so a row's CPU is kubectl's and the plugin's), from /proc in 10 ms ticks. Load average (1/5/15 min) before:`,
   `${loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after: ${loadAfter.map((x) => x.toFixed(2)).join(' / ')}; 2 vCPUs.`,
   '',
-  '| command | median | min | × `kubectl version --client` |',
-  '|---|---:|---:|---:|',
+  '| command | median wall | min wall | wall × `kubectl version --client` | mean CPU (user+sys) | CPU × |',
+  '|---|---:|---:|---:|---:|---:|',
   ...rows,
   '',
   `Target: \`kubectl kr version\` from the single executable within 1.5× of \`kubectl version --client\`: ` +
