@@ -1,0 +1,172 @@
+// The Linux amd64 single executable, as a user runs it (issue 13): built by the release build, copied alone into an
+// empty directory, on a PATH without node, through `kubectl kr …`: version, the demo bundle (the same JSON as the
+// npm build), the TUI in tmux, cluster mode against the test API server, --local in a network namespace.
+import assert from 'node:assert/strict'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, test} from 'node:test'
+import * as tar from 'tar'
+import {parse} from 'yaml'
+import {validateKrewManifest} from '../../packaging/krew-validate.js'
+import {kr, REPO} from '../cli/kr.js'
+import {demoClusterObjects, leftovers, replayNode} from '../e2e/replay.js'
+import {startTestCluster} from '../harness/index.js'
+import {buildHealthyNode} from '../helpers/netns.js'
+import {CLI_TOOLS, NETNS, PROBE_TOOLS, TMUX, unmet} from '../helpers/requirements.js'
+import {buildReleaseExecutable, runAsUser, type ReleaseBuild} from './executable.js'
+import type {DoctorReport} from '../../src/model/report.js'
+import {compactScript} from '../../src/probe/script-path.js'
+
+const skip = process.arch !== 'x64' || process.platform !== 'linux' ? 'builds the linux-amd64 executable, so runs on linux x64' : unmet({tools: [...CLI_TOOLS]})
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string}).version
+const DEMO = join(REPO, 'examples/demo-bundle')
+let b: ReleaseBuild
+
+before(async () => {
+  if (skip) return
+  b = await buildReleaseExecutable('linux-amd64')
+})
+
+after(() => b?.cleanup())
+
+test('the archive holds the executable, LICENSE and README.md; the PATH of these runs has no node', {skip}, () => {
+  assert.equal(b.archive.file, `kubectl-kr_${VERSION}_linux_amd64.tar.gz`)
+  assert.deepEqual(readdirSync(b.exeDir), ['kubectl-kr'])
+  assert.ok((statSync(join(b.exeDir, 'kubectl-kr')).mode & 0o111) !== 0, 'executable')
+  const which = spawnSync('sh', ['-c', 'command -v node || command -v nodejs || echo none'], {env: {PATH: `${b.exeDir}:${b.systemDir}`}, encoding: 'utf8'})
+  assert.equal(which.stdout.trim(), 'none')
+})
+
+test('kubectl kr version (plain and -o json) from the executable', {skip}, async () => {
+  const plain = await runAsUser(b, ['kubectl', 'kr', 'version'])
+  assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
+  const json = await runAsUser(b, ['kubectl', 'kr', 'version', '-o', 'json'])
+  assert.equal(json.code, 0, json.stderr)
+  // the Node inside is the one the test suite runs on
+  assert.deepEqual(JSON.parse(json.stdout), {clientVersion: {kubectlKr: VERSION, node: process.version}})
+  // the app was unpacked once, privately, under the user's cache directory
+  const cache = join(b.home, '.cache', 'kubectl-kr')
+  assert.equal(statSync(cache).mode & 0o777, 0o700)
+  const [build] = readdirSync(cache)
+  assert.ok(existsSync(join(cache, build, 'probe.sh')) && existsSync(join(cache, build, '.complete')))
+})
+
+test('doctor --from-bundle on the demo: the same JSON as the npm build', {skip}, async () => {
+  const exe = await runAsUser(b, ['kubectl', 'kr', 'doctor', '--from-bundle', DEMO, '-o', 'json'])
+  const npm = await kr(['doctor', '--from-bundle', DEMO, '-o', 'json'])
+  assert.equal(exe.code, 1, exe.stderr)
+  assert.equal(npm.code, 1, npm.stderr)
+  const strip = (s: string) => ({...(JSON.parse(s) as DoctorReport), generatedAt: 'x'})
+  assert.deepEqual(strip(exe.stdout), strip(npm.stdout))
+  assert.equal(exe.stderr, npm.stderr)
+})
+
+test('kubectl kr --help and dsr status --help: the same commands and flags as the npm build', {skip}, async () => {
+  for (const args of [['--help'], ['dsr', 'status', '--help'], ['help', 'doctor']]) {
+    const exe = await runAsUser(b, ['kubectl', 'kr', ...args])
+    const npm = await kr(args)
+    assert.equal(exe.code, 0, exe.stderr)
+    assert.equal(exe.stdout, npm.stdout)
+  }
+})
+
+test('the TUI opens in tmux and quits with q', {skip: skip || unmet(TMUX), timeout: 120_000}, async () => {
+  const socket = `kr-rel-${process.pid}`
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
+  const rc = join(b.root, 'tui-rc')
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  const inner = `kubectl kr doctor --from-bundle ${q(DEMO)}; echo $? > ${q(rc)}; echo KR-EXITED; exec sleep 600`
+  const command = `env -i PATH=${q(`${b.exeDir}:${b.systemDir}`)} HOME=${q(b.home)} TERM=xterm-256color LANG=C.UTF-8 sh -c ${q(inner)}`
+  const waitFor = async (what: string, ok: (s: string) => boolean) => {
+    const until = Date.now() + 30_000
+    for (;;) {
+      const s = tmux('capture-pane', '-p', '-t', 'kr')
+      if (ok(s)) return s
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  try {
+    tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '30', command)
+    await waitFor('the results browser', (s) => s.includes('Findings 17') && s.includes('q quit'))
+    tmux('send-keys', '-t', 'kr', 'q')
+    await waitFor('the exit', (s) => s.includes('KR-EXITED'))
+    assert.equal(readFileSync(rc, 'utf8').trim(), '1')
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+  }
+})
+
+test('cluster mode against the test API server: one node probed, no probe pod left', {skip, timeout: 120_000}, async () => {
+  const cluster = await startTestCluster({nodes: [replayNode('node-1')], ...demoClusterObjects(), podStartLatencyMs: 100})
+  try {
+    const kubeconfig = join(b.root, 'kubeconfig')
+    await cluster.writeKubeconfig(kubeconfig)
+    const r = await runAsUser(b, ['kubectl', 'kr', 'doctor', '--kubeconfig', kubeconfig, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout) as DoctorReport
+    assert.equal(report.source.mode, 'cluster')
+    assert.deepEqual(report.nodes.map((n) => [n.name, n.status]), [['node-1', 'probed']])
+    assert.deepEqual(leftovers(cluster), [])
+    // the probe script the pods ran came out of the executable: it travelled in the run's ConfigMap
+    const created = cluster.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/configmaps'))
+    assert.equal(created.length, 1)
+    const data = (created[0].body as {data: Record<string, string>}).data
+    assert.equal(data['probe.sh'], compactScript(readFileSync(join(REPO, 'src/probe/probe.sh'), 'utf8')))
+  } finally {
+    await cluster.close()
+  }
+})
+
+test('doctor --local in a network namespace built as a healthy kube-router node', {skip: skip || unmet(NETNS, {tools: PROBE_TOOLS}), timeout: 120_000}, async () => {
+  const node = await buildHealthyNode()
+  try {
+    const env = {...node.probeEnv}
+    delete env.PATH
+    const r = await runAsUser(b, ['kubectl', 'kr', 'doctor', '--local', '--node', node.nodeName, '--host-root', node.hostRoot, '-o', 'json'], {ns: node.ns, extraPath: [node.binDir], env})
+    assert.equal(r.stderr.includes('    at '), false, r.stderr)
+    const report = JSON.parse(r.stdout) as DoctorReport
+    assert.equal(report.source.mode, 'local')
+    assert.deepEqual(report.nodes.map((n) => [n.name, n.status]), [[node.nodeName, 'probed']])
+    // the probe unpacked from the executable read this namespace's kernel state as the npm build's does
+    const npm = await kr(['doctor', '--local', '--node', node.nodeName, '--host-root', node.hostRoot, '-o', 'json'], {ns: node.ns, env: node.probeEnv})
+    const npmReport = JSON.parse(npm.stdout) as DoctorReport
+    const outline = (x: DoctorReport) => ({
+      results: x.results.map((res) => `${res.check} ${res.node} ${res.status}`),
+      findings: x.findings.map((f) => `${f.check} ${f.node} ${f.subject} ${f.severity}`),
+    })
+    assert.deepEqual(outline(report), outline(npmReport))
+    assert.ok(report.results.some((res) => res.check === 'policy-routing-rules' && res.status === 'pass'), JSON.stringify(report.results))
+    assert.equal(r.code, npm.code, r.stderr)
+  } finally {
+    await node.cleanup()
+  }
+})
+
+test('krew: the plugin.yaml the build wrote is valid for its archive, and a krew-style install runs', {skip}, async () => {
+  const text = readFileSync(join(b.out, 'plugin.yaml'), 'utf8')
+  assert.deepEqual(validateKrewManifest(text, {version: VERSION, archiveDir: b.out}), [])
+  assert.equal(readFileSync(join(b.out, 'SHA256SUMS'), 'utf8'), `${b.archive.sha256}  ${b.archive.file}\n`)
+  // as `kubectl krew install --manifest=plugin.yaml --archive=<file>`: pick the platform, check the sha256,
+  // unpack, move each of `files` into the store, link `bin` into krew's bin directory as kubectl-<name>
+  const doc = parse(text) as {metadata: {name: string}; spec: {version: string; platforms: {selector: {matchLabels: {os: string; arch: string}}; sha256: string; bin: string; files: {from: string; to: string}[]}[]}}
+  const platform = doc.spec.platforms.find((p) => p.selector.matchLabels.os === 'linux' && p.selector.matchLabels.arch === 'amd64')!
+  const archivePath = join(b.out, b.archive.file)
+  assert.equal(createHash('sha256').update(readFileSync(archivePath)).digest('hex'), platform.sha256)
+  const krewRoot = join(b.root, 'krew')
+  const unpack = join(krewRoot, 'tmp')
+  const store = join(krewRoot, 'store', doc.metadata.name, doc.spec.version)
+  mkdirSync(unpack, {recursive: true})
+  mkdirSync(store, {recursive: true})
+  mkdirSync(join(krewRoot, 'bin'))
+  await tar.x({file: archivePath, cwd: unpack})
+  for (const f of platform.files) renameSync(join(unpack, f.from), join(store, f.to, f.from))
+  assert.ok(existsSync(join(store, 'LICENSE')))
+  symlinkSync(join(store, platform.bin), join(krewRoot, 'bin', `kubectl-${doc.metadata.name}`))
+  const r = await runAsUser(b, ['kubectl', 'kr', 'version'], {pathInsteadOfExe: join(krewRoot, 'bin')})
+  assert.deepEqual([r.code, r.stdout], [0, `kubectl-kr ${VERSION}\n`], r.stderr)
+  const listed = await runAsUser(b, ['kubectl', 'plugin', 'list'], {pathInsteadOfExe: join(krewRoot, 'bin')})
+  assert.match(listed.stdout, /krew\/bin\/kubectl-kr$/m)
+})
