@@ -2,7 +2,7 @@
 // which Services it proxies, DSR (ip, proto, port) tuples with their fwmark, and ready endpoints.
 import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
-import {hasBehaviour} from './version-matrix.js'
+import {hasBehaviour, isAffectedBy} from './version-matrix.js'
 import type {KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from '../model/types.js'
 
@@ -49,6 +49,20 @@ export function isProxiedService(svc: ServiceObject): boolean {
 /** externalTrafficPolicy: Local, or the kube-router.io/service.local=true annotation that forces it. */
 export function isExternalTrafficLocal(svc: ServiceObject): boolean {
   return svc.spec?.externalTrafficPolicy === 'Local' || svc.metadata.annotations?.[LOCAL_ANNOTATION] === 'true'
+}
+
+/**
+ * kube-router leaves the Service's ClusterIP out on a node without a ready local endpoint (accuracy-audit.md §1.5):
+ * spec.internalTrafficPolicy: Local; before v2.4.0 also kube-router.io/service.local=true (service-local-cluster-ip);
+ * in v2.0.x the annotation with any value or externalTrafficPolicy: Local (external-traffic-local-cluster-ip).
+ * `version` null: only the version-independent rule applies.
+ */
+export function clusterIpIsNodeLocal(svc: ServiceObject, version: Version | null): boolean {
+  if (svc.spec?.internalTrafficPolicy === 'Local') return true
+  if (!version) return false
+  const annotation = svc.metadata.annotations?.[LOCAL_ANNOTATION]
+  if (isAffectedBy(version, 'external-traffic-local-cluster-ip')) return annotation !== undefined || svc.spec?.externalTrafficPolicy === 'Local'
+  return isAffectedBy(version, 'service-local-cluster-ip') && annotation === 'true'
 }
 
 export function schedulerOf(svc: ServiceObject): string {
