@@ -3,7 +3,7 @@
 import {canonicalIp, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import {dsrFwmark} from './fwmark.js'
 import {hasBehaviour, isAffectedBy} from './version-matrix.js'
-import type {KubeRouterConfig} from '../model/kube-router-config.js'
+import {defaultKubeRouterConfig, type KubeRouterConfig} from '../model/kube-router-config.js'
 import type {ClusterObjects, EndpointSliceObject, Family, ServiceObject, Version} from '../model/types.js'
 
 export const DSR_ANNOTATION = 'kube-router.io/service.dsr'
@@ -101,6 +101,15 @@ export function rejectedByStrictValidation(ip: string, kind: 'external-ip' | 'lo
   if (!version || !hasBehaviour(version, 'strict-external-ip-validation') || !config.strictExternalIpValidation) return false
   const ranges = kind === 'external-ip' ? config.serviceExternalIpRanges : config.loadBalancerIpRanges
   return !inRanges(ip, ranges) || inRanges(ip, config.serviceClusterIpRanges)
+}
+
+/**
+ * The flags to judge a cluster by: the DaemonSet's, or kube-router's defaults with strict external-IP validation
+ * off. Without the DaemonSet the ranges validation checks against are unknown, and assuming empty ones would call
+ * every DSR IP rejected on nodes that show it programmed (accuracy-audit.md §1.2 s12).
+ */
+export function judgedConfig(config: KubeRouterConfig | null): KubeRouterConfig {
+  return config ?? {...defaultKubeRouterConfig(), strictExternalIpValidation: false}
 }
 
 /** The DSR tuples of one Service: one per (external/LB IP, Service port); none unless DSR and proxied. */
