@@ -52,7 +52,7 @@ export const PROBE_SOURCES = [
     name: 'networkd.txt',
     section: 'passive',
     command:
-      '"# active: yes|no" (yes when $KR_HOST_ROOT/run/systemd/netif/links or the unit cgroup $KR_HOST_ROOT/sys/fs/cgroup/[systemd/|unified/]system.slice/systemd-networkd.service is a directory), then "# file: PATH" + text of networkd.conf and {etc,run,usr/lib,lib}/systemd/networkd.conf.d/*.conf',
+      '"# active: yes|no" (yes when networkd\'s state file $KR_HOST_ROOT/run/systemd/netif/state exists or the unit cgroup $KR_HOST_ROOT/sys/fs/cgroup/[systemd/|unified/]system.slice/systemd-networkd.service is a directory), "# systemd-version: N|unknown" (from the name of usr/lib{,64,/*}/systemd/libsystemd-shared-N*.so), then "# file: PATH" + text of networkd.conf and {etc,run,usr/lib,lib}/systemd/networkd.conf.d/*.conf',
     missingWhen: 'never (an empty configuration is still a result)',
   },
   {

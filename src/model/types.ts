@@ -171,6 +171,8 @@ export interface NetworkdFile {
 
 export interface NetworkdState {
   active: boolean | null
+  /** the host's systemd major version (probe line "# systemd-version: N"), null when not recorded */
+  systemdVersion: number | null
   files: NetworkdFile[]
 }
 

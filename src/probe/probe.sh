@@ -450,16 +450,40 @@ kr_networkd_file() {
 	fi
 }
 
-# kr_networkd_active: 0 when systemd-networkd runs: its state directory run/systemd/netif/links
-# exists, or its unit's cgroup does (cgroup v2, v1 name=systemd, hybrid). The probe pod mounts the
-# host's /sys/fs/cgroup but not /run (src/model/probe-pod.ts says why).
+# ---------- accuracy (issue 12): networkd running, systemd version ----------
+
+# kr_networkd_active: 0 when systemd-networkd runs: the state file run/systemd/netif/state that the
+# running daemon writes (visible in local mode), or its unit's cgroup (cgroup v2, v1 name=systemd,
+# hybrid), which exists only while the unit runs. Not run/systemd/netif/links: tmpfiles creates that
+# directory at boot wherever networkd is installed, running or not (accuracy-audit.md §1.8). The probe
+# pod mounts the host's /sys/fs/cgroup but not /run (src/model/probe-pod.ts says why).
 kr_networkd_active() {
-	[ -d "$KR_ROOT_PFX/run/systemd/netif/links" ] && return 0
+	[ -f "$KR_ROOT_PFX/run/systemd/netif/state" ] && return 0
 	for _kna_d in sys/fs/cgroup sys/fs/cgroup/systemd sys/fs/cgroup/unified; do
 		[ -d "$KR_ROOT_PFX/$_kna_d/system.slice/systemd-networkd.service" ] && return 0
 	done
 	return 1
 }
+
+# kr_systemd_version: KR_SYSTEMD_VERSION = the host's systemd major version, read from the name of
+# its shared library libsystemd-shared-<version>[.<rest>].so (every systemd since 231 ships it, under
+# usr/lib/systemd, usr/lib64/systemd or usr/lib/<triplet>/systemd); "unknown" when none is found.
+# The probe cannot run the host's systemctl (another root filesystem), and only /usr is mounted.
+kr_systemd_version() {
+	KR_SYSTEMD_VERSION=unknown
+	for _ksv_f in "$KR_ROOT_PFX"/usr/lib/systemd/libsystemd-shared-*.so "$KR_ROOT_PFX"/usr/lib64/systemd/libsystemd-shared-*.so \
+		"$KR_ROOT_PFX"/usr/lib/*/systemd/libsystemd-shared-*.so "$KR_ROOT_PFX"/lib/systemd/libsystemd-shared-*.so; do
+		[ -f "$_ksv_f" ] || continue
+		_ksv_v=${_ksv_f##*/libsystemd-shared-}
+		_ksv_v=${_ksv_v%%[!0-9]*}
+		if kr_is_uint "$_ksv_v" && [ "${#_ksv_v}" -le 4 ]; then
+			KR_SYSTEMD_VERSION=$_ksv_v
+			return 0
+		fi
+	done
+}
+
+# ---------- end of accuracy (issue 12) part ----------
 
 kr_networkd() {
 	printf '=== kr:begin networkd.txt\n'
@@ -468,6 +492,8 @@ kr_networkd() {
 	else
 		printf '# active: no\n'
 	fi
+	kr_systemd_version
+	printf '# systemd-version: %s\n' "$KR_SYSTEMD_VERSION"
 	kr_networkd_file etc/systemd/networkd.conf
 	for _knd_d in etc run usr/lib lib; do
 		for _knd_f in "$KR_ROOT_PFX/$_knd_d/systemd/networkd.conf.d/"*.conf; do
