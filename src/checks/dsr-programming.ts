@@ -51,9 +51,15 @@ function tcpmssRules(ipt: IptablesState, t: ProgrammedTuple, version: Version | 
   })
 }
 
-/** MTU of the interface with the node's primary IP (IPv4 first), as kube-router's GetNodeMTU reads it. */
+/**
+ * MTU of the interface holding the node's primary IP, as kube-router's GetNodeMTU reads it: the Node's first
+ * InternalIP (else ExternalIP) whatever its family (getPrimaryNodeIP, pkg/utils/node.go@v2.11.1:324); without the
+ * Node object the doctor's node IP, IPv4 first.
+ */
 function nodeMtu(facts: NodeFacts, links: {ifname: string; mtu: number | null; addresses: {local: string}[]}[]): {mtu: number; ifname: string} | null {
-  for (const ip of [facts.nodeIp[4], facts.nodeIp[6]]) {
+  const addresses = facts.nodeObject?.status?.addresses ?? []
+  const primary = addresses.find((a) => a.type === 'InternalIP') ?? addresses.find((a) => a.type === 'ExternalIP')
+  for (const ip of primary ? [primary.address] : [facts.nodeIp[4], facts.nodeIp[6]]) {
     if (!ip) continue
     const link = links.find((l) => l.addresses.some((a) => sameIp(hostOf(a.local), ip)))
     if (link?.mtu) return {mtu: link.mtu, ifname: link.ifname}

@@ -122,7 +122,8 @@ export const kubeRouterVersion = defineClusterCheck({
         const applies = holds[bug.when]
         if (applies === false) continue
         findings.push({
-          severity: bug.severity,
+          // a precondition that could not be decided (no cluster objects, no DaemonSet) lowers it to info
+          severity: applies === null ? 'info' : bug.severity,
           subject: version.text,
           title: `kube-router ${version.text}: ${bug.title}`,
           detail:

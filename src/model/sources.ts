@@ -62,6 +62,12 @@ export const PROBE_SOURCES = [
     missingWhen: 'kube-router is not on this host/image',
   },
   {
+    name: 'kube-router-process.txt',
+    section: 'passive',
+    command: '"<pid> <command line>" of each process whose /proc/<pid>/comm is kube-router (empty: none runs); only where /proc is the host\'s ($KR_PROBE_HOST_PIDS=1, local mode)',
+    missingWhen: 'the probe pod (no hostPID: the node\'s processes are not visible)',
+  },
+  {
     name: 'kube-router.log',
     section: null,
     command:

@@ -36,6 +36,8 @@
 #                             (var/log/pods/<ns>_<pod>_<uid>/<container>); when set,
 #                             the tail of its newest *.log is reported as kube-router.log
 #   KR_KUBE_ROUTER_LOG_LINES  how many lines of it (default 5000)
+#   KR_PROBE_HOST_PIDS        1 when /proc shows the host's processes (local mode);
+#                             else kube-router-process.txt is reported missing
 #
 # Output (parsed by src/probe/framing.ts; keep both in step):
 #   KR-PROBE 1
@@ -483,6 +485,29 @@ kr_systemd_version() {
 	done
 }
 
+# kr_kube_router_process: kube-router-process.txt = "<pid> <command line>" per process whose
+# /proc/<pid>/comm is kube-router; no line when none runs. Only where /proc is the host's
+# (KR_PROBE_HOST_PIDS=1, local mode): the probe pod has its own PID namespace (no hostPID).
+kr_kube_router_process() {
+	if [ "${KR_PROBE_HOST_PIDS:-}" != 1 ]; then
+		kr_missing kube-router-process.txt "the host's processes are not visible here (the probe pod has no hostPID)"
+		return
+	fi
+	printf '=== kr:begin kube-router-process.txt\n'
+	for _kkp_d in /proc/[0-9]*; do
+		_kkp_c=''
+		IFS= read -r _kkp_c 2>/dev/null <"$_kkp_d/comm" || continue
+		[ "$_kkp_c" = kube-router ] || continue
+		_kkp_cmd=''
+		if [ -r "$_kkp_d/cmdline" ]; then
+			_kkp_cmd=$(kr_timeout tr '\000' ' ' <"$_kkp_d/cmdline" 2>/dev/null)
+		fi
+		kr_clean "${_kkp_cmd:-kube-router}"
+		printf '%s %s\n' "${_kkp_d#/proc/}" "$KR_CLEAN"
+	done
+	printf '\n=== kr:end kube-router-process.txt rc=0\n'
+}
+
 # ---------- end of accuracy (issue 12) part ----------
 
 kr_networkd() {
@@ -836,7 +861,7 @@ fi
 
 KR_PLAN=''
 if [ "$KR_SECTIONS" != active ]; then
-	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt'
+	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt kube-router-process.txt'
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		KR_PLAN="$KR_PLAN kube-router.log"
 	fi
@@ -859,6 +884,7 @@ if [ "$KR_SECTIONS" != active ]; then
 	kr_sysctl
 	kr_networkd
 	kr_version
+	kr_kube_router_process
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		kr_kube_router_log
 	fi
