@@ -73,7 +73,7 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   assert.match(s, /^nodes 3 probed, 0 failed +✗ 11 errors +▲ 3 warnings +• 4 info$/m)
 
   // move down to the first ipv6-vip-routes finding
-  for (let i = 0; i < 17 && !selected(s).includes('ipv6-vip-routes'); i++) {
+  for (let i = 0; i < 18 && !selected(s).includes('ipv6-vip-routes'); i++) {
     const before = selected(s)
     s = await key('j', 'the cursor to move', (x) => selected(x) !== before)
   }
@@ -104,7 +104,7 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   // back, errors only
   s = await key('Escape', 'the list', (x) => x.includes('⏎ open'))
   s = await key('e', 'the errors-only filter', (x) => x.includes('severity: errors'))
-  assert.match(s, /Findings 11\/17/)
+  assert.match(s, /Findings 11\/18/)
   const rows = s.split('\n').filter((l) => /^[› ] [✗▲•] /.test(l))
   assert.equal(rows.length, 11)
   assert.ok(rows.every((l) => l[2] === '✗'))
