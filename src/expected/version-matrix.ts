@@ -311,7 +311,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
   {
     id: 'external-traffic-local-cluster-ip',
     title: 'externalTrafficPolicy: Local makes the ClusterIP node-local too: nodes without an endpoint refuse it',
-    detail: 'v2.0.x treated the annotation (any value) or externalTrafficPolicy: Local as "local" for every address of the Service, ClusterIP included.',
+    detail: 'v2.0.x treated the annotation (any value) or externalTrafficPolicy: Local as "local" for every address of the Service, ClusterIP included. Footprint: the ClusterIP\'s IPVS service has no destinations on nodes without a ready endpoint; curl from them fails.',
     ranges: [{from: 'v2.0.0', to: 'v2.1.0'}],
     fixedIn: 'v2.1.0',
     when: 'external-traffic-local',
