@@ -4,6 +4,8 @@ import {parseIpvsadm} from '../parsers/ipvsadm.js'
 import {parseIpAddr} from '../parsers/ip-addr.js'
 import {apiserverTargets, serviceVipTargets, targetsFromIpvs, type ProbeTarget} from '../expected/probe-targets.js'
 import {hostOf} from '../model/ip.js'
+import {kubeRouterDeployment} from '../model/kube-router-config.js'
+import {versionFromImage} from '../parsers/kube-router-version.js'
 import type {ClusterObjects, NodeCapture, Snapshot} from '../model/types.js'
 
 export interface LocalProbePort {
@@ -22,7 +24,10 @@ export interface LocalCollectOptions {
 }
 
 export function localTargets(capture: NodeCapture, cluster: ClusterObjects | null, nodeName: string): ProbeTarget[] {
-  if (cluster) return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName)]
+  if (cluster) {
+    const image = kubeRouterDeployment(cluster.kubeRouter).image
+    return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName, image ? versionFromImage(image) : null)]
+  }
   const ipvsText = capture.files['ipvsadm.txt']
   const addrText = capture.files['ip-addr.json']
   if (ipvsText === undefined || addrText === undefined) return []

@@ -3,6 +3,9 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {assertHasLine, assertQuietPass, checkCase, findingsOf, onlyFinding, resultOf, runCase} from './run-case.js'
+import {loadCaseNode} from '../expected/load-case.js'
+import {serviceVipTargets} from '../../src/expected/probe-targets.js'
+import {parseVersionText} from '../../src/parsers/kube-router-version.js'
 
 const errorsOf = (report: Awaited<ReturnType<typeof checkCase>>, id: string) => findingsOf(report, id).filter((f) => f.severity === 'error')
 
@@ -82,6 +85,15 @@ test('s04 vip-service-local-annotation-v2.3.1: service.local=true makes the Clus
   const report = await checkCase('vip-service-local-annotation-v2.3.1', 'vip-reachability')
   const result = assertQuietPass(report, 'vip-reachability')
   assert.match(result.reason ?? '', /monitoring\/node-metrics/)
+})
+
+test('s04 target selection: with the version known before probing (DaemonSet image), node-local ClusterIPs are not probed', async () => {
+  const {cluster} = await loadCaseNode('vip-service-local-annotation-v2.3.1')
+  const addresses = (version: string | null) => serviceVipTargets(cluster!, 'node-a', version ? parseVersionText(version) : null).map((t) => t.address)
+  assert.ok(!addresses('v2.3.1').includes('10.105.3.3'), 'v2.3.1: service.local keeps the ClusterIP on node-b only')
+  assert.ok(addresses('v2.4.0').includes('10.105.3.3'), 'v2.4.0+: the ClusterIP answers everywhere')
+  assert.ok(addresses(null).includes('10.105.3.3'), 'version unknown: probed, and the check judges it by the node\'s version')
+  assert.ok(serviceVipTargets(cluster!, 'node-b', parseVersionText('v2.3.1')).some((t) => t.address === '10.105.3.3'), 'node-b has the endpoint')
 })
 
 test('look-alike: the same Service on v2.6.2 (service.local no longer gates the ClusterIP): the refusal is an error', async () => {
