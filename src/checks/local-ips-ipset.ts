@@ -11,13 +11,26 @@ import {canonicalIp} from '../model/ip.js'
 import {ipsetName, LOCAL_IPS_SET, SERVICE_VIPS_SET} from '../expected/ipset-members.js'
 import {isAffectedBy, knownBug, type KnownBugId} from '../expected/version-matrix.js'
 import type {NodeFacts} from '../expected/node-facts.js'
-import type {Family, IptablesState, Version} from '../model/types.js'
+import type {Family, IpSet, IptablesState, Version} from '../model/types.js'
 
 function serviceChainLines(ipt: IptablesState | null, localSet: string, svipSet: string): {input: string[]; reject: string[]} {
   if (!ipt) return {input: [], reject: []}
   const input = ipt.rules.filter((r) => r.table === 'filter' && r.chain === 'INPUT' && r.target === 'KUBE-ROUTER-SERVICES' && r.text.includes(svipSet))
   const reject = ipt.rules.filter((r) => r.table === 'filter' && r.chain === 'KUBE-ROUTER-SERVICES' && r.target === 'REJECT' && r.text.includes(localSet))
   return {input: input.map((r) => r.text), reject: reject.map((r) => r.text)}
+}
+
+/**
+ * The `add` line of `address` in a set, or null. ipset prints IPv4 members as given and IPv6 ones in its own
+ * spelling, so only IPv6 needs the canonical comparison; sets can hold 50,000 members, so no copy of them is made.
+ */
+function memberLine(set: IpSet | undefined, address: string): string | null {
+  if (!set) return null
+  const direct = set.members.get(address)
+  if (direct !== undefined) return direct
+  if (!address.includes(':')) return null
+  for (const [member, line] of set.members) if (member.includes(':') && canonicalIp(member) === address) return line
+  return null
 }
 
 /** kube-router's getAllLocalIPs skips interfaces whose names contain these (utils.go@v2.11.1:552). */
@@ -62,13 +75,14 @@ export const localIpsIpset = defineNodeCheck({
       const localSet = ipsets.sets.get(local)
       if (!svipSet && !localSet) continue
       checked++
-      const inLocal = new Set(localSet ? [...localSet.members.keys()].map(canonicalIp) : [])
-      const svipByIp = new Map([...(svipSet?.members.entries() ?? [])].map(([k, line]) => [canonicalIp(k), line]))
+      const inLocal = (a: string) => memberLine(localSet, a) !== null
       const nodeIp = facts.nodeIp[family] ? canonicalIp(facts.nodeIp[family]!) : null
       // node addresses in svip but not in local-ips: refused when the chain rejects
-      const exposed = nodeAddressesOf(facts, family).filter((a) => svipByIp.has(a.address) && !inLocal.has(a.address))
+      const exposed = nodeAddressesOf(facts, family)
+        .map((a) => ({...a, svipLine: memberLine(svipSet, a.address)}))
+        .filter((a) => a.svipLine !== null && !inLocal(a.address))
       // the node IP not in local-ips, not (yet) in svip: refused as soon as a NodePort puts it there
-      const latent = nodeIp !== null && !inLocal.has(nodeIp) && !svipByIp.has(nodeIp)
+      const latent = nodeIp !== null && !inLocal(nodeIp) && memberLine(svipSet, nodeIp) === null
       if (exposed.length === 0 && !latent) continue
       const missing = [...exposed.map((a) => a.address), ...(latent ? [nodeIp!] : [])]
       const ipt = sourceValue(node, family === 4 ? 'iptables.txt' : 'ip6tables.txt')
@@ -81,7 +95,7 @@ export const localIpsIpset = defineNodeCheck({
       const evidence = [
         localSet ? localSet.createLine : `(no ipset named ${local})`,
         ...[...(localSet?.members.values() ?? [])].slice(0, 8),
-        ...exposed.map((a) => svipByIp.get(a.address)!),
+        ...exposed.map((a) => a.svipLine!),
         ...chain.input,
         ...chain.reject,
       ]
