@@ -110,7 +110,6 @@ export const dsrProgramming = defineNodeCheck({
     const hostNetworkLog = (log ?? []).filter((l) => l.message.includes('DSR does not work with hostNetwork'))
     const findings: FindingInput[] = []
     const notHere = new Set<string>()
-    const unjudged = new Set<string>()
     for (const t of tuples) {
       const subject = `${t.ip}:${t.port}/${t.protocol}`
       // externalTrafficPolicy: Local without a ready endpoint on this node: kube-router skips the Service's
@@ -158,7 +157,14 @@ export const dsrProgramming = defineNodeCheck({
       }
       if (t.validationUnknown && marks.length === 0 && !fwmInIpvs) {
         // v2.8.0+ drops IPs outside the DaemonSet's ranges; without the DaemonSet this cannot be told from a fault
-        unjudged.add(subject)
+        findings.push({
+          severity: 'info', subject,
+          title: `DSR ${subject} (${t.service}) is not programmed on this node; strict external-IP validation may have dropped ${t.ip}`,
+          detail: `kube-router ${facts.version?.text ?? ''} (${BEHAVIOUR_CHANGES['strict-external-ip-validation'].since}+) drops external and LoadBalancer IPs outside --service-external-ip-range / --loadbalancer-ip-range while --strict-external-ip-validation=true (the default). The DaemonSet is unknown, so its ranges are too: nothing programmed (no MARK rule, no FWM service) is what a dropped IP looks like, and also what a failed DSR setup looks like.`,
+          evidence: [`${t.service}: ${t.ip} port ${t.port}/${t.protocol}`, `(no -d ${t.ip} --dport ${t.port} -j MARK rule, no IPVS FWM ${t.fwmark})`],
+          remediation: ['Give a kubeconfig (or a bundle with cluster/kube-router.json) so the DaemonSet\'s ranges decide.', `${kubeRouterLogs(node.name)} | grep -iE 'rejecting|external ip|dsr'`],
+          fixedIn: null,
+        })
         continue
       }
       if (ipt && marks.length === 0) {
@@ -209,7 +215,6 @@ export const dsrProgramming = defineNodeCheck({
     }
     const notes = [
       ...(notHere.size ? [`not expected on this node (externalTrafficPolicy: Local, no ready local endpoint): ${[...notHere].join(', ')}`] : []),
-      ...(unjudged.size ? [`not programmed, possibly dropped by strict external-IP validation (kube-router ${facts.version?.text ?? ''}; the DaemonSet's ranges are unknown): ${[...unjudged].join(', ')}`] : []),
     ]
     return {findings, note: notes.length ? notes.join('; ') : undefined}
 

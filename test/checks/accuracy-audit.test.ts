@@ -143,6 +143,14 @@ test('s12 dsr-daemonset-unknown-v2.11.1: strict validation is not assumed withou
   assert.match(result.reason ?? '', /= 1 with/)
 })
 
+test('look-alike of s12: no DaemonSet and nothing programmed on a strict-validation version: info per tuple, not an error', async () => {
+  const report = await checkCase('dsr-unprogrammed-daemonset-unknown-v2.11.1', 'dsr-programming')
+  assert.equal(resultOf(report, 'dsr-programming').status, 'pass')
+  const findings = findingsOf(report, 'dsr-programming')
+  assert.deepEqual(findings.map((f) => [f.severity, f.subject]), [['info', '199.27.151.9:8080/tcp'], ['info', '203.0.113.7:8080/tcp']])
+  assert.match(findings[0].detail, /DaemonSet is unknown/)
+})
+
 test('s14 dsr-tcpmss-missing: the TCPMSS clamp of each TCP DSR tuple is missing: warning per tuple', async () => {
   const report = await checkCase('dsr-tcpmss-missing', 'dsr-programming')
   const findings = findingsOf(report, 'dsr-programming')
