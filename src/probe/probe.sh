@@ -501,6 +501,7 @@ kr_kube_router_process() {
 		_kkp_cmd=''
 		if [ -r "$_kkp_d/cmdline" ]; then
 			_kkp_cmd=$(kr_timeout tr '\000' ' ' <"$_kkp_d/cmdline" 2>/dev/null)
+			_kkp_cmd=${_kkp_cmd% }
 		fi
 		kr_clean "${_kkp_cmd:-kube-router}"
 		printf '%s %s\n' "${_kkp_d#/proc/}" "$KR_CLEAN"
