@@ -7,7 +7,7 @@
 // failures the kube-router log shows (the pod side is invisible on the node), and strict external-IP validation
 // never assumed without the DaemonSet's ranges.
 import {defineNodeCheck, type FindingInput} from './define.js'
-import {familyName, kubeRouterLogs, routesOf, rulesOf} from './util.js'
+import {dsrStatusCommand, familyName, kubeRouterLogs, routesOf, rulesOf} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {expectedDsrProgramming, expectedDsrTuples, type ExpectedDsrTuple} from '../expected/dsr-programming.js'
 import {DSR_TABLE} from '../expected/route-tables.js'
@@ -173,7 +173,7 @@ export const dsrProgramming = defineNodeCheck({
           title: `No mangle MARK rule for DSR ${subject} (${t.service})`,
           detail: `kube-router marks packets for ${subject} in mangle PREROUTING and OUTPUT with fwmark ${t.director.mark.fwmark} (${fwmarkHex(t.director.mark.fwmark)}); without the mark they never reach the IPVS FWM service and DSR does not work on this node.`,
           evidence: [`(no -d ${t.ip} -p ${t.protocol} --dport ${t.port} -j MARK rule in ${t.family === 4 ? 'iptables' : 'ip6tables'}-save -t mangle)`],
-          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'dsr|external ip'`, 'kube-router re-programs DSR at its next IPVS sync; if it stays missing, check the DSR requirements (runtime endpoint, hostPID, rt_tables, endpoints not hostNetwork).'],
+          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'dsr|external ip'`, 'kube-router re-programs DSR at its next IPVS sync; if it stays missing, check the DSR requirements (runtime endpoint, hostPID, rt_tables, endpoints not hostNetwork).', dsrStatusCommand(t.service)],
           fixedIn: null,
         })
       } else if (marks.length > 0) {
@@ -209,6 +209,7 @@ export const dsrProgramming = defineNodeCheck({
           ...(bug ? [`Upgrade kube-router to ${knownBug(bug).fixedIn} or later.`] : []),
           `${kubeRouterLogs(node.name)} | grep -iE 'dsr|runtime|container'`,
           'Check the DSR requirements: --runtime-endpoint pointing at the container runtime socket (mounted), hostPID: true, endpoints not hostNetwork.',
+          ...services.map((svc) => dsrStatusCommand(svc)),
         ],
         fixedIn: bug ? knownBug(bug).fixedIn : null,
       })
@@ -229,7 +230,7 @@ export const dsrProgramming = defineNodeCheck({
           title: `No TCPMSS clamp for DSR ${subject} (${t.service})`,
           detail: `kube-router clamps the MSS of SYN-ACKs the local endpoints send for a DSR tuple (mangle PREROUTING -s ${t.ip} -i kube-bridge --sport ${t.port} -j TCPMSS --set-mss ${want ?? mtuText}, i.e. ${mtuText}): replies leave the node directly while requests arrive tunnelled, so without it large transfers stall. It is added with the MARK rule, so something deleted it (before v2.1.3 the cleanup of another Service sharing the IP did).`,
           evidence: [...markRules(ipt, t).map((r) => r.text), `(no -j TCPMSS rule with -s ${t.ip} --sport ${t.port} in ${t.family === 4 ? 'iptables' : 'ip6tables'}-save -t mangle)`],
-          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'tcpmss|dsr'`, 'kube-router re-adds it at its next IPVS sync; restart kube-router on the node if it stays missing.'],
+          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'tcpmss|dsr'`, 'kube-router re-adds it at its next IPVS sync; restart kube-router on the node if it stays missing.', dsrStatusCommand(t.service)],
           fixedIn: null,
         }]
       }
@@ -243,7 +244,7 @@ export const dsrProgramming = defineNodeCheck({
         title: `TCPMSS clamp for DSR ${subject} is ${values.join(', ')}; kube-router sets ${want} (${mtuText})`,
         detail: `kube-router sets the MSS of the endpoints' SYN-ACKs to the node MTU minus ${clamp.overhead} (two ${t.family === 4 ? 'IPv4' : 'IPv6'} headers and TCP). A larger value lets replies exceed the path MTU and stall large transfers; a different value also means the rule is not kube-router's current one (an MTU change since it was added, or a hand-made rule).`,
         evidence: rules.map((r) => r.text),
-        remediation: ['Restart kube-router on the node after an MTU change, so it recomputes the clamp; remove hand-made TCPMSS rules for the IP.'],
+        remediation: ['Restart kube-router on the node after an MTU change, so it recomputes the clamp; remove hand-made TCPMSS rules for the IP.', dsrStatusCommand(t.service)],
         fixedIn: null,
       }]
     }
@@ -292,6 +293,7 @@ function dsrMarkFindings(a: {
     remediation: [
       `${kubeRouterLogs(a.nodeName)} | grep -iE 'dsr|fwmark|external ip'`,
       `ip ${family === 6 ? '-6 ' : ''}rule show; ip ${family === 6 ? '-6 ' : ''}route show table 78; ipvsadm -Ln --fwmark-service ${markValue}`,
+      dsrStatusCommand(tuple?.service ?? null),
     ],
     fixedIn: null,
   })

@@ -1,7 +1,7 @@
 // A node's capture as typed state (parsers/node-capture.ts makes it). Each source is either parsed (value +
 // issues) or absent with a reason.
 import type {
-  IpSetState, IptablesState, IpvsState, KubeRouterProcess, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
+  DsrEndpointsState, IpSetState, IptablesState, IpvsState, KubeRouterProcess, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
 
@@ -21,6 +21,7 @@ export interface SourceTypes {
   'kube-router-process.txt': KubeRouterProcess[]
   'kube-router.log': LogLine[]
   'probes.json': ProbeResult[]
+  'dsr-endpoints.txt': DsrEndpointsState
 }
 
 export type SourceState<K extends SourceName> =

@@ -12,6 +12,7 @@ import {parseKubeRouterVersionOutput} from './kube-router-version.js'
 import {parseKlog} from './kube-router-log.js'
 import {parseKubeRouterProcesses} from './kube-router-process.js'
 import {parseProbes} from './probes.js'
+import {parseDsrEndpoints} from './dsr-endpoints.js'
 import {SOURCE_NAMES} from '../model/sources.js'
 import type {NodeState, SourceState, SourceTypes} from '../model/node-state.js'
 import type {NodeCapture, Parsed, SourceName} from '../model/types.js'
@@ -32,6 +33,7 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'kube-router-process.txt': parseKubeRouterProcesses,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
+  'dsr-endpoints.txt': parseDsrEndpoints,
 }
 
 

@@ -30,6 +30,8 @@ export interface ProbeInputs {
   kubeRouterLogDir?: string
   /** /proc shows the host's processes (local mode): the probe lists running kube-router processes */
   hostPids?: boolean
+  /** pod IPs of DSR endpoints on the node, read inside their network namespaces (dsr-endpoints.txt) */
+  dsrEndpoints?: readonly string[]
 }
 
 /** KR_PROBE_TARGETS: one "kind family address port service" record per line. */
@@ -50,5 +52,6 @@ export function probeEnvironment(inputs: ProbeInputs): Record<string, string> {
   if (inputs.kubeRouterBin !== undefined) env.KR_KUBE_ROUTER_BIN = inputs.kubeRouterBin
   if (inputs.kubeRouterLogDir !== undefined) env.KR_KUBE_ROUTER_LOG_DIR = inputs.kubeRouterLogDir
   if (inputs.hostPids) env.KR_PROBE_HOST_PIDS = '1'
+  if (inputs.dsrEndpoints?.length) env.KR_DSR_ENDPOINTS = inputs.dsrEndpoints.join('\n')
   return env
 }
