@@ -40,7 +40,7 @@ const md = `# Benchmark: doctor on one large node
 Command: \`npm run bench\` (bench/analyse-large-node.ts). Input: a bundle of one node with
 ${SIZES.iptablesRules.toLocaleString('en')} iptables rules, ${SIZES.ipsetMembers.toLocaleString('en')} ipset members and
 ${SIZES.routes.toLocaleString('en')} routes (${inputMb.toFixed(1)} MB of probe output). Measured: the whole
-\`bin/kubectl-kr doctor --from-bundle … -o json\` process (the launcher kubectl dispatches to) under GNU time (Node start-up, reading the bundle, parsing, all ten
+\`bin/kubectl-kr doctor --from-bundle … -o json\` process (the launcher kubectl dispatches to) under GNU time (Node start-up, reading the bundle, parsing, all
 checks, JSON output), ${runs} runs, each a fresh process.
 
 | metric | median | min | max | target |

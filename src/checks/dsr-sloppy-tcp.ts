@@ -4,9 +4,8 @@
 import {defineNodeCheck} from './define.js'
 import {dsrStatusCommand, kubeRouterLogs} from './util.js'
 import {sourceValue} from '../model/node-state.js'
-import {dsrTuples} from '../expected/services.js'
+import {dsrTuples, judgedConfig} from '../expected/services.js'
 import {hasFix, knownBug} from '../expected/version-matrix.js'
-import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 
 const KEY = 'net.ipv4.vs.sloppy_tcp'
 
@@ -18,7 +17,8 @@ export const dsrSloppyTcp = defineNodeCheck({
   evaluate({node, facts, cluster, config}) {
     let services: string[]
     if (cluster) {
-      const tuples = dsrTuples(cluster, config ?? defaultKubeRouterConfig(), facts.version).filter((t) => t.scheduler === 'mh' && !t.rejectedByValidation)
+      // without the DaemonSet strict validation is not assumed (its ranges are unknown): accuracy-audit.md §1.10
+      const tuples = dsrTuples(cluster, judgedConfig(config), facts.version).filter((t) => t.scheduler === 'mh' && !t.rejectedByValidation)
       services = [...new Set(tuples.map((t) => t.service))]
     } else {
       const ipvs = sourceValue(node, 'ipvsadm.txt')

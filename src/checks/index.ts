@@ -10,6 +10,7 @@ import {apiserverReachability} from './apiserver-reachability.js'
 import {networkdForeignRules} from './networkd-foreign-rules.js'
 import {policyRoutingRules} from './policy-routing-rules.js'
 import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
+import {kubeRouterPresent} from './kube-router-present.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -22,16 +23,24 @@ export const CHECKS: readonly Check[] = [
   networkdForeignRules,
   policyRoutingRules,
   dsrSloppyTcp,
+  kubeRouterPresent,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)
 
 export class UnknownCheckError extends Error {}
 
+/** --check and --skip together leave nothing to run: a usage error (exit 2), never an empty green report. */
+export class NoCheckSelectedError extends UnknownCheckError {}
+
 /** The checks to run given --check and --skip (both repeatable); unknown ids are an error naming the valid ones. */
 export function selectChecks(only: string[], skip: string[]): Check[] {
   for (const id of [...only, ...skip]) {
     if (!CHECK_IDS.includes(id)) throw new UnknownCheckError(`unknown check id "${id}"; valid ids: ${CHECK_IDS.join(', ')}`)
   }
-  return CHECKS.filter((c) => (only.length === 0 || only.includes(c.id)) && !skip.includes(c.id))
+  const selected = CHECKS.filter((c) => (only.length === 0 || only.includes(c.id)) && !skip.includes(c.id))
+  if (selected.length === 0) {
+    throw new NoCheckSelectedError(`--check ${only.join(',') || '(all)'} and --skip ${skip.join(',')} leave no check to run; drop a --skip or pick another --check`)
+  }
+  return selected
 }

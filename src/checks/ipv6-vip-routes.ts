@@ -16,7 +16,9 @@ export const ipv6VipRoutes = defineNodeCheck({
     if (vips.length === 0) return {findings: [], note: 'no IPv6 VIPs on kube-dummy-if'}
     const routes = routesOf(node, 6)
     const {fixedIn} = knownBug('ipv6-vip-kernel-routes')
-    const nodeIp = facts.nodeIp[6]
+    // kube-router's src is its own pick of the Node's IPv6 address (FindBestIPv6NodeAddress); without the Node object
+    // the doctor's guess may differ, so only a missing src or the VIP itself prove the fault (accuracy-audit.md §1.4)
+    const nodeIp = facts.nodeIpFromNode[6] ? facts.nodeIp[6] : null
     const findings = []
     for (const vip of vips) {
       const forVip = routes.filter((r) => r.dst !== 'default' && sameIp(hostOf(r.dst), vip) && !r.dst.includes('/'))

@@ -2,7 +2,7 @@
 // Each bug is reported only when its precondition (IPv6, DSR, DSR+Maglev) holds or cannot be ruled out.
 import {defineClusterCheck, type FindingInput} from './define.js'
 import {bugsAffecting, type BugCondition} from '../expected/version-matrix.js'
-import {dsrTuples} from '../expected/services.js'
+import {dsrTuples, LOCAL_ANNOTATION} from '../expected/services.js'
 import {defaultKubeRouterConfig} from '../model/kube-router-config.js'
 import {sourceValue} from '../model/node-state.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
@@ -10,10 +10,27 @@ import type {Version} from '../model/types.js'
 
 const CONDITION_TEXT: Record<BugCondition, string> = {
   always: '',
-  ipv6: 'IPv6 is enabled',
+  ipv6: 'a node has an IPv6 address',
+  'service-proxy': "kube-router's service proxy runs",
+  'dual-stack': 'nodes are dual-stack',
   dsr: 'DSR services exist',
+  'dsr-on-ipv6-node': 'DSR services exist on IPv6-capable nodes',
   'dsr-maglev': 'DSR services use the Maglev (mh) scheduler',
   'dsr-ipv6': 'IPv6 DSR services exist',
+  'dsr-shared-ip': 'several DSR Services share one IP',
+  'dsr-cri': 'DSR services exist and kube-router uses a CRI --runtime-endpoint',
+  'ipv6-firewall': "a node has an IPv6 address and kube-router's network policy controller runs",
+  'ipv6-bgp-no-graceful-restart': 'a node has an IPv6 address, kube-router routes pods with BGP and --bgp-graceful-restart is off',
+  'dual-stack-permit-all-off': 'nodes are dual-stack and --ipvs-permit-all=false',
+  'overlay-fou': 'the overlay uses FOU encapsulation (--overlay-encap=fou)',
+  'service-local': 'a Service carries kube-router.io/service.local',
+  'external-traffic-local': 'a Service has externalTrafficPolicy: Local',
+}
+
+/** null when either side is unknown and neither is false. */
+function both(a: boolean | null, b: boolean | null): boolean | null {
+  if (a === false || b === false) return false
+  return a === null || b === null ? null : true
 }
 
 export const kubeRouterVersion = defineClusterCheck({
@@ -39,8 +56,13 @@ export const kubeRouterVersion = defineClusterCheck({
       return {skip: `kube-router version unknown: no \`kube-router --version\` output from any node${image ? ` and the image ${image} carries no version tag` : ''}`}
     }
 
-    // Preconditions: true, false, or null when they cannot be decided from what was collected.
-    const ipv6 = nodes.some((n) => n.facts.families[6]) || (config?.enableIpv6 ?? false)
+    // Preconditions: true, false, or null when they cannot be decided from what was collected. A family is
+    // kube-router's when a Node has an address of it, whatever --enable-ipv6 says (accuracy-audit.md §0, §1.1).
+    const ipv6 = nodes.length ? nodes.some((n) => n.facts.families[6]) : (config?.enableIpv6 ?? false)
+    const dualStack = nodes.length ? nodes.some((n) => n.facts.families[4] && n.facts.families[6]) : null
+    let dsrSharedIp: boolean | null = null
+    let serviceLocal: boolean | null = null
+    let externalTrafficLocal: boolean | null = null
     let dsr: boolean | null = null
     let dsrMaglev: boolean | null = null
     let dsrIpv6: boolean | null = null
@@ -49,6 +71,11 @@ export const kubeRouterVersion = defineClusterCheck({
       dsr = tuples.length > 0
       dsrMaglev = tuples.some((t) => t.scheduler === 'mh')
       dsrIpv6 = tuples.some((t) => t.family === 6)
+      const servicesByIp = new Map<string, Set<string>>()
+      for (const t of tuples) servicesByIp.set(t.ip, (servicesByIp.get(t.ip) ?? new Set()).add(t.service))
+      dsrSharedIp = [...servicesByIp.values()].some((s) => s.size > 1)
+      serviceLocal = cluster.services.some((s) => s.metadata.annotations?.[LOCAL_ANNOTATION] !== undefined)
+      externalTrafficLocal = cluster.services.some((s) => s.spec?.externalTrafficPolicy === 'Local')
     } else {
       const fwm = nodes.flatMap((n) => sourceValue(n.node, 'ipvsadm.txt')?.services.filter((s) => s.protocol === 'FWM') ?? [])
       if (nodes.some((n) => sourceValue(n.node, 'ipvsadm.txt'))) {
@@ -57,7 +84,26 @@ export const kubeRouterVersion = defineClusterCheck({
         dsrIpv6 = fwm.some((s) => s.family === 6)
       }
     }
-    const holds: Record<BugCondition, boolean | null> = {always: true, ipv6, dsr, 'dsr-maglev': dsrMaglev, 'dsr-ipv6': dsrIpv6}
+    const flag = <T>(read: (c: NonNullable<typeof config>) => T): T | null => (config ? read(config) : null)
+    const proxy = config ? config.runServiceProxy : nodes.length ? nodes.some((n) => n.facts.proxyRunning) : null
+    const holds: Record<BugCondition, boolean | null> = {
+      always: true,
+      ipv6,
+      'service-proxy': proxy,
+      'dual-stack': dualStack,
+      dsr,
+      'dsr-on-ipv6-node': both(dsr, ipv6),
+      'dsr-maglev': dsrMaglev,
+      'dsr-ipv6': dsrIpv6,
+      'dsr-shared-ip': dsrSharedIp,
+      'dsr-cri': both(dsr, flag((c) => c.runtimeEndpoint !== '' && !c.runtimeEndpoint.includes('docker'))),
+      'ipv6-firewall': both(ipv6, flag((c) => c.runFirewall)),
+      'ipv6-bgp-no-graceful-restart': both(ipv6, flag((c) => c.runRouter && !c.bgpGracefulRestart)),
+      'dual-stack-permit-all-off': both(dualStack, flag((c) => !c.ipvsPermitAll)),
+      'overlay-fou': flag((c) => c.enableOverlay && c.overlayEncap === 'fou'),
+      'service-local': serviceLocal,
+      'external-traffic-local': externalTrafficLocal,
+    }
 
     const findings: FindingInput[] = []
     if (byVersion.size > 1) {
@@ -76,7 +122,8 @@ export const kubeRouterVersion = defineClusterCheck({
         const applies = holds[bug.when]
         if (applies === false) continue
         findings.push({
-          severity: bug.severity,
+          // a precondition that could not be decided (no cluster objects, no DaemonSet) lowers it to info
+          severity: applies === null ? 'info' : bug.severity,
           subject: version.text,
           title: `kube-router ${version.text}: ${bug.title}`,
           detail:

@@ -5,15 +5,27 @@ import {hostPort, probeLine} from './reachability.js'
 import {familyName, plural, shellWord} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {isAffectedBy, knownBug} from '../expected/version-matrix.js'
+import {clusterIpIsNodeLocal, readyEndpoints, serviceKey} from '../expected/services.js'
 import type {Family} from '../model/types.js'
 
 export const vipReachability = defineNodeCheck({
   id: 'vip-reachability',
   title: 'Service VIPs answer from the node itself',
   needs: ['probes.json'],
-  evaluate({node, facts}) {
-    const probes = sourceValue(node, 'probes.json')!.filter((p) => p.kind === 'service-vip')
-    if (probes.length === 0) return {skip: 'no Service VIP was probed (no Services with ready endpoints, or no cluster objects and no IPVS services)'}
+  evaluate({node, facts, cluster}) {
+    const all = sourceValue(node, 'probes.json')!.filter((p) => p.kind === 'service-vip')
+    if (all.length === 0) return {skip: 'no Service VIP was probed (no Services with ready endpoints, or no cluster objects and no IPVS services)'}
+    // a ClusterIP the node's kube-router version keeps node-local is expected to refuse where no endpoint runs
+    const nodeLocal = new Set<string>()
+    for (const p of all) {
+      const svc = p.service ? cluster?.services.find((s) => serviceKey(s) === p.service) : undefined
+      if (!svc || p.ok || !clusterIpIsNodeLocal(svc, facts.version)) continue
+      if (!readyEndpoints(cluster!, svc).some((e) => e.nodeName === node.name)) nodeLocal.add(p.service!)
+    }
+    const probes = all.filter((p) => !(p.service && nodeLocal.has(p.service)))
+    const localNote = nodeLocal.size
+      ? `; not expected to answer here (node-local ClusterIP on kube-router ${facts.version?.text ?? ''}, no ready endpoint on ${node.name}): ${[...nodeLocal].join(', ')}`
+      : ''
     const findings: FindingInput[] = []
     for (const family of [4, 6] as Family[]) {
       const mine = probes.filter((p) => p.family === family)
@@ -41,6 +53,6 @@ export const vipReachability = defineNodeCheck({
         fixedIn: family === 6 && hint && facts.version && isAffectedBy(facts.version, 'ipv6-vip-kernel-routes') ? knownBug('ipv6-vip-kernel-routes').fixedIn : null,
       })
     }
-    return {findings, note: findings.length ? undefined : `${plural(probes.length, 'VIP')} answered`}
+    return {findings, note: findings.length ? (localNote ? localNote.slice(2) : undefined) : `${plural(probes.length, 'VIP')} answered${localNote}`}
   },
 })

@@ -270,7 +270,7 @@ function versionBugs(svc: ServiceObject, version: Version | null): DsrRequiremen
   const title = 'kube-router version has no DSR-breaking bug'
   if (!version) return req('version-bugs', title, 'warning', false, 'unknown', ['kube-router version unknown (the image carries no version tag)'], ['run `kubectl kr doctor` to read the version from the nodes'])
   const ipv6 = externalAndLbIps(svc).some((i) => parseIp(i.ip)?.family === 6)
-  const bugs = bugsAffecting(version).filter((b) => b.when === 'dsr' || (b.when === 'dsr-ipv6' && ipv6))
+  const bugs = bugsAffecting(version).filter((b) => b.when === 'dsr' || b.when === 'dsr-shared-ip' || b.when === 'dsr-cri' || (b.when === 'dsr-ipv6' && ipv6))
   const breaking = bugs.filter((b) => b.severity === 'warning')
   const evidence = [`kube-router ${version.text}`, ...bugs.map((b) => `${b.id}: ${b.title} (fixed in ${b.fixedIn})`)]
   if (breaking.length === 0) return req('version-bugs', title, 'warning', false, 'pass', evidence)

@@ -16,13 +16,24 @@ export interface NodeFacts {
   nodeIp: Record<Family, string | null>
   /** how nodeIp was found, for evidence */
   nodeIpSource: Record<Family, string | null>
+  /** nodeIp is the Node object's address (kube-router's own choice); false: a guess from the node's routes */
+  nodeIpFromNode: Record<Family, boolean>
+  /**
+   * Every global address on the node except kube-dummy-if's VIPs, `lo` included, with its interface: the addresses
+   * that can be node IPs in kube-router-svip whatever the interface name (accuracy-audit.md §1.6).
+   */
+  hostAddresses: Record<Family, {address: string; ifname: string}[]>
+  /** the Node object's InternalIP/ExternalIP addresses of each family (empty without the Node object) */
+  nodeAddresses: Record<Family, string[]>
   /** global addresses on interfaces kube-router counts as local (kube-router-facts §5.1: names without dummy/kube/docker) */
   localAddresses: Record<Family, string[]>
   /** addresses on kube-dummy-if */
   dummyVips: Record<Family, string[]>
   hasDummyIf: boolean
   podCidrs: Record<Family, string[]>
-  podCidrSource: 'cluster' | 'kube-bridge' | null
+  /** annotation = kube-router.io/pod-cidrs (or -cidr), which kube-router reads before spec.podCIDRs */
+  podCidrSource: 'annotation' | 'cluster' | 'kube-bridge' | null
+  /** the families kube-router programs: the Node has an address of the family (accuracy-audit.md §0) */
   families: Record<Family, boolean>
   /** whether kube-router's service proxy is running on the node (config, else evidence on the node) */
   proxyRunning: boolean
@@ -73,12 +84,34 @@ export function findNodeObject(cluster: ClusterObjects | null, name: string): No
   return cluster?.nodes.find((n) => n.metadata.name === name) ?? null
 }
 
+const POD_CIDRS_ANNOTATION = 'kube-router.io/pod-cidrs'
+const POD_CIDR_ANNOTATION = 'kube-router.io/pod-cidr'
+
+/**
+ * The node's pod CIDRs in kube-router's order (pkg/utils/pod_cidr.go GetPodCIDRsFromNodeSpecDualStack, same
+ * v2.1.2-v2.11.1; accuracy-audit.md §0): the kube-router.io/pod-cidrs annotation wins over spec.podCIDRs. The
+ * singular annotation and spec.podCIDR are the single-stack fallbacks.
+ */
+export function clusterPodCidrsWithSource(node: NodeObject | null): {cidrs: string[]; source: 'annotation' | 'cluster' | null} {
+  if (!node) return {cidrs: [], source: null}
+  const split = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)
+  const plural = node.metadata.annotations?.[POD_CIDRS_ANNOTATION]
+  if (plural !== undefined && split(plural).length) return {cidrs: split(plural), source: 'annotation'}
+  if (node.spec?.podCIDRs?.length) return {cidrs: node.spec.podCIDRs, source: 'cluster'}
+  const singular = node.metadata.annotations?.[POD_CIDR_ANNOTATION]
+  if (singular !== undefined && split(singular).length) return {cidrs: split(singular), source: 'annotation'}
+  if (node.spec?.podCIDR) return {cidrs: [node.spec.podCIDR], source: 'cluster'}
+  return {cidrs: [], source: null}
+}
+
 export function clusterPodCidrs(node: NodeObject | null): string[] {
-  if (!node) return []
-  const fromSpec = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : []
-  if (fromSpec.length) return fromSpec
-  const annotation = node.metadata.annotations?.['kube-router.io/pod-cidrs'] ?? node.metadata.annotations?.['kube-router.io/pod-cidr']
-  return annotation ? annotation.split(',').map((s) => s.trim()).filter(Boolean) : []
+  return clusterPodCidrsWithSource(node).cidrs
+}
+
+function nodeObjectAddresses(node: NodeObject | null, family: Family): string[] {
+  return (node?.status?.addresses ?? [])
+    .filter((a) => (a.type === 'InternalIP' || a.type === 'ExternalIP') && parseIp(a.address)?.family === family)
+    .map((a) => a.address)
 }
 
 export function deriveNodeFacts(
@@ -94,8 +127,17 @@ export function deriveNodeFacts(
   const localAddresses: Record<Family, string[]> = {4: [], 6: []}
   const dummyVips: Record<Family, string[]> = {4: [], 6: []}
   const podCidrs: Record<Family, string[]> = {4: [], 6: []}
+  const nodeIpFromNode: Record<Family, boolean> = {4: false, 6: false}
+  const hostAddresses: Record<Family, {address: string; ifname: string}[]> = {4: [], 6: []}
+  const nodeAddresses: Record<Family, string[]> = {4: nodeObjectAddresses(nodeObject, 4), 6: nodeObjectAddresses(nodeObject, 6)}
 
   for (const family of FAMILIES) {
+    for (const link of links) {
+      if (link.ifname === DUMMY_IF) continue
+      for (const a of link.addresses) {
+        if (a.family === family && !isLinkLocal(a.local)) hostAddresses[family].push({address: hostOf(a.local), ifname: link.ifname})
+      }
+    }
     localAddresses[family] = addressesOf(links, (l) => !excludedFromLocalIps(l.ifname) && l.ifname !== 'lo', family)
       .filter((a) => !isLinkLocal(a))
     // the kernel's fe80::/64 address of kube-dummy-if is not a Service VIP
@@ -105,6 +147,7 @@ export function deriveNodeFacts(
     if (fromCluster) {
       nodeIp[family] = fromCluster
       nodeIpSource[family] = `node ${state.name} status.addresses`
+      nodeIpFromNode[family] = true
       continue
     }
     const routes = sourceValue(state, family === 4 ? 'ip-route.json' : 'ip6-route.json') ?? []
@@ -120,10 +163,10 @@ export function deriveNodeFacts(
     }
   }
 
-  const fromClusterCidrs = clusterPodCidrs(nodeObject)
+  const {cidrs: fromClusterCidrs, source: clusterCidrSource} = clusterPodCidrsWithSource(nodeObject)
   let podCidrSource: NodeFacts['podCidrSource'] = null
   if (fromClusterCidrs.length) {
-    podCidrSource = 'cluster'
+    podCidrSource = clusterCidrSource
     for (const c of fromClusterCidrs) {
       const fam = parseIp(c.split('/')[0])?.family
       if (fam) podCidrs[fam].push(networkOf(c) ?? c)
@@ -144,10 +187,11 @@ export function deriveNodeFacts(
   const ipsets = sourceValue(state, 'ipset.txt')
   const hasDummyIf = links.some((l) => l.ifname === DUMMY_IF)
   const families: Record<Family, boolean> = {4: true, 6: false}
-  if (config && (config.explicit.has('enable-ipv4') || config.explicit.has('enable-ipv6') || cluster?.kubeRouter)) {
-    families[4] = config.enableIpv4
-    // IPv6 also needs an IPv6 node address (kube-router-facts §7.1)
-    families[6] = config.enableIpv6 && nodeIp[6] !== null
+  if (nodeObject) {
+    // kube-router is capable of a family when the Node has an InternalIP/ExternalIP of it, whatever --enable-ipv6
+    // says (pkg/utils/node.go@v2.11.1:122-130; the flag only makes startup fail without one): accuracy-audit.md §0
+    families[4] = nodeAddresses[4].length > 0
+    families[6] = nodeAddresses[6].length > 0
   } else {
     families[4] = nodeIp[4] !== null
     families[6] = nodeIp[6] !== null && (
@@ -170,7 +214,7 @@ export function deriveNodeFacts(
   }
 
   return {
-    name: state.name, nodeObject, nodeIp, nodeIpSource, localAddresses,
+    name: state.name, nodeObject, nodeIp, nodeIpSource, nodeIpFromNode, hostAddresses, nodeAddresses, localAddresses,
     dummyVips: {4: dummyVips[4].map(hostOf), 6: dummyVips[6].map(hostOf)},
     hasDummyIf, podCidrs, podCidrSource, families, proxyRunning, routerRunning, version, versionLine,
   }

@@ -1,8 +1,8 @@
 // What the probe curls from the node itself (vip-reachability, apiserver-reachability).
 // DSR VIPs are left out: from a node or pod they are not a reliable probe (kube-router-facts FM1 traps, other modes 8).
 import {canonicalIp, parseIp} from '../model/ip.js'
-import {isDsrService, isProxiedService, readyEndpoints, serviceKey, slicesOf} from './services.js'
-import type {ClusterObjects, Family, IpvsState} from '../model/types.js'
+import {clusterIpIsNodeLocal, isDsrService, isProxiedService, readyEndpoints, serviceKey, slicesOf} from './services.js'
+import type {ClusterObjects, Family, IpvsState, Version} from '../model/types.js'
 
 export interface ProbeTarget {
   kind: 'service-vip' | 'apiserver'
@@ -37,8 +37,13 @@ export function apiserverTargets(cluster: ClusterObjects): ProbeTarget[] {
   return dedupe(out)
 }
 
-/** The Service VIPs a node curls; `namespace` limits them to that namespace's Services (doctor -n). */
-export function serviceVipTargets(cluster: ClusterObjects, nodeName: string, namespace: string | null = null): ProbeTarget[] {
+/**
+ * The ClusterIPs to curl from `nodeName`. `version` (kube-router's, when known before probing: the DaemonSet image
+ * tag) decides which Services keep their ClusterIP node-local (clusterIpIsNodeLocal, accuracy-audit.md §1.5); the
+ * vip-reachability check applies the same rule again with the version the node reports.
+ `namespace` limits them to that namespace's Services (doctor -n).
+ */
+export function serviceVipTargets(cluster: ClusterObjects, nodeName: string, version: Version | null = null, namespace: string | null = null): ProbeTarget[] {
   const out: ProbeTarget[] = []
   for (const svc of cluster.services) {
     if (namespace !== null && (svc.metadata.namespace ?? 'default') !== namespace) continue
@@ -48,7 +53,7 @@ export function serviceVipTargets(cluster: ClusterObjects, nodeName: string, nam
     if (!port) continue
     const endpoints = readyEndpoints(cluster, svc)
     if (endpoints.length === 0) continue // no ready endpoints: an IPVS service without destinations is expected to refuse
-    if (svc.spec?.internalTrafficPolicy === 'Local' && !endpoints.some((e) => e.nodeName === nodeName)) continue
+    if (clusterIpIsNodeLocal(svc, version) && !endpoints.some((e) => e.nodeName === nodeName)) continue
     const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []
     for (const ip of ips) {
       const p = parseIp(ip)

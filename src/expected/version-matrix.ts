@@ -5,7 +5,36 @@
 import {compareVersions, parseVersionText} from '../parsers/kube-router-version.js'
 import type {Version} from '../model/types.js'
 
-export type BugCondition = 'always' | 'ipv6' | 'dsr' | 'dsr-maglev' | 'dsr-ipv6'
+/**
+ * When a bug can bite, decided by the kube-router-version check from the cluster objects, the DaemonSet flags and
+ * the nodes (accuracy-audit.md §2). "ipv6" = a Node has an IPv6 address (kube-router's capability, not --enable-ipv6).
+ */
+export type BugCondition =
+  | 'always'
+  | 'ipv6'
+  /** kube-router's service proxy runs (--run-service-proxy) */
+  | 'service-proxy'
+  /** DSR Services exist and a node is IPv6-capable */
+  | 'dsr-on-ipv6-node'
+  | 'dual-stack'
+  | 'dsr'
+  | 'dsr-maglev'
+  | 'dsr-ipv6'
+  /** several DSR Services share one external/LB IP */
+  | 'dsr-shared-ip'
+  /** DSR with a CRI --runtime-endpoint (kube-router enters pods through the CRI) */
+  | 'dsr-cri'
+  /** IPv6 and the network policy controller */
+  | 'ipv6-firewall'
+  /** IPv6 with BGP routing and --bgp-graceful-restart off (the default) */
+  | 'ipv6-bgp-no-graceful-restart'
+  /** dual-stack nodes with --ipvs-permit-all=false */
+  | 'dual-stack-permit-all-off'
+  | 'overlay-fou'
+  /** a Service annotated kube-router.io/service.local */
+  | 'service-local'
+  /** a Service with externalTrafficPolicy: Local */
+  | 'external-traffic-local'
 
 export type KnownBugId =
   | 'ipv6-vip-kernel-routes'
@@ -17,6 +46,19 @@ export type KnownBugId =
   | 'dsr-ipv6-mss-value'
   | 'node-ips-only-local'
   | 'ip6tables-icmpv6-crashloop'
+  | 'rt-tables-missing'
+  | 'dsr-cri-resolver-zero-addresses'
+  | 'dsr-container-not-found'
+  | 'ipv6-netpol-ipset-names'
+  | 'ipv6-netpol-ipsets-not-restored'
+  | 'bgp-ipv6-routes-need-graceful-restart'
+  | 'nodeport-primary-family-only'
+  | 'permit-all-off-one-family'
+  | 'fou-kernel-6.19'
+  | 'netlink-dump-interrupted'
+  | 'service-local-cluster-ip'
+  | 'external-traffic-local-cluster-ip'
+  | 'external-ip-rule-substring'
 
 export interface KnownBug {
   id: KnownBugId
@@ -62,7 +104,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     detail: 'A regression in v2.6.1 leaves kube-router-local-ips empty, so KUBE-ROUTER-SERVICES rejects traffic to the node IPs.',
     ranges: [{from: 'v2.6.1', to: 'v2.6.2'}],
     fixedIn: 'v2.6.2',
-    when: 'always',
+    when: 'service-proxy',
     severity: 'warning',
     relatedCheck: 'local-ips-ipset',
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1924', 'https://github.com/cloudnativelabs/kube-router/pull/1925'],
@@ -74,7 +116,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       'On IPv6-enabled nodes the per-family pass tries to add every DSR external IP to table 79, including the other family\'s, and fails. The route exists and DSR works; the message is noise. The code path is gone in v2.6.0.',
     ranges: [{from: 'v2.0.0', to: 'v2.6.0'}],
     fixedIn: 'v2.6.0',
-    when: 'dsr',
+    when: 'dsr-on-ipv6-node',
     severity: 'info',
     relatedCheck: 'dsr-route-noise',
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1836'],
@@ -92,12 +134,15 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1860'],
   },
   {
+    // accuracy-audit.md §2: the fix (5fdde068) is in v2.1.3 and, on the v2.2 line, v2.2.0 (c3b6db95); reporters
+    // ran v1.6.x without trouble, so the range starts at v2.0.0 (where it began is not established).
     id: 'dsr-tcpmss',
-    title: 'DSR TCP connections stall on large transfers (TCPMSS clamp rules missing or wrong)',
-    detail: 'The MSS clamp for replies of local DSR endpoints was missing or in an older form before v2.1.3/v2.2.0.',
-    ranges: [{from: 'v0.0.0', to: 'v2.1.3'}],
-    fixedIn: 'v2.2.0',
-    when: 'dsr',
+    title: 'DSR TCP connections stall on large transfers when several DSR Services share one IP (TCPMSS clamp removed)',
+    detail:
+      'The MSS clamp was one rule per external IP (`-d <ip>` / `-s <ip>`, no port): when one of several Services sharing the IP lost its endpoints, its cleanup deleted the clamp the others need. From the fix on, each tuple has its own `-s <ip> --sport <port> -i kube-bridge` rule.',
+    ranges: [{from: 'v2.0.0', to: 'v2.1.3'}],
+    fixedIn: 'v2.1.3',
+    when: 'dsr-shared-ip',
     severity: 'warning',
     relatedCheck: 'dsr-programming',
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1671', 'https://github.com/cloudnativelabs/kube-router/pull/1672'],
@@ -110,7 +155,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     fixedIn: 'v2.7.0',
     when: 'dsr-ipv6',
     severity: 'info',
-    relatedCheck: null,
+    relatedCheck: 'dsr-programming',
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1995'],
   },
   {
@@ -137,6 +182,155 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     severity: 'warning',
     relatedCheck: null,
     links: ['https://github.com/cloudnativelabs/kube-router/issues/1686', 'https://github.com/cloudnativelabs/kube-router/issues/1712'],
+  },
+  // ---- accuracy-audit.md §2 "Missing": each with the footprint a node shows ----
+  {
+    id: 'rt-tables-missing',
+    title: 'Without /etc/iproute2/rt_tables the overlay `lookup 77` rule, table 78 and the `lookup 79` rule are never set up',
+    detail:
+      'v2.1.0 writes its table names into rt_tables and fails when the file is absent (images without iproute2\'s file, no hostPath mount): every sync fails before the table 78 route and the 79 rule, and the routing controller never adds the pod-CIDR rule. Footprint: no `from <pod CIDR> lookup 77`, no `from all lookup 79`, table 78 empty; log "failed to update rt_tables file". Restarting does not help.',
+    ranges: [{from: 'v2.1.0', to: 'v2.1.1'}],
+    fixedIn: 'v2.1.1',
+    when: 'always',
+    severity: 'warning',
+    relatedCheck: 'policy-routing-rules',
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1616'],
+  },
+  {
+    id: 'dsr-cri-resolver-zero-addresses',
+    title: 'DSR receivers are never set up inside pods with a CRI runtime ("name resolver error: produced zero addresses")',
+    detail:
+      'The gRPC dial of --runtime-endpoint fails, so kube-router cannot enter the endpoint pods to add the DSR address on kube-tunnel-if. Director side (MARK, rule, table 78, FWM Tunnel) looks complete; the pods drop the tunnelled packets. Footprint: the log line "unable to setup DSR receiver inside pod … produced zero addresses".',
+    ranges: [{from: 'v2.2.0', to: 'v2.2.2'}],
+    fixedIn: 'v2.2.2',
+    when: 'dsr-cri',
+    severity: 'warning',
+    relatedCheck: 'dsr-programming',
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1754'],
+  },
+  {
+    id: 'dsr-container-not-found',
+    title: 'DSR setup fails with "could not find container" for endpoints on other nodes',
+    detail:
+      'v2.1.0 tries to enter the pods of non-local endpoints too and aborts the DSR setup of the Service. Footprint: log "could not find container" next to "failed to setup DSR endpoint".',
+    ranges: [{from: 'v2.1.0', to: 'v2.1.1'}],
+    fixedIn: 'v2.1.1',
+    when: 'dsr-cri',
+    severity: 'warning',
+    relatedCheck: 'dsr-programming',
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1640', 'https://github.com/cloudnativelabs/kube-router/pull/1651'],
+  },
+  {
+    id: 'ipv6-netpol-ipset-names',
+    title: 'IPv6 NetworkPolicies do not apply: the inet6 ipset names do not match the ip6tables rules',
+    detail: 'v2.1.0 generated IPv6 set names the ip6tables rules do not reference. Footprint: ip6tables rules naming `inet6:KUBE-*` sets that `ipset save` does not have.',
+    ranges: [{from: 'v2.1.0', to: 'v2.1.1'}],
+    fixedIn: 'v2.1.1',
+    when: 'ipv6-firewall',
+    severity: 'warning',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1653'],
+  },
+  {
+    id: 'ipv6-netpol-ipsets-not-restored',
+    title: 'IPv6 NetworkPolicy ipsets are not restored: IPv6 policies are not enforced (security)',
+    detail: 'v2.6.1 stripped the `inet6:` prefix when restoring sets, so IPv6 policy sets stay empty or stale. Footprint: `inet6:KUBE-SRC-*` / `inet6:KUBE-DST-*` sets empty while pods match the policies.',
+    ranges: [{from: 'v2.6.1', to: 'v2.6.2'}],
+    fixedIn: 'v2.6.2',
+    when: 'ipv6-firewall',
+    severity: 'warning',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1927', 'https://github.com/cloudnativelabs/kube-router/pull/1935'],
+  },
+  {
+    id: 'bgp-ipv6-routes-need-graceful-restart',
+    title: 'Dual-stack BGP: IPv6 pod routes are never exchanged unless --bgp-graceful-restart is on',
+    detail: 'The IPv6 AFI/SAFI was configured on peers only with graceful restart. Footprint: no `proto 17` IPv6 routes to other nodes\' IPv6 pod CIDRs (`ip -6 route show proto 17`) while IPv4 has them.',
+    ranges: [{from: 'v2.0.0', to: 'v2.7.0'}],
+    fixedIn: 'v2.7.0',
+    when: 'ipv6-bgp-no-graceful-restart',
+    severity: 'warning',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1992'],
+  },
+  {
+    id: 'nodeport-primary-family-only',
+    title: 'NodePorts answer only on the primary family\'s node IP',
+    detail: 'Dual-stack Services get their NodePort IPVS service only on the primary node IP (and that family\'s address in svip). Footprint: `ipvsadm -Ln` has `TCP <node IPv4>:<nodePort>` but no `[<node IPv6>]:<nodePort>`.',
+    ranges: [{from: 'v2.0.0', to: 'v2.11.0'}],
+    fixedIn: 'v2.11.0',
+    when: 'dual-stack',
+    severity: 'info',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/commit/18a0b7af'],
+  },
+  {
+    id: 'permit-all-off-one-family',
+    title: '--ipvs-permit-all=false empties KUBE-ROUTER-SERVICES for the first family only',
+    detail: 'The setup returned after clearing the first family\'s chain, so the other family keeps its REJECT rule. Footprint: `-j REJECT` in one of iptables/ip6tables KUBE-ROUTER-SERVICES only.',
+    ranges: [{from: 'v2.0.0', to: 'v2.9.0'}],
+    fixedIn: 'v2.9.0',
+    when: 'dual-stack-permit-all-off',
+    severity: 'warning',
+    relatedCheck: 'local-ips-ipset',
+    links: ['https://github.com/cloudnativelabs/kube-router/commit/aba49a98'],
+  },
+  {
+    id: 'fou-kernel-6.19',
+    title: 'FOU tunnels fail on kernel 6.19 and later ("Failed to enable FoU")',
+    detail: 'The netlink library kube-router used for FouAdd speaks a message format kernel 6.19 rejects. Footprint: no `tun-*` links to cross-subnet peers, log "Failed to enable FoU".',
+    ranges: [{from: 'v2.6.0', to: 'v2.10.0'}],
+    fixedIn: 'v2.10.0',
+    when: 'overlay-fou',
+    severity: 'warning',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/2070'],
+  },
+  {
+    id: 'netlink-dump-interrupted',
+    title: 'Sporadic "results may be incomplete or inconsistent" from netlink: tunnels recreated, a subnet skipped for a sync',
+    detail: 'A netlink dump interrupted by a concurrent change was treated as an error; kube-router retries from v2.7.0. Footprint: the log line; a pod route or tunnel missing until the next sync.',
+    ranges: [{from: 'v2.6.0', to: 'v2.7.0'}],
+    fixedIn: 'v2.7.0',
+    when: 'always',
+    severity: 'info',
+    relatedCheck: null,
+    links: ['https://github.com/cloudnativelabs/kube-router/issues/1965'],
+  },
+  {
+    id: 'service-local-cluster-ip',
+    title: 'kube-router.io/service.local makes the ClusterIP node-local too: nodes without an endpoint refuse it',
+    detail: 'The annotation set the internal traffic policy to Local as well, so kube-router skips the Service\'s ClusterIP on nodes without a ready local endpoint. Footprint: `ipvsadm -Ln` has no destinations (or no service) for the ClusterIP on those nodes; curl from them is refused.',
+    ranges: [{from: 'v2.0.0', to: 'v2.4.0'}],
+    fixedIn: 'v2.4.0',
+    when: 'service-local',
+    severity: 'info',
+    relatedCheck: 'vip-reachability',
+    links: ['https://github.com/cloudnativelabs/kube-router/commit/44439d60'],
+  },
+  {
+    id: 'external-traffic-local-cluster-ip',
+    title: 'externalTrafficPolicy: Local makes the ClusterIP node-local too: nodes without an endpoint refuse it',
+    detail: 'v2.0.x treated the annotation (any value) or externalTrafficPolicy: Local as "local" for every address of the Service, ClusterIP included. Footprint: the ClusterIP\'s IPVS service has no destinations on nodes without a ready endpoint; curl from them fails.',
+    ranges: [{from: 'v2.0.0', to: 'v2.1.0'}],
+    fixedIn: 'v2.1.0',
+    when: 'external-traffic-local',
+    severity: 'info',
+    relatedCheck: 'vip-reachability',
+    links: ['https://github.com/cloudnativelabs/kube-router/commit/44439d60'],
+  },
+  {
+    // accuracy-audit.md §1.9 (b), code-derived: linux_networking.go@v2.5.0:525-526
+    id: 'external-ip-rule-substring',
+    title: 'The `from all lookup 79` rule is never re-added while any ip rule contains "79" or "external_ip"',
+    detail:
+      'Before adding the rule kube-router searched the whole `ip rule list` output for the substrings, so a fwmark like 0x1779, a pod CIDR such as 10.244.79.0/24 or any address containing 79 in another rule keeps it out for good once it is deleted. Footprint: no `lookup 79` rule, another rule containing "79".',
+    ranges: [{from: 'v2.0.0', to: 'v2.6.0'}],
+    fixedIn: 'v2.6.0',
+    when: 'service-proxy',
+    severity: 'info',
+    relatedCheck: 'policy-routing-rules',
+    links: ['https://github.com/cloudnativelabs/kube-router/blob/v2.5.0/pkg/controllers/proxy/linux_networking.go#L525'],
   },
 ]
 
@@ -166,7 +360,7 @@ export function hasFix(version: Version, id: KnownBugId): boolean {
   return atLeast(version, knownBug(id).fixedIn)
 }
 
-export type BehaviourChangeId = 'strict-external-ip-validation'
+export type BehaviourChangeId = 'strict-external-ip-validation' | 'table-79-unused' | 'dsr-ipv6-mss-minus-100'
 
 export interface BehaviourChange {
   id: BehaviourChangeId
@@ -183,6 +377,18 @@ export const BEHAVIOUR_CHANGES: Readonly<Record<BehaviourChangeId, BehaviourChan
     since: 'v2.8.0',
     what: 'with --strict-external-ip-validation=true (the default) external and LoadBalancer IPs outside the configured ranges, or inside the cluster IP range, are dropped',
     source: 'kube-router-facts.md §3.2, "Other failure modes" 1; pkg/svcip/validator.go @ v2.8.0',
+  },
+  'table-79-unused': {
+    id: 'table-79-unused',
+    since: 'v2.6.0',
+    what: 'table 79 (external_ip) is emptied at every sync and never filled: the `from all lookup 79` rule is inert',
+    source: 'accuracy-audit.md §1.3, §1.9; linux_networking.go @ v2.6.0:637-703 (70062050)',
+  },
+  'dsr-ipv6-mss-minus-100': {
+    id: 'dsr-ipv6-mss-minus-100',
+    since: 'v2.7.0',
+    what: 'the DSR TCPMSS clamp of IPv6 tuples is MTU-100 (MTU-60 before, as for IPv4)',
+    source: 'accuracy-audit.md §1.2; setupMangleTableRule @ v2.11.1:1566-1600 (ee0940b8)',
   },
 }
 

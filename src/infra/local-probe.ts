@@ -65,6 +65,8 @@ export async function runLocalProbe(opts: LocalProbeOptions): Promise<LocalProbe
       targets: opts.targets,
       cmdTimeoutSec: opts.cmdTimeoutSec,
       connectTimeoutSec: opts.connectTimeoutSec,
+      // this process runs on the host (ip netns exec keeps the PID namespace): /proc is the host's
+      hostPids: true,
     }),
     ...opts.env,
   }

@@ -12,6 +12,9 @@ export interface KubeRouterConfig {
   enableIpv6: boolean
   enableOverlay: boolean
   overlayType: string
+  /** --overlay-encap: ipip (default) or fou */
+  overlayEncap: string
+  bgpGracefulRestart: boolean
   ipvsPermitAll: boolean
   serviceClusterIpRanges: string[]
   serviceExternalIpRanges: string[]
@@ -32,6 +35,7 @@ const BOOLEAN_FLAGS: Record<string, keyof KubeRouterConfig> = {
   'enable-ipv4': 'enableIpv4',
   'enable-ipv6': 'enableIpv6',
   'enable-overlay': 'enableOverlay',
+  'bgp-graceful-restart': 'bgpGracefulRestart',
   'ipvs-permit-all': 'ipvsPermitAll',
   'strict-external-ip-validation': 'strictExternalIpValidation',
 }
@@ -45,6 +49,7 @@ const LIST_FLAGS: Record<string, keyof KubeRouterConfig> = {
 
 const STRING_FLAGS: Record<string, keyof KubeRouterConfig> = {
   'overlay-type': 'overlayType',
+  'overlay-encap': 'overlayEncap',
   'runtime-endpoint': 'runtimeEndpoint',
   'hostname-override': 'hostnameOverride',
 }
@@ -59,6 +64,8 @@ export function defaultKubeRouterConfig(): KubeRouterConfig {
     enableIpv6: false,
     enableOverlay: true,
     overlayType: 'subnet',
+    overlayEncap: 'ipip',
+    bgpGracefulRestart: false,
     ipvsPermitAll: true,
     serviceClusterIpRanges: ['10.96.0.0/12'],
     serviceExternalIpRanges: [],

@@ -1,7 +1,7 @@
 // A node's capture as typed state (parsers/node-capture.ts makes it). Each source is either parsed (value +
 // issues) or absent with a reason.
 import type {
-  DsrEndpointsState, IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
+  DsrEndpointsState, IpSetState, IptablesState, IpvsState, KubeRouterProcess, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
 
@@ -18,6 +18,7 @@ export interface SourceTypes {
   'sysctl.txt': SysctlState
   'networkd.txt': NetworkdState
   'kube-router-version.txt': KubeRouterVersionInfo
+  'kube-router-process.txt': KubeRouterProcess[]
   'kube-router.log': LogLine[]
   'probes.json': ProbeResult[]
   'dsr-endpoints.txt': DsrEndpointsState

@@ -65,7 +65,7 @@ export const DSR_ENDPOINT_CAPABILITIES = ['SYS_ADMIN', 'SYS_PTRACE'] as const
  */
 export const HOST_PATHS = [
   {name: 'host-etc', path: '/etc', reads: 'etc/systemd/networkd.conf, etc/systemd/networkd.conf.d/*.conf'},
-  {name: 'host-usr', path: '/usr', reads: 'usr/lib/systemd/networkd.conf.d/*.conf'},
+  {name: 'host-usr', path: '/usr', reads: 'usr/lib/systemd/networkd.conf.d/*.conf, the systemd version (usr/lib*/[*/]systemd/libsystemd-shared-N*.so)'},
   {name: 'host-cgroup', path: '/sys/fs/cgroup', reads: 'system.slice/systemd-networkd.service (networkd running)'},
 ] as const
 export const HOST_LOG_PATH = {name: 'host-pod-logs', path: '/var/log/pods', reads: "the kube-router container's *.log"} as const

@@ -52,7 +52,7 @@ export const PROBE_SOURCES = [
     name: 'networkd.txt',
     section: 'passive',
     command:
-      '"# active: yes|no" (yes when $KR_HOST_ROOT/run/systemd/netif/links or the unit cgroup $KR_HOST_ROOT/sys/fs/cgroup/[systemd/|unified/]system.slice/systemd-networkd.service is a directory), then "# file: PATH" + text of networkd.conf and {etc,run,usr/lib,lib}/systemd/networkd.conf.d/*.conf',
+      '"# active: yes|no" (yes when networkd\'s state file $KR_HOST_ROOT/run/systemd/netif/state exists or the unit cgroup $KR_HOST_ROOT/sys/fs/cgroup/[systemd/|unified/]system.slice/systemd-networkd.service is a directory), "# systemd-version: N|unknown" (from the name of usr/lib{,64,/*}/systemd/libsystemd-shared-N*.so), then "# file: PATH" + text of networkd.conf and {etc,run,usr/lib,lib}/systemd/networkd.conf.d/*.conf',
     missingWhen: 'never (an empty configuration is still a result)',
   },
   {
@@ -60,6 +60,12 @@ export const PROBE_SOURCES = [
     section: 'passive',
     command: 'kube-router --version 2>&1 ($KR_KUBE_ROUTER_BIN overrides the binary)',
     missingWhen: 'kube-router is not on this host/image',
+  },
+  {
+    name: 'kube-router-process.txt',
+    section: 'passive',
+    command: '"<pid> <command line>" of each process whose /proc/<pid>/comm is kube-router (empty: none runs); only where /proc is the host\'s ($KR_PROBE_HOST_PIDS=1, local mode)',
+    missingWhen: 'the probe pod (no hostPID: the node\'s processes are not visible)',
   },
   {
     name: 'dsr-endpoints.txt',

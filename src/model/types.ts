@@ -194,8 +194,16 @@ export interface NetworkdFile {
   settings: Map<string, {value: string; line: string}>
 }
 
+/** A running kube-router process (kube-router-process.txt). */
+export interface KubeRouterProcess {
+  pid: number
+  commandLine: string
+}
+
 export interface NetworkdState {
   active: boolean | null
+  /** the host's systemd major version (probe line "# systemd-version: N"), null when not recorded */
+  systemdVersion: number | null
   files: NetworkdFile[]
 }
 

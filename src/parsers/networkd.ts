@@ -1,7 +1,9 @@
-// networkd.txt: "# active: yes|no|unknown", then every networkd.conf / drop-in as "# file: PATH" followed
-// by that file's text (INI: [Section], Key=Value, "#"/";" comments).
+// networkd.txt: "# active: yes|no|unknown", optionally "# systemd-version: N" (the host's systemd), then every
+// networkd.conf / drop-in as "# file: PATH" followed by that file's text (INI: [Section], Key=Value, "#"/";"
+// comments).
 //
 //   # active: yes
+//   # systemd-version: 255
 //   # file: /etc/systemd/networkd.conf
 //   [Network]
 //   #ManageForeignRoutingPolicyRules=yes
@@ -14,9 +16,10 @@ import {asText, emptyInput, guard, isBlank, issue, splitLines} from './common.js
 const SOURCE = 'networkd.txt'
 const ACTIVE = '# active:'
 const FILE = '# file:'
+const SYSTEMD_VERSION = '# systemd-version:'
 
 function emptyState(): NetworkdState {
-  return {active: null, files: []}
+  return {active: null, systemdVersion: null, files: []}
 }
 
 /** systemd's parse_boolean: 1/yes/y/true/t/on -> true, 0/no/n/false/f/off -> false, else null. */
@@ -62,6 +65,12 @@ export function parseNetworkd(text: string): Parsed<NetworkdState> {
         else if (v === 'no' || v === 'inactive') state.active = false
         else if (v === 'unknown') state.active = null
         else issues.push(issue(SOURCE, lineNo, `unknown active value "${v}"`, line))
+        continue
+      }
+      if (t.startsWith(SYSTEMD_VERSION) && file === null) {
+        const v = t.slice(SYSTEMD_VERSION.length).trim()
+        if (/^\d{1,4}$/.test(v)) state.systemdVersion = Number(v)
+        else if (v !== 'unknown') issues.push(issue(SOURCE, lineNo, `unknown systemd version "${v}"`, line))
         continue
       }
       if (t.startsWith(FILE)) {

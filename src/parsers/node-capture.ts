@@ -10,6 +10,7 @@ import {parseSysctl} from './sysctl.js'
 import {parseNetworkd} from './networkd.js'
 import {parseKubeRouterVersionOutput} from './kube-router-version.js'
 import {parseKlog} from './kube-router-log.js'
+import {parseKubeRouterProcesses} from './kube-router-process.js'
 import {parseProbes} from './probes.js'
 import {parseDsrEndpoints} from './dsr-endpoints.js'
 import {SOURCE_NAMES} from '../model/sources.js'
@@ -29,6 +30,7 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'sysctl.txt': parseSysctl,
   'networkd.txt': parseNetworkd,
   'kube-router-version.txt': parseKubeRouterVersionOutput,
+  'kube-router-process.txt': parseKubeRouterProcesses,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
   'dsr-endpoints.txt': parseDsrEndpoints,

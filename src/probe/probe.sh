@@ -36,6 +36,8 @@
 #                             (var/log/pods/<ns>_<pod>_<uid>/<container>); when set,
 #                             the tail of its newest *.log is reported as kube-router.log
 #   KR_KUBE_ROUTER_LOG_LINES  how many lines of it (default 5000)
+#   KR_PROBE_HOST_PIDS        1 when /proc shows the host's processes (local mode);
+#                             else kube-router-process.txt is reported missing
 #   KR_DSR_ENDPOINTS          pod IPs of DSR endpoints on this node, one per line
 #                             (section "DSR endpoint pods" below)
 #   KR_PROBE_PROC             the /proc to find their processes in (default /proc)
@@ -453,16 +455,64 @@ kr_networkd_file() {
 	fi
 }
 
-# kr_networkd_active: 0 when systemd-networkd runs: its state directory run/systemd/netif/links
-# exists, or its unit's cgroup does (cgroup v2, v1 name=systemd, hybrid). The probe pod mounts the
-# host's /sys/fs/cgroup but not /run (src/model/probe-pod.ts says why).
+# ---------- accuracy (issue 12): networkd running, systemd version ----------
+
+# kr_networkd_active: 0 when systemd-networkd runs: the state file run/systemd/netif/state that the
+# running daemon writes (visible in local mode), or its unit's cgroup (cgroup v2, v1 name=systemd,
+# hybrid), which exists only while the unit runs. Not run/systemd/netif/links: tmpfiles creates that
+# directory at boot wherever networkd is installed, running or not (accuracy-audit.md §1.8). The probe
+# pod mounts the host's /sys/fs/cgroup but not /run (src/model/probe-pod.ts says why).
 kr_networkd_active() {
-	[ -d "$KR_ROOT_PFX/run/systemd/netif/links" ] && return 0
+	[ -f "$KR_ROOT_PFX/run/systemd/netif/state" ] && return 0
 	for _kna_d in sys/fs/cgroup sys/fs/cgroup/systemd sys/fs/cgroup/unified; do
 		[ -d "$KR_ROOT_PFX/$_kna_d/system.slice/systemd-networkd.service" ] && return 0
 	done
 	return 1
 }
+
+# kr_systemd_version: KR_SYSTEMD_VERSION = the host's systemd major version, read from the name of
+# its shared library libsystemd-shared-<version>[.<rest>].so (every systemd since 231 ships it, under
+# usr/lib/systemd, usr/lib64/systemd or usr/lib/<triplet>/systemd); "unknown" when none is found.
+# The probe cannot run the host's systemctl (another root filesystem), and only /usr is mounted.
+kr_systemd_version() {
+	KR_SYSTEMD_VERSION=unknown
+	for _ksv_f in "$KR_ROOT_PFX"/usr/lib/systemd/libsystemd-shared-*.so "$KR_ROOT_PFX"/usr/lib64/systemd/libsystemd-shared-*.so \
+		"$KR_ROOT_PFX"/usr/lib/*/systemd/libsystemd-shared-*.so "$KR_ROOT_PFX"/lib/systemd/libsystemd-shared-*.so; do
+		[ -f "$_ksv_f" ] || continue
+		_ksv_v=${_ksv_f##*/libsystemd-shared-}
+		_ksv_v=${_ksv_v%%[!0-9]*}
+		if kr_is_uint "$_ksv_v" && [ "${#_ksv_v}" -le 4 ]; then
+			KR_SYSTEMD_VERSION=$_ksv_v
+			return 0
+		fi
+	done
+}
+
+# kr_kube_router_process: kube-router-process.txt = "<pid> <command line>" per process whose
+# /proc/<pid>/comm is kube-router; no line when none runs. Only where /proc is the host's
+# (KR_PROBE_HOST_PIDS=1, local mode): the probe pod has its own PID namespace (no hostPID).
+kr_kube_router_process() {
+	if [ "${KR_PROBE_HOST_PIDS:-}" != 1 ]; then
+		kr_missing kube-router-process.txt "the host's processes are not visible here (the probe pod has no hostPID)"
+		return
+	fi
+	printf '=== kr:begin kube-router-process.txt\n'
+	for _kkp_d in /proc/[0-9]*; do
+		_kkp_c=''
+		IFS= read -r _kkp_c 2>/dev/null <"$_kkp_d/comm" || continue
+		[ "$_kkp_c" = kube-router ] || continue
+		_kkp_cmd=''
+		if [ -r "$_kkp_d/cmdline" ]; then
+			_kkp_cmd=$(kr_timeout tr '\000' ' ' <"$_kkp_d/cmdline" 2>/dev/null)
+			_kkp_cmd=${_kkp_cmd% }
+		fi
+		kr_clean "${_kkp_cmd:-kube-router}"
+		printf '%s %s\n' "${_kkp_d#/proc/}" "$KR_CLEAN"
+	done
+	printf '\n=== kr:end kube-router-process.txt rc=0\n'
+}
+
+# ---------- end of accuracy (issue 12) part ----------
 
 kr_networkd() {
 	printf '=== kr:begin networkd.txt\n'
@@ -471,6 +521,8 @@ kr_networkd() {
 	else
 		printf '# active: no\n'
 	fi
+	kr_systemd_version
+	printf '# systemd-version: %s\n' "$KR_SYSTEMD_VERSION"
 	kr_networkd_file etc/systemd/networkd.conf
 	for _knd_d in etc run usr/lib lib; do
 		for _knd_f in "$KR_ROOT_PFX/$_knd_d/systemd/networkd.conf.d/"*.conf; do
@@ -1002,7 +1054,7 @@ fi
 
 KR_PLAN=''
 if [ "$KR_SECTIONS" != active ]; then
-	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt dsr-endpoints.txt'
+	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt kube-router-process.txt dsr-endpoints.txt'
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		KR_PLAN="$KR_PLAN kube-router.log"
 	fi
@@ -1025,6 +1077,7 @@ if [ "$KR_SECTIONS" != active ]; then
 	kr_sysctl
 	kr_networkd
 	kr_version
+	kr_kube_router_process
 	kr_dsr_endpoints
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		kr_kube_router_log

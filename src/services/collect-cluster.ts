@@ -3,6 +3,7 @@
 // once and parsed; every pod of the run is deleted at the end, on failure and on interrupt. A node that cannot
 // be probed becomes a failed node with its reason, never a crash of the run.
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
+import {versionFromImage} from '../parsers/kube-router-version.js'
 import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
 import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
 import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
@@ -403,7 +404,7 @@ class ProbeRun {
     const env = probeEnvironment({
       hostRoot: '/host',
       sections: 'all',
-      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node, this.opts.serviceNamespace ?? null)],
+      targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node, versionFromImage(kubeRouterDeployment(this.cluster.kubeRouter).image ?? ''), this.opts.serviceNamespace ?? null)],
       cmdTimeoutSec: this.opts.cmdTimeoutSec,
       kubeRouterLogDir: this.logDirs.get(node),
       ...this.opts.probeInputs?.(node, this.cluster),

@@ -4,6 +4,8 @@ import {parseIpvsadm} from '../parsers/ipvsadm.js'
 import {parseIpAddr} from '../parsers/ip-addr.js'
 import {apiserverTargets, serviceVipTargets, targetsFromIpvs, type ProbeTarget} from '../expected/probe-targets.js'
 import {hostOf} from '../model/ip.js'
+import {kubeRouterDeployment} from '../model/kube-router-config.js'
+import {versionFromImage} from '../parsers/kube-router-version.js'
 import type {ClusterObjects, NodeCapture, Snapshot} from '../model/types.js'
 
 export interface LocalProbePort {
@@ -24,7 +26,10 @@ export interface LocalCollectOptions {
 }
 
 export function localTargets(capture: NodeCapture, cluster: ClusterObjects | null, nodeName: string, serviceNamespace: string | null = null): ProbeTarget[] {
-  if (cluster) return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName, serviceNamespace)]
+  if (cluster) {
+    const image = kubeRouterDeployment(cluster.kubeRouter).image
+    return [...apiserverTargets(cluster), ...serviceVipTargets(cluster, nodeName, image ? versionFromImage(image) : null, serviceNamespace)]
+  }
   // without cluster objects no VIP's namespace is known: -n leaves none to probe
   if (serviceNamespace !== null) return []
   const ipvsText = capture.files['ipvsadm.txt']

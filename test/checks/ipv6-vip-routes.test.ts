@@ -72,7 +72,8 @@ test('trap: IPv4 `broadcast <VIP>` twins in table local are normal: no check rep
   const routes = await readFile(join(CASES_DIR, 'ipv4-broadcast-twin/nodes/node-a/ip-route.json'), 'utf8')
   assert.match(routes, /\{"type":"broadcast","dst":"10\.96\.0\.10","dev":"kube-dummy-if","table":"local"/)
   assertQuietPass(report, ID)
-  assert.deepEqual(report.findings, [])
+  // v2.6.2's known bugs (NodePorts on the primary family only, netlink dump retries) are listed as info
+  assert.deepEqual(report.findings.filter((f) => f.check !== 'kube-router-version' || f.severity !== 'info'), [])
   assert.deepEqual(report.results.filter((r) => r.status === 'fail' || r.status === 'error'), [])
 })
 

@@ -1,7 +1,7 @@
 // The ordered check registry (src/checks/index.ts) against CONTRACT §4.
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {CHECKS, CHECK_IDS, UnknownCheckError, selectChecks} from '../../src/checks/index.js'
+import {CHECKS, CHECK_IDS, NoCheckSelectedError, UnknownCheckError, selectChecks} from '../../src/checks/index.js'
 import {SOURCE_NAMES} from '../../src/model/sources.js'
 
 // CONTRACT.md §4, in its order
@@ -16,9 +16,10 @@ const CONTRACT_IDS = [
   'networkd-foreign-rules',
   'policy-routing-rules',
   'dsr-sloppy-tcp',
+  'kube-router-present',
 ]
 
-test('ids are unique and are CONTRACT §4 ten ids, in order', () => {
+test('ids are unique and are the CONTRACT §4 ids, in order', () => {
   assert.equal(new Set(CHECK_IDS).size, CHECK_IDS.length)
   assert.deepEqual([...CHECK_IDS], CONTRACT_IDS)
   assert.deepEqual(CHECKS.map((c) => c.id), CONTRACT_IDS)
@@ -54,4 +55,13 @@ test('selectChecks rejects an unknown id with a message naming the valid ids', (
       return true
     })
   }
+})
+
+test('selectChecks: --check and --skip that leave no check are an error, not an empty run', () => {
+  assert.throws(() => selectChecks(['dsr-sloppy-tcp'], ['dsr-sloppy-tcp']), (err: unknown) => {
+    assert.ok(err instanceof NoCheckSelectedError)
+    assert.match((err as Error).message, /leave no check to run/)
+    return true
+  })
+  assert.throws(() => selectChecks([], CONTRACT_IDS), NoCheckSelectedError)
 })

@@ -327,3 +327,10 @@ test('flag errors are one line like every other error: an unknown flag, a bad in
     assert.match(res.stderr, /\(see `kubectl kr doctor --help`\)$/m)
   }
 })
+
+test('--check and --skip that leave no check: exit 2, one line, not an empty green report', async () => {
+  const res = await kr(['doctor', '--from-bundle', DEMO, '--check', 'ipv6-vip-routes', '--skip', 'ipv6-vip-routes'])
+  assert.equal(res.code, 2)
+  assertOneLineError(res.stderr, ['leave no check to run'])
+  assert.equal(res.stdout, '')
+})

@@ -68,13 +68,13 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   tmux('new-session', '-d', '-s', TARGET, '-x', '100', '-y', '30', command)
 
   // the results browser, on the alternate screen
-  let s = await waitFor('the results browser', (x) => x.includes('Findings 17') && x.includes('q quit'))
+  let s = await waitFor('the results browser', (x) => x.includes('Findings 18') && x.includes('q quit'))
   assert.equal(paneFlag('alternate_on'), '1', 'the browser uses the alternate screen')
   assert.match(s, /^kubectl kr doctor · context demo-dualstack · bundle examples\/demo-bundle$/m)
-  assert.match(s, /^nodes 3 probed, 0 failed +✗ 11 errors +▲ 4 warnings +• 2 info$/m)
+  assert.match(s, /^nodes 3 probed, 0 failed +✗ 11 errors +▲ 3 warnings +• 4 info$/m)
 
   // move down to the first ipv6-vip-routes finding
-  for (let i = 0; i < 17 && !selected(s).includes('ipv6-vip-routes'); i++) {
+  for (let i = 0; i < 18 && !selected(s).includes('ipv6-vip-routes'); i++) {
     const before = selected(s)
     s = await key('j', 'the cursor to move', (x) => selected(x) !== before)
   }
@@ -105,7 +105,7 @@ test('TUI in tmux: open the IPv6 VIP finding, read evidence and fix, filter to e
   // back, errors only
   s = await key('Escape', 'the list', (x) => x.includes('⏎ open'))
   s = await key('e', 'the errors-only filter', (x) => x.includes('severity: errors'))
-  assert.match(s, /Findings 11\/17/)
+  assert.match(s, /Findings 11\/18/)
   const rows = s.split('\n').filter((l) => /^[› ] [✗▲•] /.test(l))
   assert.equal(rows.length, 11)
   assert.ok(rows.every((l) => l[2] === '✗'))
@@ -144,7 +144,7 @@ test('npm run demo opens the TUI on the demo bundle in a terminal; q exits 0 (--
     `sh -c ${q(`cd ${q(REPO)} && npm run --silent --ignore-scripts demo; echo $? > ${q(rcFile)}; echo KR-EXITED; exec sleep 600`)}`,
   ].join(' ')
   tmux('new-session', '-d', '-s', TARGET, '-x', '100', '-y', '30', command)
-  const s = await waitFor('the results browser', (x) => x.includes('Findings 17') && x.includes('q quit'), 60_000)
+  const s = await waitFor('the results browser', (x) => x.includes('Findings 18') && x.includes('q quit'), 60_000)
   assert.equal(paneFlag('alternate_on'), '1')
   assert.match(s, /^kubectl kr doctor · context demo-dualstack · bundle examples\/demo-bundle$/m)
   tmux('send-keys', '-t', TARGET, 'q')

@@ -80,7 +80,10 @@ export async function buildLiveDemoCluster(tag = `${process.pid}`): Promise<Live
       mkdirSync(join(hostRoot, 'etc/systemd'), {recursive: true})
       mkdirSync(binDir, {recursive: true})
       writeFileSync(join(hostRoot, 'etc/systemd/networkd.conf'), '#  This file is part of systemd.\n[Network]\n#ManageForeignRoutingPolicyRules=yes\n#ManageForeignRoutes=yes\n')
-      if (f.networkdActive) mkdirSync(join(hostRoot, 'run/systemd/netif/links'), {recursive: true})
+      if (f.networkdActive) {
+        mkdirSync(join(hostRoot, 'run/systemd/netif/links'), {recursive: true})
+        writeFileSync(join(hostRoot, 'run/systemd/netif/state'), 'OPER_STATE=routable\n')
+      }
       writeFileSync(join(binDir, 'kube-router'), `#!/bin/sh\necho '${VERSION_LINE}' >&2\n`)
       writeFileSync(join(binDir, 'ipvsadm-Ln.txt'), demoIpvsadmText(n, true))
       writeFileSync(join(binDir, 'ipvsadm'), '#!/bin/sh\n[ "$*" = "-Ln" ] && exec cat "$(dirname "$0")/ipvsadm-Ln.txt"\necho "fake ipvsadm: only -Ln" >&2\nexit 2\n')

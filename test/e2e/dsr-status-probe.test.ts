@@ -277,7 +277,7 @@ const FAULTS: {fault: KubeRouterEmulatorFault; title: string; expect(nodes: Reco
         assert.equal(checkStatus(n[node], 'tcpmss-clamp'), 'fail')
         assert.equal(checkStatus(n[node], 'mangle-mark'), 'pass')
       }
-      assert.match(out, /fix: upgrade kube-router to v2\.2\.0 or later/)
+      assert.match(out, /fix: upgrade kube-router to v2\.1\.3 or later/)
     },
   },
 ]

@@ -3,7 +3,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {loadCaseNode} from './load-case.js'
-import {expectedDsrProgramming, expectedDsrTuples, type ExpectedDsrTuple} from '../../src/expected/dsr-programming.js'
+import {dsrMssOverhead, expectedDsrProgramming, expectedDsrTuples, type ExpectedDsrTuple} from '../../src/expected/dsr-programming.js'
 import {parseKubeRouterArgs} from '../../src/model/kube-router-config.js'
 import {sourceValue} from '../../src/model/node-state.js'
 import {parseVersionText} from '../../src/parsers/kube-router-version.js'
@@ -16,7 +16,7 @@ function programmed(t: ExpectedDsrTuple | undefined): Extract<ExpectedDsrTuple, 
 
 test('dsr-fwm-tunnel-programmed: web/frontend, one tuple per external and LB IP, with fwmark, mh and Tunnel destinations', async () => {
   const {cluster, config, facts} = await loadCaseNode('dsr-fwm-tunnel-programmed')
-  const services = expectedDsrProgramming(cluster!, config, facts.version, facts)
+  const services = expectedDsrProgramming(cluster!, config, facts.version, facts, 1500)
   assert.deepEqual(services.map((s) => [s.service, s.scheduler, s.externalTrafficPolicyLocal, s.readyEndpointNodes]), [
     ['web/frontend', 'mh', false, ['node-a', 'node-b']],
   ])
@@ -33,7 +33,15 @@ test('dsr-fwm-tunnel-programmed: web/frontend, one tuple per external and LB IP,
       fwmark: 14146, scheduler: 'mh', forward: 'Tunnel',
       destinations: [{address: '10.244.1.9', port: 8080, nodeName: 'node-a'}, {address: '10.244.2.4', port: 8080, nodeName: 'node-b'}],
     },
+    // MTU 1500 of eth0 - 60 (setupMangleTableRule@v2.11.1)
+    tcpmss: {table: 'mangle', chain: 'PREROUTING', inInterface: 'kube-bridge', overhead: 60, mss: 1440},
   })
+})
+
+test('TCPMSS overhead: IPv4 60; IPv6 100 from v2.7.0, 60 before (the dsr-ipv6-mss-value bug)', () => {
+  assert.equal(dsrMssOverhead(4, parseVersionText('v2.11.1')), 60)
+  assert.equal(dsrMssOverhead(6, parseVersionText('v2.7.0')), 100)
+  assert.equal(dsrMssOverhead(6, parseVersionText('v2.6.2')), 60)
 })
 
 test('the expected FWM services and destinations are what the recorded ipvsadm of the healthy case shows', async () => {

@@ -164,7 +164,8 @@ test('dsr-maglev-sloppy-0-v2.1.2: Maglev before v2.6.0 needs sloppy_tcp (warning
   const bugs = one(reqs, 'version-bugs')
   assert.equal(bugs.status, 'fail')
   assert.ok(bugs.evidence.some((e) => e.startsWith('dsr-tcpmss:')))
-  assert.deepEqual(bugs.fix, ['upgrade kube-router to v2.2.0 or later'])
+  // the TCPMSS fix is in v2.1.3 (and v2.2.0 on its line): accuracy-audit §2
+  assert.deepEqual(bugs.fix, ['upgrade kube-router to v2.1.3 or later'])
   assert.equal(one(evaluate(cluster, key, parseVersionText('v2.6.2')), 'maglev-sloppy-tcp').status, 'pass')
 })
 

@@ -46,7 +46,7 @@ export interface KubeRouterEmulatorOptions {
   fault?: KubeRouterEmulatorFault
 }
 
-/** The version 'broken-version' switches to: in KNOWN_BUGS dsr-tcpmss [v0.0.0, v2.1.3). */
+/** The version 'broken-version' switches to: in KNOWN_BUGS dsr-tcpmss [v2.0.0, v2.1.3). */
 export const BROKEN_DSR_VERSION = 'v2.1.2'
 
 type Obj = Record<string, any>

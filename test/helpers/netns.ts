@@ -373,7 +373,7 @@ export interface NodeScenario {
   ns: string
   nodeName: string
   nodeIndex: number
-  /** temp dir standing for the host's / (networkd config, run/systemd/netif/links) */
+  /** temp dir standing for the host's / (networkd config, run/systemd/netif/state) */
   hostRoot: string
   /** fake kube-router and ipvsadm (+ their recorded texts) */
   binDir: string
@@ -924,9 +924,11 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
       await writeFile(path.join(hostRoot, rel), text)
     }
     if (spec.networkd.active) {
+      // what the running daemon writes: its state file (the links directory alone only means "installed")
       const links = path.join(hostRoot, 'run/systemd/netif/links')
       await mkdir(links, {recursive: true})
       await writeFile(path.join(links, '2'), 'ADMIN_STATE=configured\nOPER_STATE=routable\n')
+      await writeFile(path.join(hostRoot, 'run/systemd/netif/state'), 'OPER_STATE=routable\nCARRIER_STATE=carrier\nADDRESS_STATE=routable\n')
     }
 
     // fake tools

@@ -75,3 +75,12 @@ test('networkd: inactive, unknown, garbage', () => {
   assert.equal(noSection.value.files[0].settings.get('ManageForeignRoutes')!.value, 'no')
   assert.deepEqual(noSection.issues.map((i) => i.line), [3, 4])
 })
+
+test('networkd: "# systemd-version: N" gives the host systemd version; "unknown" or absent gives null', () => {
+  assert.equal(parseNetworkd('# active: yes\n# systemd-version: 245\n').value.systemdVersion, 245)
+  assert.equal(parseNetworkd('# active: yes\n# systemd-version: unknown\n').value.systemdVersion, null)
+  assert.equal(parseNetworkd('# active: yes\n').value.systemdVersion, null)
+  const bad = parseNetworkd('# active: yes\n# systemd-version: 2x5\n')
+  assert.equal(bad.value.systemdVersion, null)
+  assert.equal(bad.issues.length, 1)
+})

@@ -115,7 +115,7 @@ const SCENARIOS: [string, (o?: BuildOptions) => Promise<NodeScenario>, BuildOpti
       assert.match(f['ipset.txt'], /^add inet6:kube-router-local-ips fd00:56::11 timeout 0$/m)
       assert.match(f['ipset.txt'], /^add kube-router-svip 192\.168\.56\.11 timeout 0$/m)
       assert.match(f['ipset.txt'], /^create kube-router-svip-prt hash:ip,port family inet .*timeout 0/m)
-      assert.match(f['networkd.txt'], /^# active: yes\n# file: \/etc\/systemd\/networkd\.conf\n/)
+      assert.match(f['networkd.txt'], /^# active: yes\n# systemd-version: unknown\n# file: \/etc\/systemd\/networkd\.conf\n/)
       assert.match(f['networkd.txt'], /# file: \/etc\/systemd\/networkd\.conf\.d\/50-kube-router\.conf\n[^]*ManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n/)
       assert.match(f['kube-router-version.txt'], /version v2\.11\.1, built on 2026-08-04T10:00:00\+0000, go1\.25\.1/)
       assert.match(f['ipvsadm.txt'], /^TCP {2}10\.96\.0\.1:443 rr\n {2}-> 192\.168\.56\.11:6443 +Masq +1 +0 +0 +\n/m)
@@ -159,7 +159,7 @@ const SCENARIOS: [string, (o?: BuildOptions) => Promise<NodeScenario>, BuildOpti
     {},
     (_s, f) => {
       // FM4: networkd active, Manage* not set; the 77/79 rules gone
-      assert.match(f['networkd.txt'], /^# active: yes\n# file: \/etc\/systemd\/networkd\.conf\n/)
+      assert.match(f['networkd.txt'], /^# active: yes\n# systemd-version: unknown\n# file: \/etc\/systemd\/networkd\.conf\n/)
       assert.match(f['networkd.txt'], /^#ManageForeignRoutingPolicyRules=yes$/m)
       assert.doesNotMatch(f['networkd.txt'], /^ManageForeign/m)
       assert.doesNotMatch(f['networkd.txt'], /^# file: .*networkd\.conf\.d/m)
@@ -334,7 +334,7 @@ for (const backend of ['nft', 'legacy'] as const) {
         assert.match(b['ip6tables.txt'], new RegExp(`^# kr-backend: ${backend}\n[^]*^-A KUBE-ROUTER-SERVICES `, 'm'))
         assert.match(b['ip-rule.json'], /"table":"77"/)
         assert.match(b['sysctl.txt'], /^net\.ipv4\.ip_forward = 1$/m)
-        assert.match(b['networkd.txt'], /^# active: yes\n# file: \/etc\/systemd\/networkd\.conf\n/)
+        assert.match(b['networkd.txt'], /^# active: yes\n# systemd-version: unknown\n# file: \/etc\/systemd\/networkd\.conf\n/)
         assert.match(b['kube-router.log'], /a\.go:1\] hello/)
         assert.ok(probes(b['probes.json']).some((p) => p.ok))
       } finally {
