@@ -10,6 +10,7 @@ import {apiserverReachability} from './apiserver-reachability.js'
 import {networkdForeignRules} from './networkd-foreign-rules.js'
 import {policyRoutingRules} from './policy-routing-rules.js'
 import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
+import {iptablesBackend} from './iptables-backend.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   networkdForeignRules,
   policyRoutingRules,
   dsrSloppyTcp,
+  iptablesBackend,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -4,6 +4,7 @@ import type {
   IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
+import type {BgpNeighborsState, IptablesBackendsState} from './failure-mode-sources.js'
 
 export interface SourceTypes {
   'ip-addr.json': Link[]
@@ -18,6 +19,8 @@ export interface SourceTypes {
   'sysctl.txt': SysctlState
   'networkd.txt': NetworkdState
   'kube-router-version.txt': KubeRouterVersionInfo
+  'iptables-backends.txt': IptablesBackendsState
+  'gobgp-neighbors.txt': BgpNeighborsState
   'kube-router.log': LogLine[]
   'probes.json': ProbeResult[]
 }

@@ -62,6 +62,19 @@ export const PROBE_SOURCES = [
     missingWhen: 'kube-router is not on this host/image',
   },
   {
+    name: 'iptables-backends.txt',
+    section: 'passive',
+    command:
+      'for iptables and ip6tables, nft and legacy: "== <tool>-<backend>", "# kr-version: <--version>", the save\'s stderr as "# kr-stderr: ...", its table/chain/comment lines and KUBE-FIREWALL rules, "# kr-rules: N"; "# kr-unavailable: why" instead when the tool is absent, the legacy tables do not exist, or the save fails',
+    missingWhen: 'never (each backend says why it is unavailable)',
+  },
+  {
+    name: 'gobgp-neighbors.txt',
+    section: 'passive',
+    command: 'gobgp neighbor (kube-router\'s local gRPC API, read-only)',
+    missingWhen: 'gobgp is not in the image, or kube-router\'s BGP server does not answer',
+  },
+  {
     name: 'kube-router.log',
     section: null,
     command:

@@ -11,6 +11,8 @@ import {parseNetworkd} from './networkd.js'
 import {parseKubeRouterVersionOutput} from './kube-router-version.js'
 import {parseKlog} from './kube-router-log.js'
 import {parseProbes} from './probes.js'
+import {parseIptablesBackends} from './iptables-backends.js'
+import {parseGobgpNeighbors} from './gobgp-neighbors.js'
 import {SOURCE_NAMES} from '../model/sources.js'
 import type {NodeState, SourceState, SourceTypes} from '../model/node-state.js'
 import type {NodeCapture, Parsed, SourceName} from '../model/types.js'
@@ -28,6 +30,8 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'sysctl.txt': parseSysctl,
   'networkd.txt': parseNetworkd,
   'kube-router-version.txt': parseKubeRouterVersionOutput,
+  'iptables-backends.txt': parseIptablesBackends,
+  'gobgp-neighbors.txt': parseGobgpNeighbors,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
 }

@@ -16,9 +16,10 @@ const CONTRACT_IDS = [
   'networkd-foreign-rules',
   'policy-routing-rules',
   'dsr-sloppy-tcp',
+  'iptables-backend',
 ]
 
-test('ids are unique and are CONTRACT §4 ten ids, in order', () => {
+test('ids are unique and are the CONTRACT §4 ids, in order', () => {
   assert.equal(new Set(CHECK_IDS).size, CHECK_IDS.length)
   assert.deepEqual([...CHECK_IDS], CONTRACT_IDS)
   assert.deepEqual(CHECKS.map((c) => c.id), CONTRACT_IDS)

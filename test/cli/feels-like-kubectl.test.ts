@@ -16,6 +16,7 @@ const CONTRACT_IDS = [
   'networkd-foreign-rules',
   'policy-routing-rules',
   'dsr-sloppy-tcp',
+  'iptables-backend',
 ]
 
 interface CheckRow {

@@ -785,6 +785,13 @@ async function ipvsadmText(spec: NodeSpec): Promise<string> {
     .join('\n')
 }
 
+const FAKE_GOBGP = `#!/bin/sh
+# fake gobgp for tests: \`gobgp neighbor\` prints the recorded neighbor table
+if [ "$#" -eq 1 ] && [ "$1" = neighbor ]; then cat "$(dirname "$0")/gobgp-neighbor.txt"; exit 0; fi
+echo "fake gobgp: only 'neighbor' is supported" >&2
+exit 2
+`
+
 const FAKE_KUBE_ROUTER = `#!/bin/sh
 # fake kube-router for tests: \`--version\` prints the recorded version line on stderr
 case "$1" in
@@ -936,6 +943,8 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
     await writeFile(path.join(binDir, 'ipvsadm-Ln.txt'), await ipvsadmText(spec))
     await writeExecutable(binDir, 'kube-router', FAKE_KUBE_ROUTER)
     await writeExecutable(binDir, 'ipvsadm', FAKE_IPVSADM)
+    await copyFile(path.join(RECORDED_DIR, 'gobgp-neighbor-healthy.txt'), path.join(binDir, 'gobgp-neighbor.txt'))
+    await writeExecutable(binDir, 'gobgp', FAKE_GOBGP)
     // stands for /proc/net/ip_vs (IPVS loaded) via KR_PROBE_IPVS_PROC
     const ipvsProc = path.join(dir, 'proc-net-ip_vs')
     await writeFile(ipvsProc, 'IP Virtual Server version 1.2.1 (size=4096)\n')
