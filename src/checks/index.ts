@@ -11,6 +11,7 @@ import {networkdForeignRules} from './networkd-foreign-rules.js'
 import {policyRoutingRules} from './policy-routing-rules.js'
 import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
 import {iptablesBackend} from './iptables-backend.js'
+import {kubeProxyLeftovers} from './kube-proxy-leftovers.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -24,6 +25,7 @@ export const CHECKS: readonly Check[] = [
   policyRoutingRules,
   dsrSloppyTcp,
   iptablesBackend,
+  kubeProxyLeftovers,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -23,7 +23,7 @@ export interface IptablesBackendSave {
   ruleCount: number
   /** what the save tool warned about: its stderr lines and `# Warning` / `# Table ... incompatible` comments */
   warnings: string[]
-  /** rules kept verbatim: KUBE-FIREWALL's and any marked "unsupported revision" */
+  /** rules kept verbatim: jumps from built-in chains to KUBE-* chains, KUBE-FIREWALL's, any marked "unsupported revision" */
   rules: string[]
 }
 

@@ -65,7 +65,7 @@ export const PROBE_SOURCES = [
     name: 'iptables-backends.txt',
     section: 'passive',
     command:
-      'for iptables and ip6tables, nft and legacy: "== <tool>-<backend>", "# kr-version: <--version>", the save\'s stderr as "# kr-stderr: ...", its table/chain/comment lines and KUBE-FIREWALL rules, "# kr-rules: N"; "# kr-unavailable: why" instead when the tool is absent, the legacy tables do not exist, or the save fails',
+      'for iptables and ip6tables, nft and legacy: "== <tool>-<backend>", "# kr-version: <--version>", the save\'s stderr as "# kr-stderr: ...", its table/chain/comment lines, jumps from built-in chains to KUBE-* chains and KUBE-FIREWALL rules, "# kr-rules: N"; "# kr-unavailable: why" instead when the tool is absent, the legacy tables do not exist, or the save fails',
     missingWhen: 'never (each backend says why it is unavailable)',
   },
   {

@@ -515,9 +515,10 @@ kr_kube_router_log() {
 # Read-only like everything above; kept apart from the sections above so each can change alone.
 
 # kr_backend_lines: filter an iptables save on stdin to what iptables-backends.txt keeps:
-# table (*), chain (:) and comment (#) lines, the rules of KUBE-FIREWALL (whose mark match
-# an older iptables drops when it reads rules a newer one wrote) and any rule iptables marks
-# as unsupported, then "# kr-rules: <number of -A lines>".
+# table (*), chain (:) and comment (#) lines, the jumps from built-in chains to KUBE-* chains
+# (which chains traffic reaches), the rules of KUBE-FIREWALL (whose mark match an older
+# iptables drops when it reads rules a newer one wrote) and any rule iptables marks as
+# unsupported, then "# kr-rules: <number of -A lines>".
 kr_backend_lines() {
 	_kbl_n=0
 	while IFS= read -r _kbl_l; do
@@ -527,6 +528,7 @@ kr_backend_lines() {
 			_kbl_n=$((_kbl_n + 1))
 			case $_kbl_l in
 			'-A KUBE-FIREWALL '* | *'unsupported revision'*) printf '%s\n' "$_kbl_l" ;;
+			'-A PREROUTING '*'-j KUBE-'* | '-A INPUT '*'-j KUBE-'* | '-A FORWARD '*'-j KUBE-'* | '-A OUTPUT '*'-j KUBE-'* | '-A POSTROUTING '*'-j KUBE-'*) printf '%s\n' "$_kbl_l" ;;
 			esac
 			;;
 		esac

@@ -24,6 +24,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'policy-routing-rules': 'pass',
     'dsr-sloppy-tcp': 'skipped',
     'iptables-backend': 'skipped',
+    'kube-proxy-leftovers': 'pass',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

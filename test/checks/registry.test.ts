@@ -17,6 +17,7 @@ const CONTRACT_IDS = [
   'policy-routing-rules',
   'dsr-sloppy-tcp',
   'iptables-backend',
+  'kube-proxy-leftovers',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

@@ -17,6 +17,7 @@ const CONTRACT_IDS = [
   'policy-routing-rules',
   'dsr-sloppy-tcp',
   'iptables-backend',
+  'kube-proxy-leftovers',
 ]
 
 interface CheckRow {
