@@ -12,6 +12,8 @@ import {policyRoutingRules} from './policy-routing-rules.js'
 import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
 import {iptablesBackend} from './iptables-backend.js'
 import {kubeProxyLeftovers} from './kube-proxy-leftovers.js'
+import {podRoutes} from './pod-routes.js'
+import {serviceCidr} from './service-cidr.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -26,6 +28,8 @@ export const CHECKS: readonly Check[] = [
   dsrSloppyTcp,
   iptablesBackend,
   kubeProxyLeftovers,
+  podRoutes,
+  serviceCidr,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

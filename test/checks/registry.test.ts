@@ -18,6 +18,8 @@ const CONTRACT_IDS = [
   'dsr-sloppy-tcp',
   'iptables-backend',
   'kube-proxy-leftovers',
+  'pod-routes',
+  'service-cidr',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

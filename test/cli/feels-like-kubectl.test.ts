@@ -18,6 +18,8 @@ const CONTRACT_IDS = [
   'dsr-sloppy-tcp',
   'iptables-backend',
   'kube-proxy-leftovers',
+  'pod-routes',
+  'service-cidr',
 ]
 
 interface CheckRow {
