@@ -14,6 +14,7 @@ import {iptablesBackend} from './iptables-backend.js'
 import {kubeProxyLeftovers} from './kube-proxy-leftovers.js'
 import {podRoutes} from './pod-routes.js'
 import {serviceCidr} from './service-cidr.js'
+import {podCidr} from './pod-cidr.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -30,6 +31,7 @@ export const CHECKS: readonly Check[] = [
   kubeProxyLeftovers,
   podRoutes,
   serviceCidr,
+  podCidr,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

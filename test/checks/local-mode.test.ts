@@ -27,6 +27,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'kube-proxy-leftovers': 'pass',
     'pod-routes': 'skipped',
     'service-cidr': 'skipped',
+    'pod-cidr': 'skipped',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

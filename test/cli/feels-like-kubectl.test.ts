@@ -20,6 +20,7 @@ const CONTRACT_IDS = [
   'kube-proxy-leftovers',
   'pod-routes',
   'service-cidr',
+  'pod-cidr',
 ]
 
 interface CheckRow {
