@@ -15,6 +15,7 @@ import {kubeProxyLeftovers} from './kube-proxy-leftovers.js'
 import {podRoutes} from './pod-routes.js'
 import {serviceCidr} from './service-cidr.js'
 import {podCidr} from './pod-cidr.js'
+import {mtu} from './mtu.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   podRoutes,
   serviceCidr,
   podCidr,
+  mtu,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -43,6 +43,12 @@ export interface Link {
   /** "veth", "dummy", "ipip", ... when iproute2 reported it. */
   kind: string | null
   addresses: IpAddress[]
+  /** the bridge (or bond) the link is a port of, when `ip -d` reported one */
+  master?: string | null
+  /** a bridge port's hairpin mode (`info_slave_data.hairpin`), null when not a bridge port or not reported */
+  hairpin?: boolean | null
+  /** a tunnel's encapsulation (`info_data.encap.type`: "fou", "gue"), null for plain ipip/ip6tnl or other links */
+  encap?: string | null
 }
 
 export interface Route {

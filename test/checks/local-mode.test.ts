@@ -28,6 +28,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'pod-routes': 'skipped',
     'service-cidr': 'skipped',
     'pod-cidr': 'skipped',
+    'mtu': 'pass',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

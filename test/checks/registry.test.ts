@@ -21,6 +21,7 @@ const CONTRACT_IDS = [
   'pod-routes',
   'service-cidr',
   'pod-cidr',
+  'mtu',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

@@ -21,6 +21,7 @@ const CONTRACT_IDS = [
   'pod-routes',
   'service-cidr',
   'pod-cidr',
+  'mtu',
 ]
 
 interface CheckRow {
