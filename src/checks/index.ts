@@ -16,6 +16,7 @@ import {podRoutes} from './pod-routes.js'
 import {serviceCidr} from './service-cidr.js'
 import {podCidr} from './pod-cidr.js'
 import {mtu} from './mtu.js'
+import {hairpin} from './hairpin.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -34,6 +35,7 @@ export const CHECKS: readonly Check[] = [
   serviceCidr,
   podCidr,
   mtu,
+  hairpin,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

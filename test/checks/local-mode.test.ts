@@ -29,6 +29,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'service-cidr': 'skipped',
     'pod-cidr': 'skipped',
     'mtu': 'pass',
+    'hairpin': 'pass',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

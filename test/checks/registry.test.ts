@@ -22,6 +22,7 @@ const CONTRACT_IDS = [
   'service-cidr',
   'pod-cidr',
   'mtu',
+  'hairpin',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

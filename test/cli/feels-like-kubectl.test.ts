@@ -22,6 +22,7 @@ const CONTRACT_IDS = [
   'service-cidr',
   'pod-cidr',
   'mtu',
+  'hairpin',
 ]
 
 interface CheckRow {
