@@ -17,6 +17,7 @@ import {serviceCidr} from './service-cidr.js'
 import {podCidr} from './pod-cidr.js'
 import {mtu} from './mtu.js'
 import {hairpin} from './hairpin.js'
+import {nodeIpsIpset} from './node-ips-ipset.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -36,6 +37,7 @@ export const CHECKS: readonly Check[] = [
   podCidr,
   mtu,
   hairpin,
+  nodeIpsIpset,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

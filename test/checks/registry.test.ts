@@ -23,6 +23,7 @@ const CONTRACT_IDS = [
   'pod-cidr',
   'mtu',
   'hairpin',
+  'node-ips-ipset',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

@@ -23,6 +23,7 @@ const CONTRACT_IDS = [
   'pod-cidr',
   'mtu',
   'hairpin',
+  'node-ips-ipset',
 ]
 
 interface CheckRow {
