@@ -18,6 +18,7 @@ import {podCidr} from './pod-cidr.js'
 import {mtu} from './mtu.js'
 import {hairpin} from './hairpin.js'
 import {nodeIpsIpset} from './node-ips-ipset.js'
+import {netpolSync} from './netpol-sync.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -38,6 +39,7 @@ export const CHECKS: readonly Check[] = [
   mtu,
   hairpin,
   nodeIpsIpset,
+  netpolSync,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -31,6 +31,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'mtu': 'pass',
     'hairpin': 'pass',
     'node-ips-ipset': 'skipped',
+    'netpol-sync': 'skipped',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

@@ -42,3 +42,19 @@ export async function captureNetns(ns: string, node = 'node-a', env: Record<stri
 export function analyseCaptures(captures: NodeCapture[], cluster: ClusterObjects | null, ids: string[]): DoctorReport {
   return analyse({mode: 'local', context: null, bundle: null, createdAt: '2026-11-01T10:00:00Z', cluster, nodes: captures, failedNodes: []}, selectChecks(ids, []), new Date('2026-11-01T10:00:00Z')).report
 }
+
+/** Runs `body` with the environment that makes probe.sh read `lines` as the kube-router container's log (CRI format, as the kubelet writes it). */
+export async function withKubeRouterLog<T>(lines: string[], body: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const {mkdtemp, mkdir, rm, writeFile} = await import('node:fs/promises')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const root = await mkdtemp(path.join(os.tmpdir(), `kr-hostroot-${process.pid}-`))
+  const dir = 'var/log/pods/kube-system_kube-router-x7k2p_0b6f4c1e/kube-router'
+  try {
+    await mkdir(path.join(root, dir), {recursive: true})
+    await writeFile(path.join(root, dir, '0.log'), lines.map((l) => `2026-11-01T09:41:12.774310000Z stderr F ${l}\n`).join(''))
+    return await body({KR_HOST_ROOT: root, KR_KUBE_ROUTER_LOG_DIR: dir})
+  } finally {
+    await rm(root, {recursive: true, force: true})
+  }
+}

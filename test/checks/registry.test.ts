@@ -24,6 +24,7 @@ const CONTRACT_IDS = [
   'mtu',
   'hairpin',
   'node-ips-ipset',
+  'netpol-sync',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

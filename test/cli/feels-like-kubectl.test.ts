@@ -24,6 +24,7 @@ const CONTRACT_IDS = [
   'mtu',
   'hairpin',
   'node-ips-ipset',
+  'netpol-sync',
 ]
 
 interface CheckRow {
