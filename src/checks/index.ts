@@ -19,6 +19,7 @@ import {mtu} from './mtu.js'
 import {hairpin} from './hairpin.js'
 import {nodeIpsIpset} from './node-ips-ipset.js'
 import {netpolSync} from './netpol-sync.js'
+import {externalIpValidation} from './external-ip-validation.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -40,6 +41,7 @@ export const CHECKS: readonly Check[] = [
   hairpin,
   nodeIpsIpset,
   netpolSync,
+  externalIpValidation,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -25,6 +25,7 @@ const CONTRACT_IDS = [
   'hairpin',
   'node-ips-ipset',
   'netpol-sync',
+  'external-ip-validation',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

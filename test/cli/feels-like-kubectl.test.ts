@@ -25,6 +25,7 @@ const CONTRACT_IDS = [
   'hairpin',
   'node-ips-ipset',
   'netpol-sync',
+  'external-ip-validation',
 ]
 
 interface CheckRow {
