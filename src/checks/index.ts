@@ -20,6 +20,7 @@ import {hairpin} from './hairpin.js'
 import {nodeIpsIpset} from './node-ips-ipset.js'
 import {netpolSync} from './netpol-sync.js'
 import {externalIpValidation} from './external-ip-validation.js'
+import {kubeRouterLog} from './kube-router-log.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -42,6 +43,7 @@ export const CHECKS: readonly Check[] = [
   nodeIpsIpset,
   netpolSync,
   externalIpValidation,
+  kubeRouterLog,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

@@ -26,6 +26,7 @@ const CONTRACT_IDS = [
   'node-ips-ipset',
   'netpol-sync',
   'external-ip-validation',
+  'kube-router-log',
 ]
 
 interface CheckRow {
