@@ -21,6 +21,7 @@ import {nodeIpsIpset} from './node-ips-ipset.js'
 import {netpolSync} from './netpol-sync.js'
 import {externalIpValidation} from './external-ip-validation.js'
 import {kubeRouterLog} from './kube-router-log.js'
+import {kubeRouterPods} from './kube-router-pods.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -44,6 +45,7 @@ export const CHECKS: readonly Check[] = [
   netpolSync,
   externalIpValidation,
   kubeRouterLog,
+  kubeRouterPods,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

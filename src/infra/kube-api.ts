@@ -244,8 +244,9 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         throw toRequestError(what, server, error, timeoutMs)
       }
     },
-    async podLog(namespace, name, container) {
-      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container}, o))
+    async podLog(namespace, name, container, opts = {}) {
+      const text = await call(`${opts.previous ? 'previous ' : ''}log of pod ${name}`, (o) =>
+        core.readNamespacedPodLog({namespace, name, container, ...(opts.previous ? {previous: true} : {}), ...(opts.tailLines ? {tailLines: opts.tailLines} : {})}, o))
       return typeof text === 'string' ? text : String(text ?? '')
     },
     async deletePod(namespace, name) {

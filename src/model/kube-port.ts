@@ -50,7 +50,8 @@ export interface KubePort {
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
-  podLog(namespace: string, name: string, container: string): Promise<string>
+  /** a container's log; `previous`: the container before the last restart, `tailLines`: only its last lines */
+  podLog(namespace: string, name: string, container: string, opts?: {previous?: boolean; tailLines?: number}): Promise<string>
   deletePod(namespace: string, name: string): Promise<void>
   createConfigMap(namespace: string, manifest: Record<string, unknown>): Promise<void>
   deleteConfigMap(namespace: string, name: string): Promise<void>

@@ -2,6 +2,7 @@
 // Everything here is plain, serialisable data: no classes, no functions.
 import type {SourceName} from './sources.js'
 import type {FailedNode} from './node-failure.js'
+import type {KubeRouterPodStatus} from './kube-router-pods.js'
 
 export type {SourceName}
 
@@ -298,6 +299,8 @@ export interface ClusterObjects {
   services: ServiceObject[]
   endpointSlices: EndpointSliceObject[]
   kubeRouter: DaemonSetObject | null
+  /** kube-router's pods (cluster mode, or a bundle that has them); absent when not collected */
+  kubeRouterPods?: KubeRouterPodStatus[]
 }
 
 // ---------- capture and node state ----------
@@ -318,6 +321,8 @@ export interface RawClusterObjects {
   services: readonly unknown[]
   endpointSlices: readonly unknown[]
   kubeRouter: unknown
+  /** a KubeRouterPodList document (model/kube-router-pods.ts); absent when not collected */
+  kubeRouterPods?: unknown
 }
 
 export interface Snapshot {

@@ -34,6 +34,7 @@ test('local-mode-no-cluster: every check runs or is skipped with a reason naming
     'netpol-sync': 'skipped',
     'external-ip-validation': 'skipped',
     'kube-router-log': 'skipped',
+    'kube-router-pods': 'skipped',
   })
   const reason = (id: string) => report.results.find((r) => r.check === id)!.reason ?? ''
   assert.match(reason('dsr-programming'), /cluster's Services .*ipvsadm/)

@@ -27,6 +27,7 @@ const CONTRACT_IDS = [
   'netpol-sync',
   'external-ip-validation',
   'kube-router-log',
+  'kube-router-pods',
 ]
 
 test('ids are unique and are the CONTRACT §4 ids, in order', () => {

@@ -27,6 +27,7 @@ const CONTRACT_IDS = [
   'netpol-sync',
   'external-ip-validation',
   'kube-router-log',
+  'kube-router-pods',
 ]
 
 interface CheckRow {
