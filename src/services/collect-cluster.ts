@@ -3,7 +3,7 @@
 // once and parsed; every pod of the run is deleted at the end, on failure and on interrupt. A node that cannot
 // be probed becomes a failed node with its reason, never a crash of the run.
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
-import {PREVIOUS_LOG_LINES, type KubeRouterPodStatus} from '../model/kube-router-pods.js'
+import {kubeRouterContainerName, kubeRouterPodStatuses, listKubeRouterPods} from './kube-router-pods.js'
 import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
 import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
 import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
@@ -432,30 +432,6 @@ function podCreateRefusal(error: KubeRequestError, namespace: string): UserError
   return new UserError(`cannot create probe pods in namespace ${namespace}: ${error.message}`)
 }
 
-/** The kube-router DaemonSet's pods (its selector in its namespace); null when unknown or not readable. */
-async function listKubeRouterPods(kube: KubePort, cluster: ClusterObjects, allowed: boolean, warn: (m: string) => void): Promise<PodObject[] | null> {
-  const ds = cluster.kubeRouter as (ClusterObjects['kubeRouter'] & {spec?: {selector?: {matchLabels?: Record<string, string>}}}) | null
-  if (!ds || !allowed) return null
-  const namespace = ds.metadata.namespace ?? 'kube-system'
-  const match = ds.spec?.selector?.matchLabels ?? {}
-  const labelSelector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',')
-  if (!labelSelector) return null
-  try {
-    return await kube.listPods({namespace, labelSelector})
-  } catch (error) {
-    if (error instanceof KubeRequestError && !error.connectionLost) {
-      warn(`cannot list the kube-router pods (${error.message}); kube-router logs are not collected`)
-      return null
-    }
-    throw error
-  }
-}
-
-/** The name of the kube-router container in the DaemonSet's pods. */
-function kubeRouterContainerName(cluster: ClusterObjects): string | undefined {
-  return (cluster.kubeRouter?.spec?.template?.spec?.containers ?? []).find((c) => c.name === 'kube-router' || (c.image ?? '').includes('kube-router'))?.name
-}
-
 /** node -> kubelet log directory of its kube-router container, relative to the host root. */
 function kubeRouterLogDirs(cluster: ClusterObjects, pods: PodObject[] | null): Map<string, string> {
   const dirs = new Map<string, string>()
@@ -469,51 +445,6 @@ function kubeRouterLogDirs(cluster: ClusterObjects, pods: PodObject[] | null): M
     if (node && name && uid && c) dirs.set(node, `var/log/pods/${namespace}_${name}_${uid}/${c}`)
   }
   return dirs
-}
-
-interface RouterContainerStatus {
-  name?: string
-  ready?: boolean
-  restartCount?: number
-  state?: {waiting?: {reason?: string; message?: string}}
-  lastState?: {terminated?: {reason?: string; exitCode?: number; message?: string; finishedAt?: string}}
-}
-
-/** Each kube-router pod's health for the kube-router-pods check; the previous container's last log lines of pods
- * that restarted (a read that fails is recorded with its reason, not fatal). */
-async function kubeRouterPodStatuses(kube: KubePort, cluster: ClusterObjects, pods: PodObject[]): Promise<KubeRouterPodStatus[]> {
-  const container = kubeRouterContainerName(cluster)
-  const out: KubeRouterPodStatus[] = []
-  for (const pod of pods) {
-    const name = pod.metadata?.name
-    if (!name) continue
-    const namespace = pod.metadata?.namespace ?? cluster.kubeRouter?.metadata.namespace ?? 'kube-system'
-    const statuses = (pod.status?.containerStatuses ?? []) as RouterContainerStatus[]
-    const c = container ?? pod.spec?.containers?.[0]?.name
-    const st = statuses.find((s) => s.name === c) ?? statuses[0]
-    const ready = pod.status?.conditions?.find((x) => x.type === 'Ready')
-    const terminated = st?.lastState?.terminated
-    const status: KubeRouterPodStatus = {
-      name, namespace, node: pod.spec?.nodeName ?? null, phase: pod.status?.phase ?? null,
-      ready: ready ? ready.status === 'True' : null,
-      restarts: st?.restartCount ?? 0,
-      waiting: st?.state?.waiting ? {reason: st.state.waiting.reason ?? null, message: st.state.waiting.message ?? null} : null,
-      lastTermination: terminated ? {reason: terminated.reason ?? null, exitCode: terminated.exitCode ?? null, message: terminated.message ?? null, finishedAt: terminated.finishedAt ?? null} : null,
-      previousLog: null,
-      previousLogError: null,
-    }
-    if (status.restarts > 0 && c) {
-      try {
-        const text = await kube.podLog(namespace, name, c, {previous: true, tailLines: PREVIOUS_LOG_LINES})
-        status.previousLog = text.split('\n').filter((l) => l.trim() !== '').slice(-PREVIOUS_LOG_LINES)
-      } catch (error) {
-        if (error instanceof KubeRequestError && error.connectionLost) throw error
-        status.previousLogError = errorText(error)
-      }
-    }
-    out.push(status)
-  }
-  return out
 }
 
 /** Nodes whose kubelet stopped posting status (Ready=Unknown): no kubelet there will start a probe pod, so the
