@@ -46,6 +46,13 @@ function coveringKubeRouterRoute(routes: Route[], cidr: string): Route | null {
   return best?.route ?? null
 }
 
+/** The notes of a big cluster stay short: the first few, then how many more. */
+function summarise(notes: string[]): string | null {
+  if (notes.length === 0) return null
+  const shown = notes.slice(0, 4).join('; ')
+  return notes.length > 4 ? `${shown}; and ${notes.length - 4} more like these` : shown
+}
+
 export const podRoutes = defineNodeCheck({
   id: 'pod-routes',
   title: "every other node's pod CIDR is routed here as kube-router injects it",
@@ -156,7 +163,8 @@ export const podRoutes = defineNodeCheck({
         fixedIn: null,
       })
     }
-    if (checked === 0 && findings.length === 0) return {findings: [], note: notes.length ? notes.join('; ') : 'no other node with a pod CIDR in a family this node has'}
-    return {findings, ...(notes.length ? {note: notes.join('; ')} : {})}
+    const note = summarise(notes)
+    if (checked === 0 && findings.length === 0) return {findings: [], note: note ?? 'no other node with a pod CIDR in a family this node has'}
+    return {findings, ...(note ? {note} : {})}
   },
 })

@@ -49,7 +49,7 @@ test('a non-zero exit still returns what was parsed', async () => {
 test('a shell that cannot be started: every source missing with the reason', async () => {
   const r = await runLocalProbe({nodeName: 'n', shell: 'kr-no-such-shell', sections: 'all'})
   assert.deepEqual(r.capture.files, {})
-  assert.equal(Object.keys(r.capture.missing).length, 13)
+  assert.equal(Object.keys(r.capture.missing).length, 15)
   assert.match(r.capture.missing['ipset.txt'] ?? '', /^probe did not run: .*ENOENT/)
 })
 
