@@ -31,7 +31,7 @@ function servedBy(ipvs: IpvsState, svc: ServiceObject | undefined, ip: string): 
 
 export const externalIpValidation = defineClusterCheck({
   id: 'external-ip-validation',
-  title: 'no externalIP or LoadBalancer IP is dropped by strict external-IP validation',
+  title: 'No externalIP or LoadBalancer IP is dropped by strict external-IP validation',
   needs: [],
   uses: ['kube-router.log', 'ipvsadm.txt'],
   evaluate({nodes, cluster, config, image}) {

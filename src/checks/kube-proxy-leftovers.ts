@@ -9,7 +9,7 @@ import {kubeProxyFootprint, KUBE_PROXY_IPVS_IF} from '../expected/kube-proxy.js'
 
 export const kubeProxyLeftovers = defineNodeCheck({
   id: 'kube-proxy-leftovers',
-  title: "no kube-proxy rules or kube-ipvs0 next to kube-router's service proxy",
+  title: "No kube-proxy rules or kube-ipvs0 next to kube-router's service proxy",
   needs: ['ip-addr.json'],
   uses: ['iptables.txt', 'ip6tables.txt', 'iptables-backends.txt', 'ipset.txt'],
   evaluate({node, facts}) {

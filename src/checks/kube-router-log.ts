@@ -27,7 +27,7 @@ function fixOf(pattern: LogPattern, version: Version | null): {fixedIn: string |
 
 export const kubeRouterLog = defineNodeCheck({
   id: 'kube-router-log',
-  title: "known errors in kube-router's log, with cause and fix",
+  title: "Known errors in kube-router's log, with cause and fix",
   needs: ['kube-router.log'],
   evaluate({node, facts}) {
     const log = sourceValue(node, 'kube-router.log')!

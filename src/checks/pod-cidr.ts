@@ -9,7 +9,7 @@ import {POD_CIDR_ANNOTATION, POD_CIDRS_ANNOTATION, routerPodCidr} from '../expec
 
 export const podCidr = defineClusterCheck({
   id: 'pod-cidr',
-  title: 'every node has the pod CIDR kube-router needs to start',
+  title: 'Every node has the pod CIDR kube-router needs to start',
   needs: [],
   uses: ['kube-router.log'],
   evaluate({cluster, config, nodes}) {

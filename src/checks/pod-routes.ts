@@ -55,7 +55,7 @@ function summarise(notes: string[]): string | null {
 
 export const podRoutes = defineNodeCheck({
   id: 'pod-routes',
-  title: "every other node's pod CIDR is routed here as kube-router injects it",
+  title: "Every other node's pod CIDR is routed here as kube-router injects it",
   needs: ['ip-route.json', 'ip-addr.json'],
   uses: ['ip6-route.json', 'gobgp-neighbors.txt'],
   evaluate({node, facts, cluster, config}) {

@@ -15,7 +15,7 @@ const FAMILIES: Family[] = [4, 6]
 
 export const serviceCidr = defineClusterCheck({
   id: 'service-cidr',
-  title: "every Service ClusterIP is inside kube-router's --service-cluster-ip-range",
+  title: "Every Service ClusterIP is inside kube-router's --service-cluster-ip-range",
   needs: [],
   uses: ['iptables.txt', 'ip6tables.txt'],
   evaluate({cluster, config, nodes}) {
