@@ -3,7 +3,7 @@
 // fwmark rules are never deleted by kube-router (normal). Marks can be rehashed on collisions: the mangle rule is the
 // authority for the mark in use; a computed mark that differs is "unverifiable", not an error.
 import {defineNodeCheck, type FindingInput} from './define.js'
-import {familyName, kubeRouterLogs, routesOf, rulesOf} from './util.js'
+import {dsrStatusCommand, familyName, kubeRouterLogs, routesOf, rulesOf} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {expectedDsrProgramming, expectedDsrTuples, type ExpectedDsrTuple} from '../expected/dsr-programming.js'
 import {DSR_TABLE} from '../expected/route-tables.js'
@@ -91,7 +91,7 @@ export const dsrProgramming = defineNodeCheck({
           title: `No mangle MARK rule for DSR ${subject} (${t.service})`,
           detail: `kube-router marks packets for ${subject} in mangle PREROUTING and OUTPUT with fwmark ${t.director.mark.fwmark} (${fwmarkHex(t.director.mark.fwmark)}); without the mark they never reach the IPVS FWM service and DSR does not work on this node.`,
           evidence: [`(no -d ${t.ip} -p ${t.protocol} --dport ${t.port} -j MARK rule in ${t.family === 4 ? 'iptables' : 'ip6tables'}-save -t mangle)`],
-          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'dsr|external ip'`, 'kube-router re-programs DSR at its next IPVS sync; if it stays missing, check the DSR requirements (runtime endpoint, hostPID, rt_tables, endpoints not hostNetwork).'],
+          remediation: [`${kubeRouterLogs(node.name)} | grep -iE 'dsr|external ip'`, 'kube-router re-programs DSR at its next IPVS sync; if it stays missing, check the DSR requirements (runtime endpoint, hostPID, rt_tables, endpoints not hostNetwork).', dsrStatusCommand(t.service)],
           fixedIn: null,
         })
       } else if (marks.length > 0) {
@@ -148,6 +148,7 @@ function dsrMarkFindings(a: {
     remediation: [
       `${kubeRouterLogs(a.nodeName)} | grep -iE 'dsr|fwmark|external ip'`,
       `ip ${family === 6 ? '-6 ' : ''}rule show; ip ${family === 6 ? '-6 ' : ''}route show table 78; ipvsadm -Ln --fwmark-service ${markValue}`,
+      dsrStatusCommand(tuple?.service ?? null),
     ],
     fixedIn: null,
   })

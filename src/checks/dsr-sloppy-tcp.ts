@@ -2,7 +2,7 @@
 // packets unless net.ipv4.vs.sloppy_tcp=1. kube-router sets it itself from v2.6.0 (setupSloppyTCP).
 // Trap: 0 with no DSR+mh service is expected on >= v2.6.0; a fresh FWM service may show `rr` until the next sync.
 import {defineNodeCheck} from './define.js'
-import {kubeRouterLogs} from './util.js'
+import {dsrStatusCommand, kubeRouterLogs} from './util.js'
 import {sourceValue} from '../model/node-state.js'
 import {dsrTuples} from '../expected/services.js'
 import {hasFix, knownBug} from '../expected/version-matrix.js'
@@ -43,12 +43,15 @@ export const dsrSloppyTcp = defineNodeCheck({
             ? `kube-router ${facts.version!.text} sets this itself when a DSR+mh service exists, so it did not get there: an earlier DSR setup error in the same sync returns before it, or the value was forced back.`
             : `kube-router before ${fixedIn} does not manage this sysctl.`),
         evidence: [sysctl.lines.get(KEY) ?? `${KEY} = ${value}`, ...(cluster ? [] : services)],
-        remediation: manages
-          ? [`Look for DSR errors in the kube-router log: ${kubeRouterLogs(node.name)} | grep -iE 'dsr|sloppy'`, `sysctl -w ${KEY}=1`]
-          : [
-              `sysctl -w ${KEY}=1 && echo '${KEY} = 1' > /etc/sysctl.d/90-kube-router-dsr.conf   # on every node`,
-              `Upgrade kube-router to ${fixedIn} or later, which manages the sysctl for DSR+Maglev services.`,
-            ],
+        remediation: [
+          ...(manages
+            ? [`Look for DSR errors in the kube-router log: ${kubeRouterLogs(node.name)} | grep -iE 'dsr|sloppy'`, `sysctl -w ${KEY}=1`]
+            : [
+                `sysctl -w ${KEY}=1 && echo '${KEY} = 1' > /etc/sysctl.d/90-kube-router-dsr.conf   # on every node`,
+                `Upgrade kube-router to ${fixedIn} or later, which manages the sysctl for DSR+Maglev services.`,
+              ]),
+          ...(cluster ? services.map((svc) => dsrStatusCommand(svc)) : [dsrStatusCommand(null)]),
+        ],
         // from v2.6.0 kube-router sets it itself: an upgrade is no remedy there
         fixedIn: manages ? null : fixedIn,
       }],

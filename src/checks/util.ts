@@ -53,3 +53,8 @@ export function routeDeleteCommand(route: Route): string {
   if (route.metric !== null) parts.push('metric', shellWord(String(route.metric)))
   return parts.join(' ')
 }
+
+/** Where a DSR finding sends the reader: `kubectl kr dsr status` of the Service (ns/name), or of every namespace. */
+export function dsrStatusCommand(service: string | null): string {
+  return service ? `kubectl kr dsr status ${shellWord(service)}   # per-node DSR state of the Service` : 'kubectl kr dsr status -A   # per-node DSR state of every DSR Service'
+}

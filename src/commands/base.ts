@@ -84,6 +84,13 @@ export abstract class KrCommand extends Command {
     const rl = createInterface({input: process.stdin, output: process.stdout})
     try {
       return /^y(es)?$/i.test((await rl.question(question)).trim())
+    } catch (error) {
+      // Ctrl-C at the question: readline rejects with an AbortError instead of a SIGINT reaching the process
+      if ((error as {code?: unknown}).code === 'ABORT_ERR') {
+        this.interruptedBy = 'SIGINT'
+        process.stdout.write('\n') // the terminal's cursor is still after the question
+      }
+      throw error
     } finally {
       rl.close()
     }

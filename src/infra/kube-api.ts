@@ -11,6 +11,8 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   Observable,
+  PatchStrategy,
+  setHeaderOptions,
   VersionApi,
   Watch,
 } from '@kubernetes/client-node'
@@ -28,6 +30,7 @@ import {
   type AccessCheck,
   type KubePort,
   type PodObject,
+  type ServiceRecord,
   type WatchEventType,
 } from '../model/kube-port.js'
 import {TokenBucket} from './token-bucket.js'
@@ -273,6 +276,22 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     },
     async deletePods(namespace, labelSelector) {
       await call(`delete pods in ${namespace}`, (o) => core.deleteCollectionNamespacedPod({namespace, labelSelector, gracePeriodSeconds: 0}, o))
+    },
+    async getService(namespace, name) {
+      return plain<ServiceRecord>(await call(`service ${namespace}/${name}`, (o) => core.readNamespacedService({namespace, name}, o)))
+    },
+    async patchService(namespace, name, patch, {dryRun}) {
+      const patched = await call(`${dryRun ? 'dry-run ' : ''}patch of service ${namespace}/${name}`, (o) =>
+        core.patchNamespacedService(
+          {namespace, name, body: patch, fieldManager: 'kubectl-kr', dryRun: dryRun ? 'All' : undefined},
+          // client-node sends a JSON patch unless told otherwise
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+        ),
+      )
+      return plain<ServiceRecord>(patched)
+    },
+    async createEvent(namespace, event) {
+      await call(`create event in ${namespace}`, (o) => core.createNamespacedEvent({namespace, body: event as never}, o))
     },
   }
 }

@@ -1,5 +1,6 @@
 // `kubectl kr dsr status`: the document every renderer reads (json/yaml print it as is; README "dsr status"), and
 // the shape of one DSR requirement (expected/dsr-requirements.ts decides them). Plain, serialisable data.
+import type {DsrNodeVerdict} from './dsr-verification.js'
 
 export type RequirementStatus = 'pass' | 'fail' | 'unknown'
 export type RequirementSeverity = 'error' | 'warning' | 'info'
@@ -35,7 +36,12 @@ export interface DsrRequirement {
   fix: string[]
 }
 
-export type DsrNodeState = 'not probed'
+/**
+ * What the nodes show for a Service, from its per-node verdicts: programmed (every node that should program it does,
+ * at least one), not programmed (a node is broken, or kube-router programs it nowhere), unknown (no node is broken but
+ * one could not be probed or could not tell), not probed (--no-probe).
+ */
+export type DsrServiceNodeState = 'programmed' | 'not programmed' | 'unknown' | 'not probed'
 
 export interface DsrIp {
   ip: string
@@ -70,7 +76,9 @@ export interface DsrServiceStatus {
   skippedIps: {ip: string; reason: string}[]
   tuples: DsrTupleStatus[]
   requirements: DsrRequirement[]
-  nodeState: DsrNodeState
+  nodeState: DsrServiceNodeState
+  /** one verdict per node of the cluster (nodes that should not program the Service say so); null with --no-probe */
+  nodes: DsrNodeVerdict[] | null
 }
 
 export interface DsrStatusDocument {
@@ -80,6 +88,9 @@ export interface DsrStatusDocument {
   /** the namespace looked in, null with -A */
   namespace: string | null
   kubeRouter: {image: string | null; version: string | null}
+  /** false with --no-probe */
+  probed: boolean
   services: DsrServiceStatus[]
-  summary: {services: number; ready: number; notReady: number}
+  /** programmed: Services whose nodeState is programmed; null with --no-probe */
+  summary: {services: number; ready: number; notReady: number; programmed: number | null}
 }

@@ -55,6 +55,6 @@ export interface DsrServiceVerification {
   name: string
   expectation: DsrExpectation
   nodes: DsrNodeVerdict[]
-  /** every node is programmed / undone / not-expected */
+  /** every node is programmed / undone / not-expected, and with expectation 'enabled' at least one is programmed */
   verified: boolean
 }

@@ -32,6 +32,20 @@ export interface ConfigMapSummary {
   dataKeys: string[]
 }
 
+/** A Service as the API server returned it: plain JSON; the fields a change is guarded and planned by are typed. */
+export interface ServiceRecord {
+  metadata: {
+    name: string
+    namespace?: string
+    uid?: string
+    resourceVersion?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    managedFields?: {manager?: string}[]
+  }
+  [field: string]: unknown
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
 
 export interface KubePort {
@@ -59,6 +73,16 @@ export interface KubePort {
   listConfigMaps(query: {namespace: string | null; labelSelector: string}): Promise<ConfigMapSummary[]>
   /** deletecollection of the pods matching the selector */
   deletePods(namespace: string, labelSelector: string): Promise<void>
+  /** one Service; a KubeRequestError with code 404 when it does not exist */
+  getService(namespace: string, name: string): Promise<ServiceRecord>
+  /**
+   * A JSON merge patch (RFC 7386) of one Service, as field manager kubectl-kr. A `metadata.resourceVersion` in the
+   * patch is a precondition: the API server answers 409 Conflict when the Service changed since that version.
+   * dryRun: the server validates and answers with the would-be Service, and stores nothing (dryRun=All).
+   */
+  patchService(namespace: string, name: string, patch: Record<string, unknown>, options: {dryRun: boolean}): Promise<ServiceRecord>
+  /** a core/v1 Event */
+  createEvent(namespace: string, event: Record<string, unknown>): Promise<void>
 }
 
 /** The API said no, or could not be reached. Services decide what that means; unhandled, the command reports it

@@ -1,7 +1,7 @@
 // A node's capture as typed state (parsers/node-capture.ts makes it). Each source is either parsed (value +
 // issues) or absent with a reason.
 import type {
-  IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
+  DsrEndpointsState, IpSetState, IptablesState, IpvsState, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
 import type {BgpNeighborsState, IptablesBackendsState} from './failure-mode-sources.js'
@@ -23,6 +23,7 @@ export interface SourceTypes {
   'gobgp-neighbors.txt': BgpNeighborsState
   'kube-router.log': LogLine[]
   'probes.json': ProbeResult[]
+  'dsr-endpoints.txt': DsrEndpointsState
 }
 
 export type SourceState<K extends SourceName> =

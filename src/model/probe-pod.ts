@@ -1,6 +1,6 @@
 // The probe pod of one node (DESIGN.md "Probe pods"): pinned to the node, host network namespace, least
-// privilege (not privileged, no hostPID, every capability dropped but NET_ADMIN and NET_RAW, no privilege
-// escalation, read-only root filesystem, RuntimeDefault seccomp), tolerating every taint, only the host
+// privilege (not privileged, no hostPID, every capability dropped but NET_ADMIN and NET_RAW — hostPID, SYS_ADMIN
+// and SYS_PTRACE only when it reads inside DSR endpoint pods —, no privilege escalation, read-only root filesystem, RuntimeDefault seccomp), tolerating every taint, only the host
 // directories the probe reads mounted read-only (recursively) under /host, a deadline so it ends even when the
 // plugin is killed, and labels that let a later `kubectl kr cleanup` find it. Pure: plain objects in and out.
 
@@ -26,6 +26,15 @@ export const SCRIPT_KEY = 'probe.sh'
  * owner of what it reads, so it needs no DAC_OVERRIDE either).
  */
 export const PROBE_CAPABILITIES = ['NET_ADMIN', 'NET_RAW'] as const
+
+/**
+ * Added only when the probe reads inside DSR endpoint pods (env KR_DSR_ENDPOINTS, `dsr status` / `enable` /
+ * `disable`), together with hostPID (the pods' processes are found in the host's /proc):
+ * - SYS_PTRACE: reading /proc/PID/ns/net of a process of another user (ptrace read access);
+ * - SYS_ADMIN: setns(2) into a network namespace (`nsenter --net`), which the kernel allows only with it.
+ * The probe still only reads there (`ip -o … show`, /proc/sys); entering changes nothing in the pod.
+ */
+export const DSR_ENDPOINT_CAPABILITIES = ['SYS_ADMIN', 'SYS_PTRACE'] as const
 
 /**
  * The host directories mounted read-only at /host/<same path> (so KR_HOST_ROOT=/host keeps working), what the probe
@@ -121,6 +130,7 @@ function shortHash(text: string): string {
 
 export function probePodManifest(input: ProbePodInput): Record<string, unknown> {
   const hostPaths = [...HOST_PATHS, ...(input.env.KR_KUBE_ROUTER_LOG_DIR ? [HOST_LOG_PATH] : [])]
+  const readsEndpointPods = Boolean(input.env.KR_DSR_ENDPOINTS)
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -133,9 +143,9 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
     spec: {
       nodeName: input.nodeName,
       hostNetwork: true,
-      // No hostPID: no source reads another process. The DSR endpoint-side reads (a later issue: entering an
-      // endpoint pod's network namespace) will need it, and should ask for it only when that is requested.
-      hostPID: false,
+      // hostPID only for the DSR endpoint-side reads (entering an endpoint pod's network namespace through its
+      // process); no other source reads another process
+      hostPID: readsEndpointPods,
       dnsPolicy: 'ClusterFirstWithHostNet',
       restartPolicy: 'Never',
       activeDeadlineSeconds: input.deadlineSeconds,
@@ -153,7 +163,7 @@ export function probePodManifest(input: ProbePodInput): Record<string, unknown> 
           securityContext: {
             privileged: false,
             allowPrivilegeEscalation: false,
-            capabilities: {drop: ['ALL'], add: [...PROBE_CAPABILITIES]},
+            capabilities: {drop: ['ALL'], add: [...PROBE_CAPABILITIES, ...(readsEndpointPods ? DSR_ENDPOINT_CAPABILITIES : [])]},
             // the script writes nothing: output goes to stdout, no temporary files (probe-static.test.ts)
             readOnlyRootFilesystem: true,
             seccompProfile: {type: 'RuntimeDefault'},

@@ -75,6 +75,13 @@ export const PROBE_SOURCES = [
     missingWhen: 'gobgp is not in the image, or kube-router\'s BGP server does not answer',
   },
   {
+    name: 'dsr-endpoints.txt',
+    section: 'passive',
+    command:
+      'for each pod IP in $KR_DSR_ENDPOINTS: the network namespace holding it, found through /proc (ls -l /proc/*/ns/net), read with nsenter --net: ip -o link show, ip -o addr show, rp_filter of all, default, eth0, kube-tunnel-if; "# no endpoint pods requested" without it',
+    missingWhen: 'never (no endpoint pods requested is still a result)',
+  },
+  {
     name: 'kube-router.log',
     section: null,
     command:

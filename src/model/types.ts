@@ -170,6 +170,31 @@ export interface SysctlState {
   lines: Map<string, string>
 }
 
+/** One network namespace of a DSR endpoint pod, as the probe read it (dsr-endpoints.txt). */
+export interface DsrEndpointPod {
+  /** the requested endpoint (pod) IP the namespace holds */
+  ip: string
+  pid: number | null
+  /** e.g. "net:[4026532301]" */
+  netns: string | null
+  /** interface names with their `ip -o link show` line */
+  links: {ifname: string; line: string}[]
+  /** `ip -o addr show` addresses */
+  addresses: {ifname: string; family: Family; address: string; prefixlen: number; line: string}[]
+  /** interface (all, default, eth0, kube-tunnel-if) -> rp_filter value and its line */
+  rpFilter: Map<string, {value: string; line: string}>
+  /** why something could not be read in the namespace (record lines "endpoint IP error …") */
+  errors: string[]
+}
+
+export interface DsrEndpointsState {
+  /** the endpoint IPs the probe was asked about */
+  requested: string[]
+  pods: DsrEndpointPod[]
+  /** endpoint IP -> why no namespace was read for it ("not-found …" / "error …" record) */
+  notRead: Map<string, string>
+}
+
 export interface NetworkdFile {
   path: string
   /** "Section.Key" -> value, last assignment wins within the file */

@@ -13,6 +13,7 @@ import {parseKlog} from './kube-router-log.js'
 import {parseProbes} from './probes.js'
 import {parseIptablesBackends} from './iptables-backends.js'
 import {parseGobgpNeighbors} from './gobgp-neighbors.js'
+import {parseDsrEndpoints} from './dsr-endpoints.js'
 import {SOURCE_NAMES} from '../model/sources.js'
 import type {NodeState, SourceState, SourceTypes} from '../model/node-state.js'
 import type {NodeCapture, Parsed, SourceName} from '../model/types.js'
@@ -34,6 +35,7 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'gobgp-neighbors.txt': parseGobgpNeighbors,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
+  'dsr-endpoints.txt': parseDsrEndpoints,
 }
 
 

@@ -28,6 +28,8 @@ export interface ProbeInputs {
   kubeRouterBin?: string
   /** the kubelet log directory of the node's kube-router container, relative to the host root */
   kubeRouterLogDir?: string
+  /** pod IPs of DSR endpoints on the node, read inside their network namespaces (dsr-endpoints.txt) */
+  dsrEndpoints?: readonly string[]
 }
 
 /** KR_PROBE_TARGETS: one "kind family address port service" record per line. */
@@ -47,5 +49,6 @@ export function probeEnvironment(inputs: ProbeInputs): Record<string, string> {
   if (inputs.connectTimeoutSec !== undefined) env.KR_PROBE_CONNECT_TIMEOUT = String(Math.max(1, Math.round(inputs.connectTimeoutSec)))
   if (inputs.kubeRouterBin !== undefined) env.KR_KUBE_ROUTER_BIN = inputs.kubeRouterBin
   if (inputs.kubeRouterLogDir !== undefined) env.KR_KUBE_ROUTER_LOG_DIR = inputs.kubeRouterLogDir
+  if (inputs.dsrEndpoints?.length) env.KR_DSR_ENDPOINTS = inputs.dsrEndpoints.join('\n')
   return env
 }

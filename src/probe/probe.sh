@@ -36,6 +36,9 @@
 #                             (var/log/pods/<ns>_<pod>_<uid>/<container>); when set,
 #                             the tail of its newest *.log is reported as kube-router.log
 #   KR_KUBE_ROUTER_LOG_LINES  how many lines of it (default 5000)
+#   KR_DSR_ENDPOINTS          pod IPs of DSR endpoints on this node, one per line
+#                             (section "DSR endpoint pods" below)
+#   KR_PROBE_PROC             the /proc to find their processes in (default /proc)
 #
 # Output (parsed by src/probe/framing.ts; keep both in step):
 #   KR-PROBE 1
@@ -855,6 +858,193 @@ kr_probes() {
 	fi
 }
 
+# ---------- DSR endpoint pods (dsr status / enable / disable) ----------
+#
+# KR_DSR_ENDPOINTS: pod IPs (one per line) of DSR Service endpoints on this node.
+# For each, find the network namespace holding the IP through the host's /proc
+# (the probe pod then has hostPID) and read inside it, with `nsenter --net`
+# (the probe process enters; the pod is not changed), the links, the addresses
+# and the rp_filter values kube-router sets for DSR (kube-router-facts.md §3.1
+# step 6: kube-tunnel-if / kube-tunnel-v6 holding the VIP, rp_filter 0).
+# KR_PROBE_PROC: the /proc to look through (default /proc; tests point it at a
+# directory of links to the processes of one test node).
+#
+# dsr-endpoints.txt, one record per line:
+#   # requested: IP IP ...
+#   endpoint IP pid PID NETNS        the namespace found (then its lines:)
+#   link <ip -o link show line>
+#   addr <ip -o addr show line>
+#   net.ipv4.conf.IF.rp_filter = V   for all, default, eth0, kube-tunnel-if
+#   endpoint IP not-found REASON
+#   endpoint IP error REASON
+
+kr_dsr_valid_ip() {
+	case $1 in
+	'' | *[!0-9a-fA-F.:]*) return 1 ;;
+	esac
+	[ "${#1}" -le 45 ]
+}
+
+# kr_dsr_lines PREFIX TEXT: print each non-empty line of TEXT after PREFIX.
+kr_dsr_lines() {
+	_kdl_rest=$2
+	while [ -n "$_kdl_rest" ]; do
+		_kdl_line=${_kdl_rest%%"$KR_NL"*}
+		case $_kdl_rest in
+		*"$KR_NL"*) _kdl_rest=${_kdl_rest#*"$KR_NL"} ;;
+		*) _kdl_rest='' ;;
+		esac
+		if [ -n "$_kdl_line" ]; then
+			printf '%s%s\n' "$1" "$_kdl_line"
+		fi
+	done
+}
+
+# kr_dsr_holds ADDRS IP: 0 when `ip -o addr show` text ADDRS has IP as an address.
+kr_dsr_holds() {
+	case $1 in
+	*" inet $2/"* | *" inet6 $2/"*) return 0 ;;
+	esac
+	return 1
+}
+
+# kr_dsr_pod NSFILE PID NETNS IP ADDRS: the record of one endpoint pod.
+kr_dsr_pod() {
+	printf 'endpoint %s pid %s %s\n' "$4" "$2" "$3"
+	kr_capture nsenter --net="$1" ip -o link show
+	if [ "$KR_CAP_RC" = 0 ]; then
+		kr_dsr_lines 'link ' "$KR_CAP_OUT"
+	else
+		kr_reason 'nsenter ip link' "$KR_CAP_RC" "$KR_CAP_ERR"
+		kr_clean "$KR_REASON"
+		printf 'endpoint %s error %s\n' "$4" "$KR_CLEAN"
+	fi
+	kr_dsr_lines 'addr ' "$5"
+	# grep -H prints "FILE:VALUE" for each file that exists (kube-tunnel-if may not)
+	kr_capture nsenter --net="$1" grep -H -s '^' /proc/sys/net/ipv4/conf/all/rp_filter /proc/sys/net/ipv4/conf/default/rp_filter /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter
+	_kdp_rest=$KR_CAP_OUT
+	while [ -n "$_kdp_rest" ]; do
+		_kdp_line=${_kdp_rest%%"$KR_NL"*}
+		case $_kdp_rest in
+		*"$KR_NL"*) _kdp_rest=${_kdp_rest#*"$KR_NL"} ;;
+		*) _kdp_rest='' ;;
+		esac
+		case $_kdp_line in
+		/proc/sys/net/ipv4/conf/*/rp_filter:*)
+			_kdp_if=${_kdp_line#/proc/sys/net/ipv4/conf/}
+			_kdp_if=${_kdp_if%%/rp_filter:*}
+			printf 'net.ipv4.conf.%s.rp_filter = %s\n' "$_kdp_if" "${_kdp_line##*:}"
+			;;
+		esac
+	done
+}
+
+kr_dsr_endpoints() {
+	printf '=== kr:begin dsr-endpoints.txt\n'
+	_kde_want=''
+	_kde_ifs=$IFS
+	IFS=$KR_NL
+	set -f
+	for _kde_ip in ${KR_DSR_ENDPOINTS:-}; do
+		if kr_dsr_valid_ip "$_kde_ip"; then
+			_kde_want="$_kde_want $_kde_ip"
+		else
+			kr_clean "$_kde_ip"
+			printf '# ignored: not an IP address: %s\n' "$KR_CLEAN"
+		fi
+	done
+	IFS=$_kde_ifs
+	set +f
+	if [ -z "$_kde_want" ]; then
+		printf '# no endpoint pods requested\n'
+		printf '\n=== kr:end dsr-endpoints.txt rc=0\n'
+		return
+	fi
+	printf '# requested:%s\n' "$_kde_want"
+	if ! kr_have nsenter; then
+		for _kde_ip in $_kde_want; do
+			printf 'endpoint %s error nsenter not found: cannot read inside the pod network namespaces\n' "$_kde_ip"
+		done
+		printf '\n=== kr:end dsr-endpoints.txt rc=0\n'
+		return
+	fi
+	# one `ls -l` lists the network namespace of every process: "... PATH -> net:[INODE]"
+	# (processes that end meanwhile make ls fail for them; the others are still listed)
+	kr_capture ls -l /proc/self/ns/net
+	_kde_self=${KR_CAP_OUT##*" -> "}
+	_kde_self=${_kde_self%"$KR_NL"}
+	kr_capture ls -l "$KR_DSR_PROC"/[0-9]*/ns/net
+	_kde_list=$KR_CAP_OUT
+	_kde_seen=' '
+	_kde_found=' '
+	_kde_unread=0
+	_kde_why=''
+	if [ "$KR_CAP_RC" != 0 ] && [ -z "$_kde_list" ]; then
+		kr_reason ls "$KR_CAP_RC" "$KR_CAP_ERR"
+		_kde_unread=1
+		_kde_why=$KR_REASON
+	fi
+	while [ -n "$_kde_list" ]; do
+		_kde_line=${_kde_list%%"$KR_NL"*}
+		case $_kde_list in
+		*"$KR_NL"*) _kde_list=${_kde_list#*"$KR_NL"} ;;
+		*) _kde_list='' ;;
+		esac
+		case $_kde_line in
+		*' -> net:['*']') ;;
+		*/ns/net)
+			# the link could not be read (no CAP_SYS_PTRACE over that process)
+			_kde_unread=$((_kde_unread + 1))
+			_kde_why="cannot read ${_kde_line##* }"
+			continue
+			;;
+		*) continue ;;
+		esac
+		_kde_ns=${_kde_line##*" -> "}
+		_kde_path=${_kde_line%" -> "*}
+		_kde_path=${_kde_path##* }
+		# the probe's own (the host's) namespace holds no pod IP worth reading
+		if [ "$_kde_ns" = "$_kde_self" ]; then
+			continue
+		fi
+		case $_kde_seen in
+		*" $_kde_ns "*) continue ;;
+		esac
+		_kde_seen="$_kde_seen$_kde_ns "
+		_kde_pid=${_kde_path%/ns/net}
+		_kde_pid=${_kde_pid##*/}
+		kr_capture nsenter --net="$_kde_path" ip -o addr show
+		if [ "$KR_CAP_RC" != 0 ]; then
+			# e.g. setns refused without CAP_SYS_ADMIN: an IP not found may sit in this namespace
+			kr_reason nsenter "$KR_CAP_RC" "$KR_CAP_ERR"
+			_kde_unread=$((_kde_unread + 1))
+			_kde_why=$KR_REASON
+			continue
+		fi
+		_kde_addrs=$KR_CAP_OUT
+		for _kde_ip in $_kde_want; do
+			if kr_dsr_holds "$_kde_addrs" "$_kde_ip"; then
+				_kde_found="$_kde_found$_kde_ip "
+				kr_dsr_pod "$_kde_path" "$_kde_pid" "$_kde_ns" "$_kde_ip" "$_kde_addrs"
+			fi
+		done
+	done
+	for _kde_ip in $_kde_want; do
+		case $_kde_found in
+		*" $_kde_ip "*) ;;
+		*)
+			if [ "$_kde_unread" -gt 0 ]; then
+				kr_clean "$_kde_why"
+				printf 'endpoint %s error %s network namespace(s) could not be read: %s\n' "$_kde_ip" "$_kde_unread" "$KR_CLEAN"
+			else
+				printf 'endpoint %s not-found no process on this node is in a network namespace holding %s\n' "$_kde_ip" "$_kde_ip"
+			fi
+			;;
+		esac
+	done
+	printf '\n=== kr:end dsr-endpoints.txt rc=0\n'
+}
+
 # ---------- main ----------
 
 printf 'KR-PROBE 1\n'
@@ -879,6 +1069,8 @@ while :; do
 done
 KR_IPVS_PROC=${KR_PROBE_IPVS_PROC:-/proc/net/ip_vs}
 KR_IPVS_SYSCTL=${KR_PROBE_IPVS_SYSCTL:-/proc/sys/net/ipv4/vs}
+KR_DSR_PROC=${KR_PROBE_PROC:-/proc}
+KR_DSR_PROC=${KR_DSR_PROC%/}
 if ! kr_uint "${KR_KUBE_ROUTER_LOG_LINES:-5000}" 5000 1000000; then
 	kr_warn "KR_KUBE_ROUTER_LOG_LINES is not a number in 1..1000000; using 5000"
 fi
@@ -898,7 +1090,7 @@ fi
 
 KR_PLAN=''
 if [ "$KR_SECTIONS" != active ]; then
-	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt iptables-backends.txt gobgp-neighbors.txt'
+	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt iptables-backends.txt gobgp-neighbors.txt dsr-endpoints.txt'
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		KR_PLAN="$KR_PLAN kube-router.log"
 	fi
@@ -923,6 +1115,7 @@ if [ "$KR_SECTIONS" != active ]; then
 	kr_version
 	kr_iptables_backends
 	kr_gobgp
+	kr_dsr_endpoints
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		kr_kube_router_log
 	fi

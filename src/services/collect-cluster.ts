@@ -10,7 +10,7 @@ import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
 import type {ClusterObjects, NodeCapture, NodeObject, Snapshot} from '../model/types.js'
 import type {FailedNode, NodeFailureKind} from '../model/node-failure.js'
 import {parseProbeOutput} from '../probe/framing.js'
-import {probeEnvironment} from '../probe/inputs.js'
+import {probeEnvironment, type ProbeInputs} from '../probe/inputs.js'
 import {InterruptedError, UserError} from '../model/errors.js'
 import {KubeRequestError, type KubePort, type PodObject} from '../model/kube-port.js'
 import {isPodSecurityRejection, preflight} from './preflight.js'
@@ -33,6 +33,12 @@ export interface ClusterCollectOptions {
   signal: AbortSignal
   warn(message: string): void
   now?(): number
+  /** which of the read nodes to probe (dsr: the nodes that should program a Service); default all of them.
+   * `kubeRouterNodes`: the nodes a kube-router pod of the DaemonSet runs on; null when that is unknown (no DaemonSet,
+   * its pods not listable, none found) */
+  chooseNodes?(cluster: ClusterObjects, kubeRouterNodes: ReadonlySet<string> | null): string[]
+  /** what to probe on one node instead of doctor's default (every section, the API server and Service VIPs) */
+  probeInputs?(node: string, cluster: ClusterObjects): Pick<ProbeInputs, 'sections' | 'targets' | 'dsrEndpoints'>
 }
 
 /** consecutive failed watches (with backoff 0.2, 0.4, 0.8 s) before the API server counts as gone */
@@ -84,8 +90,11 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   if (routerPods !== null) cluster.kubeRouterPods = await kubeRouterPodStatuses(kube, cluster, routerPods)
   throwIfAborted(opts.signal)
 
-  const nodes = cluster.nodes.map((n) => n.metadata.name)
+  const nodes = opts.chooseNodes ? opts.chooseNodes(cluster, logDirs.size ? new Set(logDirs.keys()) : null) : cluster.nodes.map((n) => n.metadata.name)
   progress({kind: 'run-started', mode: 'cluster', context: kube.context, nodes, at: now()})
+  if (nodes.length === 0) {
+    return {snapshot: {mode: 'cluster', context: kube.context, bundle: null, createdAt: new Date(now()).toISOString(), cluster, nodes: [], failedNodes: []}, issues}
+  }
   const runner = new ProbeRun(kube, opts, cluster, image, logDirs, progress, now)
   const {captures, failed, interrupted, lost, fatal} = await runner.run(nodes)
   const deleted = await runner.cleanup(access.allowed({verb: 'deletecollection', resource: 'pods', namespace: opts.probeNamespace}))
@@ -341,6 +350,7 @@ class ProbeRun {
       targets: [...apiserverTargets(this.cluster), ...serviceVipTargets(this.cluster, node)],
       cmdTimeoutSec: this.opts.cmdTimeoutSec,
       kubeRouterLogDir: this.logDirs.get(node),
+      ...this.opts.probeInputs?.(node, this.cluster),
     })
     const manifest = probePodManifest({
       runId: this.opts.runId,

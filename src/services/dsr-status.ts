@@ -1,6 +1,7 @@
-// `kubectl kr dsr status --no-probe`: the DSR state of Services as the API objects tell it (no node is probed):
-// which Services carry the DSR annotation, the IPs and (ip, proto, port) tuples kube-router programs for them with
-// their fwmarks (kube-router-facts.md §3.1), and the requirements of §3.2 (expected/dsr-requirements.ts).
+// `kubectl kr dsr status`: the DSR state of Services as the API objects tell it — which Services carry the DSR
+// annotation, the IPs and (ip, proto, port) tuples kube-router programs for them with their fwmarks
+// (kube-router-facts.md §3.1), and the requirements of §3.2 (expected/dsr-requirements.ts) — and, unless --no-probe,
+// what probe pods find on the nodes (services/dsr-verify.ts, expectation 'enabled').
 import {UserError} from '../model/errors.js'
 import {parseIp} from '../model/ip.js'
 import {defaultKubeRouterConfig, kubeRouterDeployment, parseKubeRouterArgs} from '../model/kube-router-config.js'
@@ -9,7 +10,9 @@ import {fwmarkHex} from '../expected/fwmark.js'
 import {DSR_ANNOTATION, dsrTuplesOf, externalAndLbIps, isExternalTrafficLocal, isProxiedService, rejectedByStrictValidation, schedulerOf} from '../expected/services.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
 import {typedClusterObjects} from './cluster-objects.js'
-import type {DsrServiceStatus, DsrStatusDocument} from '../model/dsr-status.js'
+import {verifyDsr, type DsrVerifyOptions} from './dsr-verify.js'
+import type {DsrServiceNodeState, DsrServiceStatus, DsrStatusDocument} from '../model/dsr-status.js'
+import type {DsrServiceVerification} from '../model/dsr-verification.js'
 import type {KubePort} from '../model/kube-port.js'
 import type {ClusterObjects, ServiceObject, Version} from '../model/types.js'
 import type {KubeAccess} from './collectors.js'
@@ -79,7 +82,26 @@ function serviceStatus(cluster: ClusterObjects, svc: ServiceObject, version: Ver
     tuples: tuples.map((t) => ({ip: t.ip, protocol: t.protocol, port: t.port, targetPort: t.targetPort, fwmark: t.fwmark, fwmarkHex: fwmarkHex(t.fwmark)})),
     requirements,
     nodeState: 'not probed',
+    nodes: null,
   }
+}
+
+/** The Service's node state from its verification (none: kube-router does not program DSR for it). */
+export function serviceNodeState(verification: DsrServiceVerification | null): DsrServiceNodeState {
+  if (!verification) return 'not programmed'
+  const states = verification.nodes.map((n) => n.state)
+  if (states.includes('broken')) return 'not programmed'
+  if (states.includes('unknown') || states.includes('not-probed')) return 'unknown'
+  return states.includes('programmed') ? 'programmed' : 'not programmed'
+}
+
+/** The document with what the nodes showed: one verification per DSR Service (annotation tunnel) of the document. */
+export function withNodeVerdicts(doc: DsrStatusDocument, verifications: readonly DsrServiceVerification[]): DsrStatusDocument {
+  const services = doc.services.map((s): DsrServiceStatus => {
+    const v = verifications.find((x) => x.namespace === s.namespace && x.name === s.name) ?? null
+    return {...s, nodeState: serviceNodeState(v), nodes: v ? v.nodes : []}
+  })
+  return {...doc, probed: true, services, summary: {...doc.summary, programmed: services.filter((s) => s.nodeState === 'programmed').length}}
 }
 
 /** The status document from typed cluster objects: pure. */
@@ -95,25 +117,40 @@ export function dsrStatusDocument(cluster: ClusterObjects, query: DsrStatusQuery
     context: where.context,
     namespace,
     kubeRouter: {image, version: version?.text ?? null},
+    probed: false,
     services: statuses,
-    summary: {services: statuses.length, ready, notReady: statuses.length - ready},
+    summary: {services: statuses.length, ready, notReady: statuses.length - ready, programmed: null},
   }
 }
 
-/** Reads the cluster objects through the port and builds the document. */
-export async function dsrStatus(kube: KubePort, query: DsrStatusQuery, warn: (message: string) => void): Promise<DsrStatusDocument> {
+/** How to probe the nodes (doctor's cluster options); null = --no-probe. */
+export type DsrStatusProbe = Omit<DsrVerifyOptions, 'runId' | 'script'>
+
+/** Reads the cluster objects through the port and builds the document; with `probe`, probes the nodes too. */
+export async function dsrStatus(kube: KubePort, query: DsrStatusQuery, warn: (message: string) => void, probe: DsrStatusProbe | null = null): Promise<DsrStatusDocument> {
   const raw = await kube.fetchClusterObjects({nodeNames: [], selector: null})
   const cluster = typedClusterObjects(raw, 'api', warn)
-  return dsrStatusDocument(cluster, query, {context: kube.context, namespace: kube.namespace})
+  const doc = dsrStatusDocument(cluster, query, {context: kube.context, namespace: kube.namespace})
+  if (!probe) return doc
+  const dsr = doc.services.filter((s) => s.annotation === 'tunnel').map((s) => ({namespace: s.namespace, name: s.name}))
+  const verifications = dsr.length ? await verifyDsr(kube, {services: dsr, expectation: 'enabled'}, probe) : []
+  return withNodeVerdicts(doc, verifications)
 }
 
 /** Opens the cluster the access picks and reads the status. */
-export async function openDsrStatus(access: KubeAccess, query: DsrStatusQuery, warn: (message: string) => void): Promise<DsrStatusDocument> {
+export async function openDsrStatus(access: KubeAccess, query: DsrStatusQuery, warn: (message: string) => void, probe: DsrStatusProbe | null = null): Promise<DsrStatusDocument> {
   const {openKube} = await import('../infra/kube-api.js')
-  return dsrStatus(openKube(access), query, warn)
+  return dsrStatus(openKube(access), query, warn, probe)
 }
 
-/** 0 every listed Service ready for DSR, 1 not (CONTRACT §2). */
-export function dsrStatusExitCode(doc: DsrStatusDocument): 0 | 1 {
-  return doc.services.every((s) => s.ready) ? 0 : 1
+/**
+ * CONTRACT §2. --no-probe: 0 every listed Service ready for DSR, 1 not. Probed: 1 a Service not ready or not
+ * programmed on a node that should program it; else 2 when a node could not be probed or could not tell (could not
+ * look); else 0.
+ */
+export function dsrStatusExitCode(doc: DsrStatusDocument): 0 | 1 | 2 {
+  if (!doc.services.every((s) => s.ready)) return 1
+  if (!doc.probed) return 0
+  if (doc.services.some((s) => s.nodeState === 'not programmed')) return 1
+  return doc.services.some((s) => s.nodeState === 'unknown') ? 2 : 0
 }

@@ -11,6 +11,8 @@ export interface Permission {
   why: string
   /** without it nothing can run */
   essential: boolean
+  /** the kubectl command granting it, when the doctor's roles do not (dsr's Service and Event permissions) */
+  fix?: string
 }
 
 export function requiredPermissions(probeNamespace: string, kubeRouterNamespace: string): Permission[] {
@@ -45,8 +47,8 @@ const WHOAMI = "$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')
 /** The kubectl commands that grant the missing permissions. */
 export function rbacFix(missing: readonly Permission[], probeNamespace: string): string[] {
   const fixes: string[] = []
-  const inProbeNamespace = (p: Permission) => p.check.namespace === probeNamespace && (p.check.resource === 'pods' || p.check.resource === 'configmaps')
-  const clusterWide = missing.filter((p) => !inProbeNamespace(p))
+  const inProbeNamespace = (p: Permission) => p.fix === undefined && p.check.namespace === probeNamespace && (p.check.resource === 'pods' || p.check.resource === 'configmaps')
+  const clusterWide = missing.filter((p) => p.fix === undefined && !inProbeNamespace(p))
   if (clusterWide.length) {
     fixes.push(
       `kubectl create clusterrole kr-doctor-read --verb=get,list --resource=nodes,services,endpointslices.discovery.k8s.io,daemonsets.apps,pods && kubectl create clusterrolebinding kr-doctor-read --clusterrole=kr-doctor-read --user=${WHOAMI}`,
@@ -57,6 +59,7 @@ export function rbacFix(missing: readonly Permission[], probeNamespace: string):
       `kubectl create role kr-probe -n ${probeNamespace} --verb=create,get,list,watch,delete,deletecollection --resource=pods,pods/log,configmaps && kubectl create rolebinding kr-probe -n ${probeNamespace} --role=kr-probe --user=${WHOAMI}`,
     )
   }
+  for (const p of missing) if (p.fix !== undefined && !fixes.includes(p.fix)) fixes.push(p.fix)
   return fixes
 }
 
@@ -67,20 +70,49 @@ export interface PreflightResult {
 
 const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce'
 
-export async function preflight(kube: KubePort, probeNamespace: string, kubeRouterNamespace: string): Promise<PreflightResult> {
-  const permissions = requiredPermissions(probeNamespace, kubeRouterNamespace)
+/** What `dsr enable` / `disable` need on the Service's namespace besides the probe run's permissions: read and
+ * patch the Service (patch only when it changes it), and record Events on it (optional: they are printed anyway). */
+export function dsrPermissions(serviceNamespace: string, change: boolean): Permission[] {
+  const services = `kubectl create role kr-dsr -n ${serviceNamespace} --verb=get,patch --resource=services && kubectl create rolebinding kr-dsr -n ${serviceNamespace} --role=kr-dsr --user=${WHOAMI}`
+  const events = `kubectl create role kr-dsr-events -n ${serviceNamespace} --verb=create --resource=events && kubectl create rolebinding kr-dsr-events -n ${serviceNamespace} --role=kr-dsr-events --user=${WHOAMI}`
+  return [
+    {check: {verb: 'get', resource: 'services', namespace: serviceNamespace}, why: 'to read the Service and the resourceVersion its change is guarded by', essential: true, fix: services},
+    ...(change
+      ? [
+          {check: {verb: 'patch', resource: 'services', namespace: serviceNamespace}, why: 'to change the Service\'s annotations', essential: true, fix: services},
+          {check: {verb: 'create', resource: 'events', namespace: serviceNamespace}, why: 'recording the change as an Event on the Service', essential: false, fix: events},
+        ]
+      : []),
+  ]
+}
+
+export interface PreflightOptions {
+  /** permissions checked besides the probe run's (dsrPermissions) */
+  extra?: Permission[]
+  /** what is refused: "run the doctor", "enable DSR on media/stream" */
+  purpose?: string
+  /** false: only `extra` (a run that creates no probe pod, like a server-side dry run) */
+  probes?: boolean
+}
+
+export async function preflight(kube: KubePort, probeNamespace: string, kubeRouterNamespace: string, options: PreflightOptions = {}): Promise<PreflightResult> {
+  const probes = options.probes ?? true
+  const permissions = [...(probes ? requiredPermissions(probeNamespace, kubeRouterNamespace) : []), ...(options.extra ?? [])]
   const answers = await kube.canI(permissions.map((p) => p.check))
   const denied = permissions.filter((_, i) => !answers[i])
   const fatal = denied.filter((p) => p.essential)
   if (fatal.length) {
     const lines = [
-      `not allowed to run the doctor with context "${kube.context}": missing ${fatal.map((p) => `${describePermission(p.check)} (${p.why})`).join('; ')}`,
+      `not allowed to ${options.purpose ?? 'run the doctor'} with context "${kube.context}": missing ${fatal.map((p) => `${describePermission(p.check)} (${p.why})`).join('; ')}`,
       ...rbacFix(fatal, probeNamespace).map((f) => `  fix: ${f}`),
-      '  or analyse a bundle saved on a node with `sudo kubectl kr doctor --local --save-bundle FILE`',
+      ...(options.purpose === undefined ? ['  or analyse a bundle saved on a node with `sudo kubectl kr doctor --local --save-bundle FILE`'] : []),
     ]
     throw new UserError(lines.join('\n'))
   }
-  const warnings = denied.map((p) => `not allowed to ${describePermission(p.check)}: ${p.why} is skipped`)
+  const warnings = denied.map((p) => `not allowed to ${describePermission(p.check)}: ${p.why} is skipped${p.fix ? ` (fix: ${p.fix})` : ''}`)
+  const key = (c: AccessCheck) => `${c.verb} ${c.resource}/${c.subresource ?? ''} ${c.group ?? ''} ${c.namespace ?? ''}`
+  const deniedKeys = new Set(denied.map((p) => key(p.check)))
+  if (!probes) return {allowed: (check) => !deniedKeys.has(key(check)), warnings}
 
   let labels: Record<string, string> | null
   try {
@@ -102,8 +134,6 @@ export async function preflight(kube: KubePort, probeNamespace: string, kubeRout
       ].join('\n'),
     )
   }
-  const key = (c: AccessCheck) => `${c.verb} ${c.resource}/${c.subresource ?? ''} ${c.group ?? ''} ${c.namespace ?? ''}`
-  const deniedKeys = new Set(denied.map((p) => key(p.check)))
   return {allowed: (check) => !deniedKeys.has(key(check)), warnings}
 }
 

@@ -43,6 +43,7 @@ test('the `fwmark 0x1355 lookup 78` rule of the LB IP is missing: error naming t
   assertHasExactLine(f.evidence, '-> 10.244.1.9:8080              Tunnel  1      1          9')
   assertHasLine(f.remediation, 'ipvsadm -Ln --fwmark-service 4949', 'remediation')
   assertHasLine(f.remediation, 'ip rule show; ip route show table 78', 'remediation')
+  assertHasLine(f.remediation, 'kubectl kr dsr status web/', 'remediation')
 })
 
 test('trap: a DSR VIP absent from kube-dummy-if is how DSR looks (local mode, from IPVS): no finding', async () => {

@@ -19,7 +19,10 @@ test('FM1 seed: the route is in table 79: info, benign, fixed in v2.6.0 (the res
   assertHasLine(f.evidence, '(3 times in the recent log; last: E1101 09:57:15.331930', 'evidence')
   assertHasExactLine(f.evidence, '199.27.151.9 dev kube-bridge table 79 scope link')
   assert.match(f.detail, /FWM virtual services with Tunnel destinations/)
-  assert.deepEqual(f.remediation, ['Nothing to fix; upgrade kube-router to v2.6.0 or later to silence the message.'])
+  assert.deepEqual(f.remediation, [
+    'Nothing to fix; upgrade kube-router to v2.6.0 or later to silence the message.',
+    'kubectl kr dsr status web/frontend   # per-node DSR state of the Service',
+  ])
 })
 
 test('the route really is missing from table 79: warning with the command that adds it', async () => {
@@ -32,6 +35,7 @@ test('the route really is missing from table 79: warning with the command that a
   assert.equal(f.evidence[0], LOG_LINE)
   assertHasExactLine(f.evidence, '(no 199.27.151.9 route in table 79)')
   assertHasExactLine(f.remediation, 'ip route add 199.27.151.9 dev kube-bridge table 79', 'remediation')
+  assertHasExactLine(f.remediation, 'kubectl kr dsr status web/frontend   # per-node DSR state of the Service', 'remediation')
 })
 
 test('trap: an empty table 79 on v2.6.2 is normal; the message cannot occur there: skipped by version', async () => {

@@ -18,6 +18,7 @@ test('FM5 seed: DSR + mh with sloppy_tcp=0 on v2.1.2: error with the sysctl to s
   assert.deepEqual(f.evidence, ['net.ipv4.vs.sloppy_tcp = 0'])
   assertHasLine(f.remediation, "sysctl -w net.ipv4.vs.sloppy_tcp=1 && echo 'net.ipv4.vs.sloppy_tcp = 1' > /etc/sysctl.d/90-kube-router-dsr.conf", 'remediation')
   assertHasLine(f.remediation, 'Upgrade kube-router to v2.6.0 or later', 'remediation')
+  assertHasLine(f.remediation, 'kubectl kr dsr status web/frontend', 'remediation')
 })
 
 test('v2.6.2 manages the sysctl itself, yet it is 0 with DSR + mh: error pointing at the DSR setup, no upgrade (fixedIn null)', async () => {
@@ -31,6 +32,7 @@ test('v2.6.2 manages the sysctl itself, yet it is 0 with DSR + mh: error pointin
   assert.deepEqual(f.remediation, [
     "Look for DSR errors in the kube-router log: kubectl -n kube-system logs $(kubectl -n kube-system get pod -l k8s-app=kube-router --field-selector spec.nodeName=node-a -o name) | grep -iE 'dsr|sloppy'",
     'sysctl -w net.ipv4.vs.sloppy_tcp=1',
+    'kubectl kr dsr status web/frontend   # per-node DSR state of the Service',
   ])
 })
 

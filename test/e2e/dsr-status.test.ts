@@ -1,6 +1,7 @@
 // `kubectl kr dsr status … --no-probe` through real kubectl plugin dispatch against the test API server with the
 // demo cluster's objects (media/stream is its DSR Service): the table and JSON, exit codes 0/1/2, the namespace
-// choice (-n, -A, the kubeconfig context's), and the refusal to run without --no-probe.
+// choice (-n, -A, the kubeconfig context's), that --no-probe changes nothing, and SIGINT / SIGTERM while probe pods
+// run (every pod deleted, exit 130 / 143). Probing results: dsr-status-probe.test.ts.
 import assert from 'node:assert/strict'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -8,8 +9,9 @@ import {after, before, test} from 'node:test'
 import {demoCluster} from '../../scripts/demo/cluster.js'
 import type {DsrStatusDocument} from '../../src/model/dsr-status.js'
 import type {ServiceObject} from '../../src/model/types.js'
-import {kr} from '../cli/kr.js'
-import {replayClusters, replayNode} from './replay.js'
+import {kr, krSpawn} from '../cli/kr.js'
+import {waitFor} from '../helpers/wait-for.js'
+import {leftovers, replayClusters, replayNode} from './replay.js'
 
 const demo = demoCluster()
 const replay = replayClusters('dsr-status')
@@ -49,13 +51,12 @@ const remapping: ServiceObject = {
 
 const start = (extra: Record<string, unknown> = {}) => replay.start({nodes: [replayNode('node-c')], daemonSets: [dsrReadyDaemonSet()], ...extra})
 
-test('without --no-probe: one line saying node probing is not available yet, exit 2, no API request', async () => {
+test('--no-probe reads objects only: no probe pod, no ConfigMap, no write of any kind', async () => {
   const {c, kubeconfig} = await start()
-  const r = await kr(['dsr', 'status', '--kubeconfig', kubeconfig])
-  assert.equal(r.code, 2)
-  assert.equal(r.stderr, 'error: node probing of `dsr status` is not available yet: pass --no-probe for the static state from the API objects\n')
-  assert.equal(r.stdout, '')
-  assert.equal(c.requests.length, 0)
+  const r = await kr(['dsr', 'status', 'media/stream', '--no-probe', '--kubeconfig', kubeconfig])
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(c.requests.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`), [])
+  assert.deepEqual(c.pods('kube-system').filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-kr'), [])
 })
 
 test('a ready DSR Service: table with its IP, tuple and fwmark; exit 0', async () => {
@@ -84,12 +85,14 @@ test('-o json: the DsrStatus document', async () => {
   assert.equal(doc.context, 'harness')
   assert.equal(doc.namespace, 'media')
   assert.deepEqual(doc.kubeRouter, {image: 'docker.io/cloudnativelabs/kube-router:v2.1.2', version: 'v2.1.2'})
-  assert.deepEqual(doc.summary, {services: 1, ready: 1, notReady: 0})
+  assert.deepEqual(doc.summary, {services: 1, ready: 1, notReady: 0, programmed: null})
+  assert.equal(doc.probed, false)
   const [svc] = doc.services
   assert.equal(svc.name, 'stream')
   assert.equal(svc.annotation, 'tunnel')
   assert.equal(svc.ready, true)
   assert.equal(svc.nodeState, 'not probed')
+  assert.equal(svc.nodes, null)
   assert.deepEqual(svc.dsrIps, [{ip: '199.27.151.9', family: 4, kind: 'external-ip'}])
   assert.deepEqual(svc.tuples, [{ip: '199.27.151.9', protocol: 'tcp', port: 8080, targetPort: 8080, fwmark: 14146, fwmarkHex: '0x3742'}])
   assert.deepEqual(svc.requirements.map((q) => q.id), [
@@ -168,3 +171,18 @@ test('a named Service without the annotation is listed as not DSR (exit 1); an u
   assert.match(down.stderr, /^error: .*127\.0\.0\.1:1/)
   assert.equal(down.stdout, '')
 })
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  const code = signal === 'SIGINT' ? 130 : 143
+  test(`${signal} while the probe pods run: every pod and the script deleted, exit ${code}, nothing on stdout`, async () => {
+    const {c, kubeconfig} = await start({nodes: [replayNode('node-a', {}, 60_000), replayNode('node-c', {}, 60_000)]})
+    const run = krSpawn(['dsr', 'status', 'media/stream', '--kubeconfig', kubeconfig])
+    await waitFor('2 running probe pods', () => c.pods('kube-system').filter((p) => p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-kr' && p.status?.phase === 'Running').length === 2, 20_000, 20)
+    run.child.kill(signal)
+    const r = await run.done
+    assert.equal(r.code, code, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, new RegExp(`^interrupted \\(${signal}\\): deleted 2 probe pods$`, 'm'))
+    assert.deepEqual(leftovers(c), [])
+  })
+}

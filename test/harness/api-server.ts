@@ -5,6 +5,7 @@
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {randomUUID} from 'node:crypto'
+import {isDeepStrictEqual} from 'node:util'
 import type {Kubelet, LogQuery} from './kubelet.js'
 import {defaultPod, generateSuffix, podSecurity, schedule, validatePod} from './objects.js'
 import {type FieldRequirement, type LabelSelector, matchFields, matchLabels, parseFieldSelector, parseLabelSelector} from './selectors.js'
@@ -391,7 +392,7 @@ export class ApiServer {
     if (get) return this.sendJson(res, 200, this.getObject(info, namespace, name!))
     if (method === 'POST') return this.create(res, info, namespace, body, q)
     if (method === 'PUT') return this.sendJson(res, 200, this.update(info, namespace, name!, body))
-    if (method === 'PATCH') return this.sendJson(res, 200, this.patch(info, namespace, name!, body, String(req.headers['content-type'] ?? '')))
+    if (method === 'PATCH') return this.sendJson(res, 200, this.patch(info, namespace, name!, body, String(req.headers['content-type'] ?? ''), q))
     if (method === 'DELETE') {
       const grace = intParam(q, 'gracePeriodSeconds') ?? (body as Obj | undefined)?.gracePeriodSeconds
       if (name !== undefined) return this.sendJson(res, 200, this.deleteOne(info, namespace, name, grace))
@@ -686,8 +687,10 @@ export class ApiServer {
     delete obj.metadata.uid
     delete obj.metadata.creationTimestamp
     delete obj.metadata.deletionTimestamp
-    const dryRun = q.dryRun === 'All'
+    const dryRun = dryRunOf(q, 'CreateOptions')
+    validateMetadata(info, obj)
     if (info.resource === 'pods') return this.createPod(res, obj, dryRun)
+    if (info.resource === 'events') validateEvent(obj)
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + generateSuffix()
     if (!obj.metadata.name) throw ApiError.invalid(info.kind, '', [{field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required'}], info.group)
     if (info.resource === 'namespaces') obj.metadata.labels = {...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name}
@@ -758,20 +761,40 @@ export class ApiServer {
     return obj as KubeObject
   }
 
-  private patch(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, contentType: string): KubeObject {
+  /**
+   * PATCH as the real server does it: the patch is applied to the current object, the result validated; a
+   * `metadata.resourceVersion` in the result that is not the current one (a merge patch carrying the version its
+   * author read, or a JSON patch replacing it) is a precondition: 409 Conflict. A patch that changes nothing
+   * stores nothing (no new resourceVersion, no watch event); `dryRun=All` validates and returns the would-be
+   * object without storing it.
+   */
+  private patch(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, contentType: string, q: Record<string, string>): KubeObject {
+    const dryRun = dryRunOf(q, 'PatchOptions')
     const cur = this.getObject(info, namespace, name)
     let next: unknown
     if (contentType.startsWith('application/json-patch+json')) {
       if (!Array.isArray(body)) throw ApiError.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch')
       next = jsonPatch(cur, body as Obj[])
     } else if (contentType.startsWith('application/merge-patch+json') || contentType.startsWith('application/strategic-merge-patch+json')) {
-      // strategic merge patch is approximated by a JSON merge patch (lists are replaced)
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw ApiError.badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}')
+      // strategic merge patch is approximated by a JSON merge patch (lists are replaced); for metadata maps
+      // (annotations, labels) the two are the same
       next = mergePatch(cur, body)
     } else throw ApiError.unsupportedMediaType(contentType, ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'])
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) throw ApiError.badRequest('the patch does not leave an object')
     const obj = next as Obj
-    const rv = (body as Obj | undefined)?.metadata?.resourceVersion
-    if (rv && rv !== cur.metadata.resourceVersion) throw ApiError.conflict(info.resource, name, info.group)
-    return this.o.store.replace(info.resource, this.keepSystemFields(info, cur, obj))
+    obj.metadata ??= {}
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw ApiError.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`)
+    }
+    obj.metadata.name = name
+    const rv = obj.metadata.resourceVersion
+    if (rv !== undefined && rv !== cur.metadata.resourceVersion) throw ApiError.conflict(info.resource, name, info.group)
+    validateMetadata(info, obj)
+    const merged = this.keepSystemFields(info, cur, obj)
+    merged.metadata.resourceVersion = cur.metadata.resourceVersion
+    if (dryRun || isDeepStrictEqual(merged, {...cur, apiVersion: apiVersionOf(info), kind: info.kind})) return merged
+    return this.o.store.replace(info.resource, merged)
   }
 
   private deleteOne(info: ResourceInfo, namespace: string | undefined, name: string, grace: number | undefined): KubeObject {
@@ -811,4 +834,48 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
+}
+
+/** `dryRun`: absent (a real request) or `All`; anything else is refused as the real server refuses it. */
+function dryRunOf(q: Record<string, string>, options: 'CreateOptions' | 'PatchOptions'): boolean {
+  const value = q.dryRun
+  if (value === undefined) return false
+  if (value === 'All') return true
+  // the real message names the kind with its group: PatchOptions.meta.k8s.io
+  throw ApiError.invalid(`${options}.meta.k8s.io`, '', [{field: 'dryRun', reason: 'FieldValueNotSupported', message: `Unsupported value: "${value}": supported values: "All"`}])
+}
+
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/
+
+/** Labels and annotations: string values (else the decoder refuses the body: 400) and qualified-name keys (422). */
+function validateMetadata(info: ResourceInfo, obj: Obj): void {
+  for (const field of ['labels', 'annotations'] as const) {
+    const map = obj.metadata?.[field]
+    if (map === undefined || map === null) continue
+    if (typeof map !== 'object' || Array.isArray(map)) throw ApiError.badRequest(`json: cannot unmarshal ${Array.isArray(map) ? 'array' : typeof map} into Go struct field ObjectMeta.metadata.${field} of type map[string]string`)
+    for (const [key, value] of Object.entries(map)) {
+      if (typeof value !== 'string') throw ApiError.badRequest(`json: cannot unmarshal ${value === null ? 'null' : typeof value} into Go struct field ObjectMeta.metadata.${field} of type string`)
+      if (!QUALIFIED_NAME.test(key) || key.split('/')[0].length > 253) {
+        throw ApiError.invalid(info.kind, obj.metadata.name ?? '', [{field: `metadata.${field}`, reason: 'FieldValueInvalid', message: `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`}], info.group)
+      }
+    }
+  }
+}
+
+/** core/v1 Event admission (the checks of the legacy validation that matter here). */
+function validateEvent(event: Obj): void {
+  const name = event.metadata?.name ?? event.metadata?.generateName ?? ''
+  const involved = event.involvedObject
+  if (!involved || typeof involved !== 'object') {
+    throw ApiError.invalid('Event', name, [{field: 'involvedObject', reason: 'FieldValueRequired', message: 'Required value'}])
+  }
+  if (involved.namespace !== undefined && involved.namespace !== event.metadata.namespace) {
+    throw ApiError.invalid('Event', name, [{field: 'involvedObject.namespace', reason: 'FieldValueInvalid', message: `Invalid value: "${involved.namespace}": does not match event.namespace`}])
+  }
+  if (event.type !== undefined && event.type !== 'Normal' && event.type !== 'Warning') {
+    throw ApiError.invalid('Event', name, [{field: 'type', reason: 'FieldValueNotSupported', message: `Unsupported value: "${event.type}": supported values: "Normal", "Warning"`}])
+  }
+  if (typeof event.reason === 'string' && event.reason.length > 128) {
+    throw ApiError.invalid('Event', name, [{field: 'reason', reason: 'FieldValueTooLong', message: 'Too long: may not be more than 128 bytes'}])
+  }
 }

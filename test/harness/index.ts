@@ -26,7 +26,9 @@
 //                                             no more watch events or log lines (an apiserver stuck behind its load balancer);
 //                                             test/harness/black-hole.ts is one that never answered at all
 //   setLatency(ms)                            extra latency before every response
-//   close()                                   kills pod processes, closes the server
+//   close()                                   kills pod processes, stops the kube-router emulator, closes the server
+//   kubeRouter                                the kube-router emulator (opts.kubeRouterEmulator), or null: settled()
+//                                             waits for its pending reconciliation, endpointPods(node), lastError
 //   store, kubelet                            the internals, for tests that need more
 //
 // API surface: /version, /healthz; discovery (/api, /apis, /api/v1, /apis/G/V); nodes, namespaces,
@@ -35,7 +37,9 @@
 // the real server supports; limit/continue with remainingItemCount), get, watch
 // (?watch=true|1, also on .../NAME; resourceVersion replay, timeoutSeconds, allowWatchBookmarks,
 // sendInitialEvents), create (generateName, dryRun=All), update (PUT), patch (merge, strategic
-// approximated by merge, json-patch), delete, deletecollection; pods/NAME/log (container,
+// approximated by merge, json-patch; dryRun=All; a metadata.resourceVersion in the patched result that is not the
+// current one is 409 Conflict; a no-op patch stores nothing), delete, deletecollection; events are validated
+// (involvedObject.namespace, type Normal|Warning) and stored like any object; pods/NAME/log (container,
 // tailLines, limitBytes, sinceSeconds, sinceTime, timestamps, previous, follow);
 // POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews. Errors are metav1.Status.
 //
@@ -61,6 +65,7 @@
 // Continue tokens page through the current state (a real server pages through the snapshot
 // of the first page's resourceVersion); they never expire.
 import {Kubelet} from './kubelet.js'
+import {KubeRouterEmulator} from './kube-router-emulator.js'
 import {writeKubeconfig as writeKubeconfigFile} from './kubeconfig.js'
 import {ApiServer} from './api-server.js'
 import {DEFAULT_NAMESPACES, defaultPod, namespaceObject, nodeObject} from './objects.js'
@@ -68,6 +73,8 @@ import {type KubeObject, RESOURCES, Store, timestamp} from './store.js'
 import type {HarnessNode, RequestRecord, TestClusterOptions} from './types.js'
 
 export type {Denial, HarnessNode, NodeFault, NodeRuntime, RequestRecord, TestClusterOptions} from './types.js'
+export type {KubeRouterEmulatorFault, KubeRouterEmulatorOptions} from './kube-router-emulator.js'
+export {BROKEN_DSR_VERSION, KubeRouterEmulator} from './kube-router-emulator.js'
 export {ApiError} from './status.js'
 export {kubeconfigText} from './kubeconfig.js'
 
@@ -85,6 +92,8 @@ export interface TestCluster {
   close(): Promise<void>
   readonly store: Store
   readonly kubelet: Kubelet
+  /** present with opts.kubeRouterEmulator */
+  readonly kubeRouter: KubeRouterEmulator | null
 }
 
 type Obj = Record<string, any>
@@ -152,12 +161,21 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
   })
   const url = await server.listen()
   let closed = false
+  const kubeRouter = opts.kubeRouterEmulator ? new KubeRouterEmulator(store, nodes, opts.kubeRouterEmulator) : null
+  try {
+    await kubeRouter?.start()
+  } catch (error) {
+    await kubeRouter?.close().catch(() => {})
+    await server.close()
+    throw error
+  }
 
   return {
     url,
     requests: server.requests,
     store,
     kubelet,
+    kubeRouter,
     writeKubeconfig: (file, o = {}) =>
       writeKubeconfigFile(file, {server: url, context: o.context, token: o.token ?? opts.token, namespace: o.namespace, user: opts.user ?? 'harness-user'}),
     pods: (namespace) => store.list('pods', namespace).map((p) => structuredClone(p)),
@@ -170,6 +188,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     async close() {
       if (closed) return
       closed = true
+      await kubeRouter?.close()
       await kubelet.close()
       await server.close()
     },

@@ -1,4 +1,5 @@
 // Public option and result types of the test cluster (see index.ts for the overview).
+import type {KubeRouterEmulatorOptions} from './kube-router-emulator.js'
 
 export type NodeRuntime =
   | {
@@ -86,6 +87,9 @@ export interface TestClusterOptions {
   latencyMs?: number
   /** reported by GET /version; default v1.33.4 */
   serverVersion?: string
+  /** emulate kube-router's service proxy on the netns nodes (kube-router-emulator.ts): DSR and ordinary Services
+   * programmed from the store's Services and EndpointSlices `delayMs` (default 300) after each change */
+  kubeRouterEmulator?: KubeRouterEmulatorOptions
 }
 
 export interface RequestRecord {

@@ -24,6 +24,8 @@ export const PROBE_TOOLS = [
   'iptables-save', 'ip6tables-save', 'iptables-nft-save', 'ip6tables-nft-save', 'iptables-legacy-save', 'ip6tables-legacy-save',
 ] as const
 export const NETNS: Needs = {root: true, tools: NETNS_TOOLS}
+/** The DSR endpoint-pod reads of probe.sh (dsr-endpoints.txt) and the kube-router emulator's endpoint pods. */
+export const DSR_TOOLS = ['nsenter', 'ls', 'grep'] as const
 export const TMUX: Needs = {tools: ['tmux']}
 /** The CLI tests run `kubectl kr …` through kubectl's plugin dispatch, drop root with setpriv and fill a disk with a tiny
  * tmpfs (mount); the kubelet test counts children with pgrep. */
@@ -32,7 +34,7 @@ export const CLI_TOOLS = ['kubectl', 'setpriv', 'pgrep', 'mount', 'umount'] as c
 /** Every command a test declares: .ci/run must install each (test/ci-tools.test.ts checks it). */
 /** The bundle tests make hostile directory bundles: a FIFO, a device node. */
 export const BUNDLE_TOOLS = ['mkfifo', 'mknod'] as const
-export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS, ...BUNDLE_TOOLS])]
+export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS, ...BUNDLE_TOOLS, ...DSR_TOOLS])]
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI
