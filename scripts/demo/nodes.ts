@@ -48,8 +48,10 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     'ip rule add priority 32764 fwmark 0x3742 lookup 78',
     'ip route add local default dev lo table 78', 'ip -6 route add local default dev lo table 78',
     'ip route add 199.27.151.9 dev kube-bridge table 79',
-    // the other nodes, reached through tunnels in table 77
+    // the other nodes' pod CIDRs: the upstream router advertises the whole pod range of each family over BGP and
+    // kube-router injects it (proto 17)
     'ip route add 10.244.0.0/16 via 192.168.56.1 dev eth0 proto 17',
+    'ip -6 route add fd00:10:244::/48 via fd00:56::1 dev eth0 proto 17',
     'iptables -t mangle -A PREROUTING -d 199.27.151.9/32 -p tcp -m tcp --dport 8080 -j MARK --set-mark 14146',
     'iptables -t mangle -A OUTPUT -d 199.27.151.9/32 -p tcp -m tcp --dport 8080 -j MARK --set-mark 14146',
     'iptables -t mangle -A PREROUTING -s 199.27.151.9/32 -i kube-bridge -p tcp -m tcp --sport 8080 --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1440',

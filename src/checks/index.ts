@@ -11,6 +11,18 @@ import {networkdForeignRules} from './networkd-foreign-rules.js'
 import {policyRoutingRules} from './policy-routing-rules.js'
 import {dsrSloppyTcp} from './dsr-sloppy-tcp.js'
 import {kubeRouterPresent} from './kube-router-present.js'
+import {iptablesBackend} from './iptables-backend.js'
+import {kubeProxyLeftovers} from './kube-proxy-leftovers.js'
+import {podRoutes} from './pod-routes.js'
+import {serviceCidr} from './service-cidr.js'
+import {podCidr} from './pod-cidr.js'
+import {mtu} from './mtu.js'
+import {hairpin} from './hairpin.js'
+import {nodeIpsIpset} from './node-ips-ipset.js'
+import {netpolSync} from './netpol-sync.js'
+import {externalIpValidation} from './external-ip-validation.js'
+import {kubeRouterLog} from './kube-router-log.js'
+import {kubeRouterPods} from './kube-router-pods.js'
 
 export const CHECKS: readonly Check[] = [
   kubeRouterVersion,
@@ -24,6 +36,18 @@ export const CHECKS: readonly Check[] = [
   policyRoutingRules,
   dsrSloppyTcp,
   kubeRouterPresent,
+  iptablesBackend,
+  kubeProxyLeftovers,
+  podRoutes,
+  serviceCidr,
+  podCidr,
+  mtu,
+  hairpin,
+  nodeIpsIpset,
+  netpolSync,
+  externalIpValidation,
+  kubeRouterLog,
+  kubeRouterPods,
 ]
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id)

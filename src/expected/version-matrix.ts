@@ -409,3 +409,35 @@ function atLeast(version: Version, min: string): boolean {
   const m = parseVersionText(min)
   return m !== null && compareVersions(version, m) >= 0
 }
+
+// ---------- fixes of known kube-router log errors (the kube-router-log check) ----------
+// Kept apart from KNOWN_BUGS: these are looked up when their log line is seen, not listed for a version.
+// Sources: accuracy-audit §2 "Missing" table and §3 #9/#12.
+
+export type LogFixId = 'rt-tables-missing' | 'dsr-container-lookup' | 'dsr-cri-resolver' | 'fou-port-kernel-6.19' | 'netlink-dump-interrupted'
+
+export interface LogFix {
+  id: LogFixId
+  ranges: {from: string; to: string}[]
+  fixedIn: string
+  links: string[]
+}
+
+export const LOG_FIXES: Readonly<Record<LogFixId, LogFix>> = {
+  // /etc/iproute2/rt_tables absent (distroless hosts, #1616): no fallback until 70920609
+  'rt-tables-missing': {id: 'rt-tables-missing', ranges: [{from: 'v2.1.0', to: 'v2.1.1'}], fixedIn: 'v2.1.1', links: ['https://github.com/cloudnativelabs/kube-router/issues/1616']},
+  // DSR receiver setup looked for the container of non-local endpoints (#1640, PR #1651)
+  'dsr-container-lookup': {id: 'dsr-container-lookup', ranges: [{from: 'v2.1.0', to: 'v2.1.1'}], fixedIn: 'v2.1.1', links: ['https://github.com/cloudnativelabs/kube-router/issues/1640']},
+  // gRPC NewClient without the passthrough resolver: "produced zero addresses" for unix:// runtime endpoints (#1754, 5179953b)
+  'dsr-cri-resolver': {id: 'dsr-cri-resolver', ranges: [{from: 'v2.2.0', to: 'v2.2.2'}], fixedIn: 'v2.2.2', links: ['https://github.com/cloudnativelabs/kube-router/issues/1754']},
+  // netlink FouAdd (used from v2.6.0) fails on kernels >= 6.19 until the netlink bump 33178752 (#2070)
+  'fou-port-kernel-6.19': {id: 'fou-port-kernel-6.19', ranges: [{from: 'v2.6.0', to: 'v2.10.0'}], fixedIn: 'v2.10.0', links: ['https://github.com/cloudnativelabs/kube-router/issues/2070']},
+  // interrupted netlink dumps were not retried (#1965; retries 8ea5e44d, 440ad4d0)
+  'netlink-dump-interrupted': {id: 'netlink-dump-interrupted', ranges: [{from: 'v2.0.0', to: 'v2.7.0'}], fixedIn: 'v2.7.0', links: ['https://github.com/cloudnativelabs/kube-router/issues/1965']},
+}
+
+/** The fix of a log error for this version: `affected` when the version lies in one of its ranges (unknown version: null). */
+export function logFixFor(version: Version | null, id: LogFixId): {fix: LogFix; affected: boolean | null} {
+  const fix = LOG_FIXES[id]
+  return {fix, affected: version ? fix.ranges.some((r) => versionInRange(version, r)) : null}
+}

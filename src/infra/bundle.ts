@@ -5,6 +5,7 @@
 //   cluster/services.json        v1 ServiceList
 //   cluster/endpointslices.json  discovery.k8s.io/v1 EndpointSliceList
 //   cluster/kube-router.json     the kube-router DaemonSet (optional)
+//   cluster/kube-router-pods.json {"kind": "KubeRouterPodList", "items"}: kube-router's pods (cluster mode only)
 //   nodes/<node>/<source>        raw capture, one file per source
 //   nodes/<node>/missing.json    {"<source>": "<why it is absent>"}  (only when something is missing)
 //   failed-nodes.json            [{"name", "error", "kind", "evidence", "pod"}]  (only when some node could not be probed)
@@ -15,6 +16,7 @@
 // a half-written bundle. Node source files are carried as text, never parsed here.
 // Reads are bounded and never leave the bundle: see bundle-limits.ts (the limits), bundle-tree.ts (regular
 // files only, no link followed, no FIFO or device opened) and bundle-archive.ts (one streaming pass, in memory).
+import {KUBE_ROUTER_PODS_KIND} from '../model/kube-router-pods.js'
 import {randomBytes} from 'node:crypto'
 import {link, lstat, mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {isSourceName, SOURCE_NAMES} from '../model/sources.js'
@@ -71,6 +73,8 @@ const CLUSTER_LISTS = {
   endpointSlices: {file: 'endpointslices.json', kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1'},
 } satisfies Record<string, ClusterFile>
 const KUBE_ROUTER_FILE = 'kube-router.json'
+/** kube-router's pods with their restarts and previous logs (cluster mode only; model/kube-router-pods.ts) */
+const KUBE_ROUTER_PODS_FILE = 'kube-router-pods.json'
 
 // ---------- small helpers ----------
 
@@ -147,6 +151,9 @@ async function writeLayout(snapshot: Snapshot, dir: string, toolVersion: string,
       await writeFile(join(clusterDir, file), json({apiVersion, kind, metadata: {}, items: snapshot.cluster[key]}))
     }
     if (snapshot.cluster.kubeRouter !== null) await writeFile(join(clusterDir, KUBE_ROUTER_FILE), json(snapshot.cluster.kubeRouter))
+    if (snapshot.cluster.kubeRouterPods !== undefined) {
+      await writeFile(join(clusterDir, KUBE_ROUTER_PODS_FILE), json({kind: KUBE_ROUTER_PODS_KIND, items: snapshot.cluster.kubeRouterPods}))
+    }
   }
 
   const nodesDir = join(dir, 'nodes')
@@ -294,6 +301,7 @@ const READ_NAMES = new Set<string>([
   'failed-nodes.json',
   MISSING_FILE,
   KUBE_ROUTER_FILE,
+  KUBE_ROUTER_PODS_FILE,
   ...Object.values(CLUSTER_LISTS).map((c) => c.file),
   ...SOURCES,
 ])
@@ -428,7 +436,8 @@ async function readCluster(reader: Reader): Promise<{cluster: ClusterObjects | n
   const endpointSlices = await readList(reader, `cluster/${CLUSTER_LISTS.endpointSlices.file}`)
   // a DaemonSetList (kubectl get ds -o json) is accepted too: its first item
   const kubeRouter = (await reader.json(`cluster/${KUBE_ROUTER_FILE}`))?.value ?? null
-  const parsed = parseClusterObjects({nodes, services, endpointSlices, kubeRouter}, 'cluster')
+  const pods = await reader.json(`cluster/${KUBE_ROUTER_PODS_FILE}`)
+  const parsed = parseClusterObjects({nodes, services, endpointSlices, kubeRouter, ...(pods ? {kubeRouterPods: pods.value} : {})}, 'cluster')
   return {cluster: parsed.value, issues: parsed.issues}
 }
 

@@ -304,8 +304,9 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))
         .map((e) => ({type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1}))
     },
-    async podLog(namespace, name, container, options) {
-      const text = await call(`log of pod ${name}`, (o) => core.readNamespacedPodLog({namespace, name, container, limitBytes: options?.limitBytes, tailLines: options?.tailLines}, o))
+    async podLog(namespace, name, container, options = {}) {
+      const text = await call(`${options.previous ? 'previous ' : ''}log of pod ${name}`, (o) =>
+        core.readNamespacedPodLog({namespace, name, container, limitBytes: options.limitBytes, tailLines: options.tailLines, ...(options.previous ? {previous: true} : {})}, o))
       return typeof text === 'string' ? text : String(text ?? '')
     },
     async deletePod(namespace, name) {

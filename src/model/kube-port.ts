@@ -91,9 +91,9 @@ export interface KubePort {
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */
   watchPods(namespace: string, labelSelector: string, handlers: {event(type: WatchEventType, pod: PodObject): void; done(error: KubeRequestError | null): void}): Promise<{stop(): void}>
-  /** the container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line),
-   * `tailLines` only its last lines */
-  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number; tailLines?: number}): Promise<string>
+  /** a container's log; `limitBytes` reads only its first bytes (kube-router's version is its first line),
+   * `tailLines` only its last lines, `previous` the container before the last restart */
+  podLog(namespace: string, name: string, container: string, options?: {limitBytes?: number; tailLines?: number; previous?: boolean}): Promise<string>
   /** names of nodes, namespaces, or Services of a namespace ("" = all namespaces, as "namespace/name"), sorted */
   listNames(resource: 'nodes' | 'namespaces' | 'services', namespace: string | null): Promise<string[]>
   /** the events of a pod, oldest first */

@@ -4,6 +4,7 @@ import type {
   DsrEndpointsState, IpSetState, IptablesState, IpvsState, KubeRouterProcess, KubeRouterVersionInfo, Link, LogLine, NetworkdState,
   Parsed, ProbeResult, Route, Rule, SourceName, SysctlState,
 } from './types.js'
+import type {BgpNeighborsState, IptablesBackendsState} from './failure-mode-sources.js'
 
 export interface SourceTypes {
   'ip-addr.json': Link[]
@@ -19,6 +20,8 @@ export interface SourceTypes {
   'networkd.txt': NetworkdState
   'kube-router-version.txt': KubeRouterVersionInfo
   'kube-router-process.txt': KubeRouterProcess[]
+  'iptables-backends.txt': IptablesBackendsState
+  'gobgp-neighbors.txt': BgpNeighborsState
   'kube-router.log': LogLine[]
   'probes.json': ProbeResult[]
   'dsr-endpoints.txt': DsrEndpointsState

@@ -68,6 +68,19 @@ export const PROBE_SOURCES = [
     missingWhen: 'the probe pod (no hostPID: the node\'s processes are not visible)',
   },
   {
+    name: 'iptables-backends.txt',
+    section: 'passive',
+    command:
+      'for iptables and ip6tables, nft and legacy: "== <tool>-<backend>", "# kr-version: <--version>", the save\'s stderr as "# kr-stderr: ...", its table/chain/comment lines, jumps from built-in chains to KUBE-* chains and KUBE-FIREWALL rules, "# kr-rules: N"; "# kr-unavailable: why" instead when the tool is absent, the legacy tables do not exist, or the save fails',
+    missingWhen: 'never (each backend says why it is unavailable)',
+  },
+  {
+    name: 'gobgp-neighbors.txt',
+    section: 'passive',
+    command: 'gobgp neighbor (kube-router\'s local gRPC API, read-only)',
+    missingWhen: 'gobgp is not in the image, or kube-router\'s BGP server does not answer',
+  },
+  {
     name: 'dsr-endpoints.txt',
     section: 'passive',
     command:

@@ -2,6 +2,7 @@
 // Everything here is plain, serialisable data: no classes, no functions.
 import type {SourceName} from './sources.js'
 import type {FailedNode} from './node-failure.js'
+import type {KubeRouterPodStatus} from './kube-router-pods.js'
 
 export type {SourceName}
 
@@ -43,6 +44,12 @@ export interface Link {
   /** "veth", "dummy", "ipip", ... when iproute2 reported it. */
   kind: string | null
   addresses: IpAddress[]
+  /** the bridge (or bond) the link is a port of, when `ip -d` reported one */
+  master?: string | null
+  /** a bridge port's hairpin mode (`info_slave_data.hairpin`), null when not a bridge port or not reported */
+  hairpin?: boolean | null
+  /** a tunnel's encapsulation (`info_data.encap.type`: "fou", "gue"), null for plain ipip/ip6tnl or other links */
+  encap?: string | null
 }
 
 export interface Route {
@@ -325,6 +332,8 @@ export interface ClusterObjects {
   services: ServiceObject[]
   endpointSlices: EndpointSliceObject[]
   kubeRouter: DaemonSetObject | null
+  /** kube-router's pods (cluster mode, or a bundle that has them); absent when not collected */
+  kubeRouterPods?: KubeRouterPodStatus[]
 }
 
 // ---------- capture and node state ----------
@@ -345,6 +354,8 @@ export interface RawClusterObjects {
   services: readonly unknown[]
   endpointSlices: readonly unknown[]
   kubeRouter: unknown
+  /** a KubeRouterPodList document (model/kube-router-pods.ts); absent when not collected */
+  kubeRouterPods?: unknown
 }
 
 export interface Snapshot {

@@ -1,9 +1,11 @@
 // Cluster objects from the bundle: cluster/nodes.json (v1 NodeList), cluster/services.json (v1 ServiceList),
-// cluster/endpointslices.json (discovery.k8s.io/v1 EndpointSliceList), cluster/kube-router.json (DaemonSet).
+// cluster/endpointslices.json (discovery.k8s.io/v1 EndpointSliceList), cluster/kube-router.json (DaemonSet),
+// cluster/kube-router-pods.json (parsers/kube-router-pods.ts).
 //
 // Items must have metadata.name. The typed wrappers (parseNodeList, parseServiceList,
 // parseEndpointSliceList, parseDaemonSet) also drop fields of the subset in model/types.ts that have
 // the wrong JSON type, so checks can trust the declared types; every drop is an issue.
+import {parseKubeRouterPods} from './kube-router-pods.js'
 import type {ClusterObjects, DaemonSetObject, RawClusterObjects, EndpointSliceObject, NodeObject, Parsed, ParseIssue, ServiceObject} from '../model/types.js'
 import {asText, guard, isBlank, isRecord, issue, safeStringify, salvageArray} from './common.js'
 
@@ -345,7 +347,13 @@ export function parseClusterObjects(raw: RawClusterObjects, origin: 'cluster' | 
     kubeRouter = parsed.value
     issues.push(...parsed.issues)
   }
-  return {value: {nodes, services, endpointSlices, kubeRouter}, issues, fatal: false}
+  const value: ClusterObjects = {nodes, services, endpointSlices, kubeRouter}
+  if (raw.kubeRouterPods !== undefined) {
+    const pods = parseKubeRouterPods(raw.kubeRouterPods, origin === 'api' ? 'the kube-router pods from the API' : 'cluster/kube-router-pods.json')
+    value.kubeRouterPods = pods.value
+    issues.push(...pods.issues)
+  }
+  return {value, issues, fatal: false}
 }
 
 const BUNDLE_SOURCES = {nodes: 'cluster/nodes.json', services: 'cluster/services.json', endpointSlices: 'cluster/endpointslices.json', kubeRouter: 'cluster/kube-router.json'}

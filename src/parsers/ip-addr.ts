@@ -36,6 +36,20 @@ function parseAddress(a: unknown, ifname: string, issues: ParseIssue[]): IpAddre
   return {family, local: canonicalIp(local), prefixlen, scope: str(a.scope) ?? 'global', flags}
 }
 
+/** `hairpin` of a bridge port's slave data (ip -d), null when the link is no bridge port. */
+function bridgePortHairpin(linkinfo: Record<string, unknown> | null): boolean | null {
+  if (!linkinfo || linkinfo.info_slave_kind !== 'bridge' || !isRecord(linkinfo.info_slave_data)) return null
+  const h = linkinfo.info_slave_data.hairpin
+  return typeof h === 'boolean' ? h : null
+}
+
+/** The encapsulation of an ipip/ip6tnl tunnel (`encap: {type: "fou"}` in info_data), null when none. */
+function tunnelEncap(linkinfo: Record<string, unknown> | null): string | null {
+  if (!linkinfo || !isRecord(linkinfo.info_data) || !isRecord(linkinfo.info_data.encap)) return null
+  const type = str(linkinfo.info_data.encap.type)
+  return type && type !== 'none' ? type : null
+}
+
 export function parseIpAddr(text: string): Parsed<Link[]> {
   return guard(SOURCE, () => [], () => {
     const doc = parseJsonArray(asText(text), SOURCE)
@@ -67,6 +81,9 @@ export function parseIpAddr(text: string): Parsed<Link[]> {
         operstate: str(o.operstate),
         kind: linkinfo ? str(linkinfo.info_kind) : null,
         addresses,
+        master: str(o.master),
+        hairpin: bridgePortHairpin(linkinfo),
+        encap: tunnelEncap(linkinfo),
       })
     }
     return {value: links, issues, fatal: fatalOf(doc.fatal, links.length, issues)}

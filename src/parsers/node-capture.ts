@@ -12,6 +12,8 @@ import {parseKubeRouterVersionOutput} from './kube-router-version.js'
 import {parseKlog} from './kube-router-log.js'
 import {parseKubeRouterProcesses} from './kube-router-process.js'
 import {parseProbes} from './probes.js'
+import {parseIptablesBackends} from './iptables-backends.js'
+import {parseGobgpNeighbors} from './gobgp-neighbors.js'
 import {parseDsrEndpoints} from './dsr-endpoints.js'
 import {SOURCE_NAMES} from '../model/sources.js'
 import type {NodeState, SourceState, SourceTypes} from '../model/node-state.js'
@@ -31,6 +33,8 @@ const PARSERS: {[K in SourceName]: (text: string) => Parsed<SourceTypes[K]>} = {
   'networkd.txt': parseNetworkd,
   'kube-router-version.txt': parseKubeRouterVersionOutput,
   'kube-router-process.txt': parseKubeRouterProcesses,
+  'iptables-backends.txt': parseIptablesBackends,
+  'gobgp-neighbors.txt': parseGobgpNeighbors,
   'kube-router.log': parseKlog,
   'probes.json': parseProbes,
   'dsr-endpoints.txt': parseDsrEndpoints,

@@ -566,6 +566,94 @@ kr_kube_router_log() {
 	kr_cmd kube-router.log tail -n "$KR_LOG_LINES" "$_kkl_new"
 }
 
+# ---------- failure-mode sources (issue 12: iptables backends, BGP peers) ----------
+# Read-only like everything above; kept apart from the sections above so each can change alone.
+
+# kr_backend_lines: filter an iptables save on stdin to what iptables-backends.txt keeps:
+# table (*), chain (:) and comment (#) lines, the jumps from built-in chains to KUBE-* chains
+# (which chains traffic reaches), the rules of KUBE-FIREWALL (whose mark match an older
+# iptables drops when it reads rules a newer one wrote) and any rule iptables marks as
+# unsupported, then "# kr-rules: <number of -A lines>".
+kr_backend_lines() {
+	_kbl_n=0
+	while IFS= read -r _kbl_l; do
+		case $_kbl_l in
+		'*'* | :* | '#'*) printf '%s\n' "$_kbl_l" ;;
+		-A*)
+			_kbl_n=$((_kbl_n + 1))
+			case $_kbl_l in
+			'-A KUBE-FIREWALL '* | *'unsupported revision'*) printf '%s\n' "$_kbl_l" ;;
+			'-A PREROUTING '*'-j KUBE-'* | '-A INPUT '*'-j KUBE-'* | '-A FORWARD '*'-j KUBE-'* | '-A OUTPUT '*'-j KUBE-'* | '-A POSTROUTING '*'-j KUBE-'*) printf '%s\n' "$_kbl_l" ;;
+			esac
+			;;
+		esac
+	done
+	printf '# kr-rules: %s\n' "$_kbl_n"
+}
+
+# kr_iptables_backends: for iptables and ip6tables, both backends: the tool's
+# version and the table/chain/comment lines of its save. Legacy tables are read
+# only when they already exist (the legacy tool would load the module).
+kr_iptables_backends() {
+	printf '=== kr:begin iptables-backends.txt\n'
+	for _kib_t in iptables ip6tables; do
+		if [ "$_kib_t" = ip6tables ]; then
+			_kib_names=/proc/net/ip6_tables_names
+		else
+			_kib_names=/proc/net/ip_tables_names
+		fi
+		for _kib_b in nft legacy; do
+			printf '== %s-%s\n' "$_kib_t" "$_kib_b"
+			if ! kr_have "$_kib_t-$_kib_b-save"; then
+				printf '# kr-unavailable: %s-%s-save not found\n' "$_kib_t" "$_kib_b"
+				continue
+			fi
+			if [ "$_kib_b" = legacy ] && ! kr_file_has_line "$_kib_names"; then
+				printf '# kr-unavailable: no legacy tables (%s empty or absent)\n' "$_kib_names"
+				continue
+			fi
+			if kr_have "$_kib_t-$_kib_b"; then
+				kr_capture "$_kib_t-$_kib_b" --version
+				kr_first_line "$KR_CAP_OUT"
+				kr_clean "$KR_FIRST"
+				printf '# kr-version: %s\n' "$KR_CLEAN"
+			fi
+			kr_capture "$_kib_t-$_kib_b-save"
+			if [ "$KR_CAP_RC" != 0 ]; then
+				kr_reason "$_kib_t-$_kib_b-save" "$KR_CAP_RC" "$KR_CAP_ERR"
+				kr_clean "$KR_REASON"
+				printf '# kr-unavailable: %s\n' "$KR_CLEAN"
+				continue
+			fi
+			# the save tools print their warnings (other backend present, incompatible tables) on stderr
+			if [ -n "$KR_CAP_ERR" ]; then
+				printf '%s\n' "$KR_CAP_ERR" | kr_backend_lines_stderr
+			fi
+			printf '%s' "$KR_CAP_OUT" | kr_backend_lines
+		done
+	done
+	printf '\n=== kr:end iptables-backends.txt rc=0\n'
+}
+
+# kr_backend_lines_stderr: each non-empty stderr line as "# kr-stderr: <line>".
+kr_backend_lines_stderr() {
+	while IFS= read -r _kbs_l; do
+		[ -n "$_kbs_l" ] || continue
+		kr_clean "$_kbs_l"
+		printf '# kr-stderr: %s\n' "$KR_CLEAN"
+	done
+}
+
+# kr_gobgp: kube-router's BGP peers as its bundled gobgp client sees them
+# (`gobgp neighbor` only queries kube-router's local gRPC API).
+kr_gobgp() {
+	if ! kr_have gobgp; then
+		kr_missing gobgp-neighbors.txt "gobgp not found (not in this image)"
+		return
+	fi
+	kr_cmd gobgp-neighbors.txt gobgp neighbor
+}
+
 # ---------- active probes ----------
 
 # kr_valid_target KIND FAMILY ADDRESS PORT SERVICE: 0 when every field is plain, else KR_INVALID says why.
@@ -1054,7 +1142,7 @@ fi
 
 KR_PLAN=''
 if [ "$KR_SECTIONS" != active ]; then
-	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt kube-router-process.txt dsr-endpoints.txt'
+	KR_PLAN='ip-addr.json ip-route.json ip6-route.json ip-rule.json ip6-rule.json ipset.txt ipvsadm.txt iptables.txt ip6tables.txt sysctl.txt networkd.txt kube-router-version.txt kube-router-process.txt iptables-backends.txt gobgp-neighbors.txt dsr-endpoints.txt'
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		KR_PLAN="$KR_PLAN kube-router.log"
 	fi
@@ -1078,6 +1166,8 @@ if [ "$KR_SECTIONS" != active ]; then
 	kr_networkd
 	kr_version
 	kr_kube_router_process
+	kr_iptables_backends
+	kr_gobgp
 	kr_dsr_endpoints
 	if [ -n "${KR_KUBE_ROUTER_LOG_DIR:-}" ]; then
 		kr_kube_router_log

@@ -4,6 +4,7 @@
 // be probed becomes a failed node with its reason, never a crash of the run.
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
 import {versionFromImage} from '../parsers/kube-router-version.js'
+import {kubeRouterContainerName, kubeRouterPodStatuses, listKubeRouterPods} from './kube-router-pods.js'
 import {interpretPod, lastLogLine, type PodOutcome} from '../model/pod-status.js'
 import {PROBE_CONTAINER, probePodManifest, probePodName, probeScriptConfigMap, runSelector, scriptConfigMapName} from '../model/probe-pod.js'
 import {apiserverTargets, serviceVipTargets} from '../expected/probe-targets.js'
@@ -108,7 +109,9 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
       'no kube-router DaemonSet found (label k8s-app=kube-router in kube-system, or a DaemonSet running a kube-router image) to take the probe image from: pass --image with kube-router\'s image',
     )
   }
-  const logDirs = await kubeRouterLogDirs(kube, cluster, access.allowed({verb: 'list', resource: 'pods', namespace: deployment.namespace ?? kubeRouterNamespace}), opts.warn)
+  const routerPods = await listKubeRouterPods(kube, cluster, access.allowed({verb: 'list', resource: 'pods', namespace: deployment.namespace ?? kubeRouterNamespace}), opts.warn)
+  const logDirs = kubeRouterLogDirs(cluster, routerPods)
+  if (routerPods !== null) cluster.kubeRouterPods = await kubeRouterPodStatuses(kube, cluster, routerPods)
   throwIfAborted(opts.signal)
 
   const nodes = opts.chooseNodes ? opts.chooseNodes(cluster, logDirs.size ? new Set(logDirs.keys()) : null) : cluster.nodes.map((n) => n.metadata.name)
@@ -500,29 +503,14 @@ function podCreateRefusal(error: KubeRequestError, namespace: string): UserError
 }
 
 /** node -> kubelet log directory of its kube-router container, relative to the host root. */
-async function kubeRouterLogDirs(kube: KubePort, cluster: ClusterObjects, allowed: boolean, warn: (m: string) => void): Promise<Map<string, string>> {
+function kubeRouterLogDirs(cluster: ClusterObjects, pods: PodObject[] | null): Map<string, string> {
   const dirs = new Map<string, string>()
-  const ds = cluster.kubeRouter as (ClusterObjects['kubeRouter'] & {spec?: {selector?: {matchLabels?: Record<string, string>}}}) | null
-  if (!ds || !allowed) return dirs
-  const namespace = ds.metadata.namespace ?? 'kube-system'
-  const match = ds.spec?.selector?.matchLabels ?? {}
-  const labelSelector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',')
-  if (!labelSelector) return dirs
-  const container = (ds.spec?.template?.spec?.containers ?? []).find((c) => c.name === 'kube-router' || (c.image ?? '').includes('kube-router'))?.name
-  let pods: PodObject[]
-  try {
-    pods = await kube.listPods({namespace, labelSelector})
-  } catch (error) {
-    if (error instanceof KubeRequestError && !error.connectionLost) {
-      warn(`cannot list the kube-router pods (${error.message}); kube-router logs are not collected`)
-      return dirs
-    }
-    throw error
-  }
-  for (const pod of pods) {
+  const container = kubeRouterContainerName(cluster)
+  for (const pod of pods ?? []) {
     const node = pod.spec?.nodeName
     const name = pod.metadata?.name
     const uid = pod.metadata?.uid
+    const namespace = pod.metadata?.namespace ?? cluster.kubeRouter?.metadata.namespace ?? 'kube-system'
     const c = container ?? pod.spec?.containers?.[0]?.name
     if (node && name && uid && c) dirs.set(node, `var/log/pods/${namespace}_${name}_${uid}/${c}`)
   }

@@ -17,6 +17,18 @@ const CONTRACT_IDS = [
   'policy-routing-rules',
   'dsr-sloppy-tcp',
   'kube-router-present',
+  'iptables-backend',
+  'kube-proxy-leftovers',
+  'pod-routes',
+  'service-cidr',
+  'pod-cidr',
+  'mtu',
+  'hairpin',
+  'node-ips-ipset',
+  'netpol-sync',
+  'external-ip-validation',
+  'kube-router-log',
+  'kube-router-pods',
 ]
 
 interface CheckRow {

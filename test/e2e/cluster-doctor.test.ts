@@ -129,7 +129,7 @@ test('3 dual-stack nodes: every failure mode on the right node, nothing on the h
 
   // --save-bundle wrote the cluster objects and every node; analysing it again gives the same findings
   const files = await readdir(join(bundle, 'cluster'))
-  assert.deepEqual(files.sort(), ['endpointslices.json', 'kube-router.json', 'nodes.json', 'services.json'])
+  assert.deepEqual(files.sort(), ['endpointslices.json', 'kube-router-pods.json', 'kube-router.json', 'nodes.json', 'services.json'])
   assert.deepEqual((await readdir(join(bundle, 'nodes'))).sort(), ['node-a', 'node-b', 'node-c'])
   assert.ok((await readdir(join(bundle, 'nodes/node-b'))).includes('kube-router.log'))
   const again = await kr(['doctor', '--from-bundle', bundle, '-o', 'json'])

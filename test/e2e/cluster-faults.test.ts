@@ -72,7 +72,7 @@ test('partial failure: rejected, image pull, deadline, exit 1, garbage output an
       replayNode('no-pull', {fault: 'image-pull'}),
       replayNode('slow-node', {fault: 'hang'}),
       replayNode('crashing', {fault: 'exit-1'}),
-      {name: 'garbled', runtime: {kind: 'replay', log: 'exec /bin/sh: exec format error\n'}},
+      {name: 'garbled', runtime: {kind: 'replay', log: 'exec /bin/sh: exec format error\n'}, podCIDRs: ['10.244.3.0/24']},
       replayNode('down-node', {ready: false}),
       replayNode('cni-down', {networkNotReady: true}),
     ],

@@ -27,8 +27,9 @@ export function probeOutputFromBundle(bundleDir: string, node: string, opts: {sk
 /** The demo bundle's healthy node-c, as its probe pod prints it. */
 export const HEALTHY_PROBE_OUTPUT = probeOutputFromBundle(DEMO_BUNDLE, 'node-c')
 
+/** A node that replays node-c's probe output; it has node-c's pod CIDRs, as kube-router needs one to run there. */
 export function replayNode(name: string, extra: Partial<HarnessNode> = {}, runMs = 50): HarnessNode {
-  return {name, runtime: {kind: 'replay', log: HEALTHY_PROBE_OUTPUT, runMs}, ...extra}
+  return {name, runtime: {kind: 'replay', log: HEALTHY_PROBE_OUTPUT, runMs}, podCIDRs: ['10.244.3.0/24', 'fd00:10:244:3::/64'], ...extra}
 }
 
 /** Services, EndpointSlices and the kube-router DaemonSet of the demo cluster. */

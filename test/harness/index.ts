@@ -140,7 +140,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     if (pod.status) {
       pod.spec ??= {containers: []}
       const created = store.create('pods', pod as KubeObject)
-      kubelet.adoptPod(created, log ?? podLogs[`${pod.metadata.namespace}/${pod.metadata.name}`])
+      kubelet.adoptPod(created, log ?? podLogs[`${pod.metadata.namespace}/${pod.metadata.name}`], opts.previousPodLogs?.[`${pod.metadata.namespace}/${pod.metadata.name}`])
       return
     }
     if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new Error('createPod: spec.containers is required')

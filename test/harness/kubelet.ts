@@ -164,7 +164,7 @@ export class Kubelet {
   }
 
   /** A pre-existing pod that already has a status: only its log is served (no process). */
-  adoptPod(pod: KubeObject, logText: string | undefined): void {
+  adoptPod(pod: KubeObject, logText: string | undefined, previousLogText?: string): void {
     const p = pod as Obj
     const node = this.nodes.get(p.spec?.nodeName)
     const phase = p.status?.phase
@@ -175,6 +175,7 @@ export class Kubelet {
       node: node ?? {name: p.spec?.nodeName ?? '', ready: false, runtime: {kind: 'replay', log: ''}},
       timers: new Set(),
       log: logText ? [{at: Date.now(), text: logText}] : [],
+      ...(previousLogText !== undefined ? {previousLog: [{at: Date.now(), text: previousLogText}]} : {}),
       terminal: phase === 'Succeeded' || phase === 'Failed',
       deleting: false,
       restarts: 0,

@@ -71,6 +71,8 @@ export interface TestClusterOptions {
   pods?: object[]
   /** "namespace/name" -> log text of pre-existing pods */
   podLogs?: Record<string, string>
+  /** "namespace/name" -> log text of a pre-existing pod's previous container (what `logs --previous` returns) */
+  previousPodLogs?: Record<string, string>
   /** default, kube-system, kube-public (and kube-node-lease) always exist; labels here are merged */
   namespaces?: {name: string; labels?: Record<string, string>}[]
   /** bearer token required on every request (401 otherwise); absent = any or none accepted */

@@ -11,7 +11,7 @@
 // (`scenario.probeEnv` does) to get the fakes.
 //
 // Every node (index i, default 1 = node-a): eth0 192.168.56.(10+i)/24, fd00:56::(10+i)/64,
-// fe80::(10+i)/64, default routes via 192.168.56.1 / fd00:56::1; kube-bridge 10.244.i.1/24,
+// fe80::(10+i)/64, default routes via 192.168.56.1 / fd00:56::1 and the pod range via them (proto 17); kube-bridge 10.244.i.1/24,
 // fd00:10:244:i::1/64; fixed MACs, no generated link-locals; ip_forward and IPv6 forwarding 1,
 // arp_ignore 1, arp_announce 2; table 78 `local default dev lo` (both families); ipsets of
 // kube-router-facts §5.1; KUBE-ROUTER-SERVICES + INPUT jump in iptables and ip6tables.
@@ -785,6 +785,13 @@ async function ipvsadmText(spec: NodeSpec): Promise<string> {
     .join('\n')
 }
 
+const FAKE_GOBGP = `#!/bin/sh
+# fake gobgp for tests: \`gobgp neighbor\` prints the recorded neighbor table
+if [ "$#" -eq 1 ] && [ "$1" = neighbor ]; then cat "$(dirname "$0")/gobgp-neighbor.txt"; exit 0; fi
+echo "fake gobgp: only 'neighbor' is supported" >&2
+exit 2
+`
+
 const FAKE_KUBE_ROUTER = `#!/bin/sh
 # fake kube-router for tests: \`--version\` prints the recorded version line on stderr
 case "$1" in
@@ -869,6 +876,10 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
     await ip('-6', 'addr', 'add', `${a.linkLocal6}/64`, 'dev', 'eth0')
     await ip('route', 'add', 'default', 'via', a.gateway4, 'dev', 'eth0')
     await ip('-6', 'route', 'add', 'default', 'via', a.gateway6, 'dev', 'eth0')
+    // the other nodes' pod CIDRs: the upstream router advertises the cluster's pod range over BGP and kube-router
+    // injects what it learns with its protocol 17 (the pod-routes check accepts such a covering route)
+    await ip('route', 'add', CLUSTER.podCidr4, 'via', a.gateway4, 'dev', 'eth0', 'proto', '17')
+    await ip('-6', 'route', 'add', CLUSTER.podCidr6, 'via', a.gateway6, 'dev', 'eth0', 'proto', '17')
 
     // pod bridge: gateway = first address of the node's pod CIDRs
     await ip('addr', 'add', `${a.bridge4}/24`, 'dev', 'kube-bridge')
@@ -938,6 +949,8 @@ export async function buildNode(spec: NodeSpec): Promise<NodeScenario> {
     await writeFile(path.join(binDir, 'ipvsadm-Ln.txt'), await ipvsadmText(spec))
     await writeExecutable(binDir, 'kube-router', FAKE_KUBE_ROUTER)
     await writeExecutable(binDir, 'ipvsadm', FAKE_IPVSADM)
+    await copyFile(path.join(RECORDED_DIR, 'gobgp-neighbor-healthy.txt'), path.join(binDir, 'gobgp-neighbor.txt'))
+    await writeExecutable(binDir, 'gobgp', FAKE_GOBGP)
     // stands for /proc/net/ip_vs (IPVS loaded) via KR_PROBE_IPVS_PROC
     const ipvsProc = path.join(dir, 'proc-net-ip_vs')
     await writeFile(ipvsProc, 'IP Virtual Server version 1.2.1 (size=4096)\n')

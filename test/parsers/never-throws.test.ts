@@ -13,6 +13,8 @@ import {effectiveNetworkdSetting, parseNetworkd} from '../../src/parsers/network
 import {compareVersions, parseKubeRouterVersionOutput, parseVersionText, versionFromImage} from '../../src/parsers/kube-router-version.js'
 import {parseKlog} from '../../src/parsers/kube-router-log.js'
 import {parseProbes} from '../../src/parsers/probes.js'
+import {parseIptablesBackends} from '../../src/parsers/iptables-backends.js'
+import {parseGobgpNeighbors} from '../../src/parsers/gobgp-neighbors.js'
 import {parseDaemonSet, parseEndpointSliceList, parseNodeList, parseServiceList} from '../../src/parsers/cluster.js'
 import type {Parsed} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
@@ -27,6 +29,8 @@ const parsers: [string, (t: string) => Parsed<unknown>][] = [
   ['ipvsadm', parseIpvsadm],
   ['iptables', parseIptablesSave],
   ['sysctl', parseSysctl],
+  ['iptables-backends', parseIptablesBackends],
+  ['gobgp-neighbors', parseGobgpNeighbors],
   ['networkd', (t) => {
     const r = parseNetworkd(t)
     effectiveNetworkdSetting(r.value, 'Network.ManageForeignRoutingPolicyRules')

@@ -157,10 +157,10 @@ test('fillMissing marks only sources with neither content nor reason', () => {
 })
 
 test('sources: ordered, typed, split by section', () => {
-  assert.equal(PROBE_SOURCES.length, 16)
+  assert.equal(PROBE_SOURCES.length, 18)
   assert.deepEqual(probeSourceNames('active'), ['probes.json'])
-  assert.equal(probeSourceNames('passive').length, 14)
-  assert.equal(probeSourceNames('all').length, 15)
+  assert.equal(probeSourceNames('passive').length, 16)
+  assert.equal(probeSourceNames('all').length, 17)
   assert.ok(isSourceName('ipvsadm.txt'))
   assert.ok(!isSourceName('../etc/passwd'))
 })

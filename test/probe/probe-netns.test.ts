@@ -255,9 +255,10 @@ test('missing tools are recorded per source, the rest is still captured', {skip}
   await withScenario(buildHealthyNode, {}, async (s) => {
     const tools = await toolDir([...BASE_TOOLS, 'timeout'])
     try {
-      // a PATH without curl, ipvsadm and kube-router
+      // a PATH without curl, ipvsadm, kube-router and gobgp
       const r = await probe(s, {env: {PATH: tools.dir}, targets: scenarioTargets(s)})
       assert.deepEqual(r.capture.missing, {
+        'gobgp-neighbors.txt': 'gobgp not found (not in this image)',
         'ipvsadm.txt': 'ipvsadm not found',
         'kube-router-version.txt': 'kube-router not found',
         'probes.json': 'curl not found',

@@ -85,8 +85,9 @@ test('a clean run: no findings, every cell passes or is skipped with a reason', 
   const model = buildModel(await cleanNodeReport())
   assert.equal(model.findings.length, 0)
   assert.ok(!model.report.checks.some((c) => c.id === 'kube-router-version'), 'only the checks that ran are listed')
-  assert.deepEqual(model.rows.map((r) => r.label), ['node-c'])
-  for (const cell of model.rows[0].cells) {
+  // the cluster-level checks (service-cidr, pod-cidr, …) have their row next to the node's
+  assert.deepEqual(model.rows.map((r) => r.label), ['cluster', 'node-c'])
+  for (const cell of model.rows.flatMap((r) => r.cells)) {
     assert.ok(cell === null || cell.status === 'pass' || (cell.status === 'skipped' && cell.reason), JSON.stringify(cell))
   }
 })
