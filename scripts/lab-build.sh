@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the lab's binaries from the Go module proxy into a cache, once per version (docs/lab.md):
-#   kube-apiserver, kube-controller-manager  k8s.io/kubernetes (lab/kubernetes/go.mod pins it and its staging modules)
+#   kube-apiserver, kube-controller-manager, kube-scheduler  k8s.io/kubernetes (lab/kubernetes/go.mod pins it and its staging modules)
 #   etcd                                     go.etcd.io/etcd/server/v3 (lab/etcd/go.mod)
 #   kube-router                              github.com/cloudnativelabs/kube-router/v2, with its own go.mod (go install @version)
 # A binary is rebuilt only when its version stamp differs. The Go module and build caches (GOMODCACHE, GOCACHE)
@@ -41,6 +41,7 @@ build_k8s() {
 }
 build kube-apiserver "$k8s_stamp" build_k8s kube-apiserver
 build kube-controller-manager "$k8s_stamp" build_k8s kube-controller-manager
+build kube-scheduler "$k8s_stamp" build_k8s kube-scheduler
 build_etcd() {
   cd "$repo/lab/etcd"
   go build -trimpath -ldflags="-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3

@@ -1,4 +1,4 @@
-// Build manifest for the lab's kube-apiserver and kube-controller-manager: the upstream commands at a pinned release, built from the
+// Build manifest for the lab's kube-apiserver, kube-controller-manager and kube-scheduler: the upstream commands at a pinned release, built from the
 // Go module proxy. k8s.io/kubernetes is not meant to be imported as a module: its go.mod points each
 // k8s.io staging module at ./staging, so a consumer must pin every one of them to the matching v0 tag.
 module kubectl-kr/lab/kubernetes

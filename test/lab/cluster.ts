@@ -1,6 +1,6 @@
 // The lab cluster: a real kube-apiserver (TLS with a generated CA; Node and RBAC authorization; NodeRestriction and
 // PodSecurity admission), its etcd, the real kube-controller-manager (service accounts, namespace deletion, garbage
-// collection, DaemonSets), and N nodes that are network namespaces on one bridge, each registered as a real Node by
+// collection, DaemonSets) and kube-scheduler (DaemonSet pods are bound by it), and N nodes that are network namespaces on one bridge, each registered as a real Node by
 // a kubelet stand-in (kubelet.ts) running inside it. docs/lab.md tells how the binaries are built and cached.
 //
 //   const lab = await startLab({nodes: 3})
@@ -31,7 +31,7 @@ export function labBinDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KR_LAB_BIN ?? path.join(env.KR_LAB_CACHE ?? path.join(os.homedir(), '.cache', 'kubectl-kr-lab'), 'bin')
 }
 
-export const LAB_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const
+export const LAB_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const
 
 /** The binaries that are missing, for an error that says how to build them. */
 export function missingBinaries(binDir = labBinDir()): string[] {
@@ -64,6 +64,8 @@ export interface Lab {
   nodes: LabNode[]
   binDir: string
   admin: KubeClient
+  pki: Pki
+  port: number
   /** wall-clock milliseconds of each start-up step */
   timings: Record<string, number>
   close(): Promise<void>
@@ -169,6 +171,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const adminCert = await pki.issue({name: 'admin', commonName: 'kr-lab-admin', organizations: ['system:masters'], usage: 'client'})
     const restrictedCert = await pki.issue({name: 'restricted', commonName: 'kr-lab-restricted', usage: 'client'})
     const kcmCert = await pki.issue({name: 'controller-manager', commonName: 'system:kube-controller-manager', usage: 'client'})
+    const schedulerCert = await pki.issue({name: 'scheduler', commonName: 'system:kube-scheduler', usage: 'client'})
     const sa = await pki.serviceAccountKeys()
     step('certificates', t)
 
@@ -265,6 +268,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     })
     const kcmKubeconfig = path.join(dir, 'controller-manager.kubeconfig')
     await writeFile(kcmKubeconfig, await clientKubeconfig({server, ca: pki.ca.cert, client: kcmCert, user: 'system:kube-controller-manager'}), {mode: 0o600})
+    const schedulerKubeconfig = path.join(dir, 'scheduler.kubeconfig')
+    await writeFile(schedulerKubeconfig, await clientKubeconfig({server, ca: pki.ca.cert, client: schedulerCert, user: 'system:kube-scheduler'}), {mode: 0o600})
     const adminText = await clientKubeconfig({server, ca: pki.ca.cert, client: adminCert, user: 'kr-lab-admin'})
     const restrictedText = await clientKubeconfig({server, ca: pki.ca.cert, client: restrictedCert, user: 'kr-lab-restricted', context: 'kr-lab-restricted'})
     const kubeconfig = mergeKubeconfigs(adminText, restrictedText)
@@ -286,12 +291,21 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
       '--v=0',
     ])
+    start('kube-scheduler', [
+      path.join(binDir, 'kube-scheduler'),
+      `--kubeconfig=${schedulerKubeconfig}`,
+      `--authentication-kubeconfig=${schedulerKubeconfig}`,
+      `--authorization-kubeconfig=${schedulerKubeconfig}`,
+      '--leader-elect=false',
+      '--secure-port=0',
+      '--v=0',
+    ])
     // the service-account controller fills every namespace with its `default` account: pods need it
     await waitFor('kube-controller-manager', 60_000, async () => {
       await a.req('GET', '/api/v1/namespaces/default/serviceaccounts/default')
       return true
     }, kcm)
-    step('kube-controller-manager', t)
+    step('kube-controller-manager + kube-scheduler', t)
 
     // ---------- nodes ----------
     t = Date.now()
@@ -329,7 +343,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     timings.total = Date.now() - t0
     log(`lab up in ${(timings.total / 1000).toFixed(1)} s`)
 
-    return {dir, server, kubeconfig, nodes, binDir, admin: a, timings, close}
+    return {dir, server, kubeconfig, nodes, binDir, admin: a, timings, pki, port, close}
   } catch (error) {
     await close().catch(() => {})
     if (error instanceof KubeError) throw new Error(`lab start failed: ${error.message}`)

@@ -329,7 +329,9 @@ export class LabKubelet {
         const type = volume.hostPath.type ?? ''
         const exists = existsSync(p)
         if (type === 'Directory' && !(exists && statSync(p).isDirectory())) return {binds, failure: `MountVolume.SetUp failed for volume "${mount.name}" : hostPath type check failed: ${p} is not a directory`}
-        if (!exists) mkdirSync(p, {recursive: true})
+        if (type === 'File' && !(exists && statSync(p).isFile())) return {binds, failure: `MountVolume.SetUp failed for volume "${mount.name}" : hostPath type check failed: ${p} is not a file`}
+        if (!exists && type === 'FileOrCreate') writeFileSync(p, '', {mode: 0o644})
+        else if (!exists) mkdirSync(p, {recursive: true})
         binds.push(p, mount.mountPath, mode)
       } else if (volume?.configMap) {
         let cm: Obj
@@ -343,6 +345,17 @@ export class LabKubelet {
         const dir = mkdtempSync(path.join(run.dir, `cm-${mount.name}-`))
         const items = (volume.configMap.items as Obj[] | undefined) ?? Object.keys(cm.data ?? {}).map((key): Obj => ({key, path: key}))
         for (const item of items) writeFileSync(path.join(dir, item.path), cm.data?.[item.key] ?? '', {mode: item.mode ?? volume.configMap.defaultMode ?? 0o644})
+        binds.push(dir, mount.mountPath, 'ro')
+      } else if (volume?.secret) {
+        let secret: Obj
+        try {
+          secret = await this.api.req('GET', `/api/v1/namespaces/${run.ns}/secrets/${volume.secret.secretName}`)
+        } catch (error) {
+          if (error instanceof KubeError && error.status === 404) return {binds, failure: `MountVolume.SetUp failed for volume "${mount.name}" : secret "${volume.secret.secretName}" not found`}
+          throw error
+        }
+        const dir = mkdtempSync(path.join(run.dir, `secret-${mount.name}-`))
+        for (const [key, b64] of Object.entries((secret.data ?? {}) as Record<string, string>)) writeFileSync(path.join(dir, key), Buffer.from(b64, 'base64'), {mode: volume.secret.defaultMode ?? 0o644})
         binds.push(dir, mount.mountPath, 'ro')
       } else if (volume?.emptyDir) {
         const dir = mkdtempSync(path.join(run.dir, `empty-${mount.name}-`))
