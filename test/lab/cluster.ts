@@ -288,7 +288,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       '--use-service-account-credentials=false',
       '--secure-port=0',
       '--cluster-name=kr-lab',
-      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
+      '--controllers=*',
       '--v=0',
     ])
     start('kube-scheduler', [

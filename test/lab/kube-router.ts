@@ -23,6 +23,7 @@ export const KUBE_ROUTER_ARGS = [
   '--enable-overlay=false',
   '--enable-cni=false',
   '--enable-ipv4=true',
+  '--enable-ipv6=true',
   '--bgp-graceful-restart=true',
   '--kubeconfig=/var/lib/kube-router/kubeconfig',
   '--hostname-override=$(NODE_NAME)',
