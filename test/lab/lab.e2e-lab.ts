@@ -26,6 +26,8 @@ async function waitFor(check: () => Promise<unknown>, o: {timeoutMs: number; wha
   }
 }
 
+/** no kube-router DaemonSet in these tests: the probe image is named (the stand-in kubelet pulls nothing) */
+const IMAGE = 'docker.io/cloudnativelabs/kube-router:v2.1.0'
 let lab: Lab
 let work: string
 let kubeconfig: string
@@ -147,7 +149,7 @@ test('delete: SIGTERM to the container, then the kubelet removes the pod', {skip
 test('RBAC: the restricted user (ClusterRole view) is refused by the real authorizer; doctor names what is missing; exit 2', {skip}, async () => {
   const denied = await kubectl(['--context', 'kr-lab-restricted', 'create', 'configmap', 'x', '-n', 'kube-system'], {allowFailure: true})
   assert.match(denied.stderr, /forbidden: User "kr-lab-restricted" cannot create resource "configmaps"/)
-  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '--context', 'kr-lab-restricted'], {timeoutMs: 60_000})
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '--image', IMAGE, '--context', 'kr-lab-restricted'], {timeoutMs: 60_000})
   assert.equal(r.code, 2, r.stderr)
   assert.match(r.stderr, /^error: not allowed to run the doctor with context "kr-lab-restricted": missing .*create pods in namespace kube-system/m)
   const pods = await lab.admin.req('GET', '/api/v1/namespaces/kube-system/pods')
@@ -160,13 +162,13 @@ test('Pod Security: the real admission plugin rejects a privileged pod in a base
   const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'priv', namespace: 'kr-baseline'}, spec: {hostNetwork: true, containers: [{name: 'main', image: 'busybox', command: ['true'], securityContext: {privileged: true}}]}}
   const refused = await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest), allowFailure: true})
   assert.match(refused.stderr, /violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), privileged \(container "main" must not set securityContext.privileged=true\)/)
-  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '--probe-namespace', 'kr-baseline'], {timeoutMs: 60_000})
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '--image', IMAGE, '--probe-namespace', 'kr-baseline'], {timeoutMs: 60_000})
   assert.equal(r.code, 2, r.stderr)
   assert.match(r.stderr, /^error: namespace kr-baseline enforces Pod Security "baseline"/)
 })
 
 test('doctor against the lab: probe pods run on all three nodes through the real API and are removed', {skip}, async () => {
-  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'], {timeoutMs: 180_000})
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '--image', IMAGE, '-o', 'json'], {timeoutMs: 180_000})
   assert.ok(r.code === 0 || r.code === 1, `${r.code}: ${r.stderr}`)
   const report = JSON.parse(r.stdout)
   assert.deepEqual(report.nodes.map((n: any) => n.name ?? n.node).sort(), ['lab-node-1', 'lab-node-2', 'lab-node-3'])
