@@ -197,7 +197,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     // ---------- network: the bridge the nodes and the API server share ----------
     t = Date.now()
     await run(['ip', 'link', 'add', bridge, 'type', 'bridge'])
-    await run(['sysctl', '-q', '-w', `net.ipv6.conf.${bridge}.accept_dad=0`])
+    // the root namespace must never route the nodes' traffic out of the machine (a node curls ClusterIPs that no
+    // service proxy serves here, and its default route points at the bridge): no forwarding from the bridge
+    await run(['sysctl', '-q', '-w', `net.ipv6.conf.${bridge}.accept_dad=0`, `net.ipv4.conf.${bridge}.forwarding=0`, `net.ipv6.conf.${bridge}.forwarding=0`])
     await run(['ip', 'addr', 'add', `${BRIDGE_IP4}/24`, 'dev', bridge])
     await run(['ip', '-6', 'addr', 'add', `${BRIDGE_IP6}/64`, 'dev', bridge, 'nodad'])
     await run(['ip', 'link', 'set', bridge, 'up'])
