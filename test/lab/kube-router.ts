@@ -108,7 +108,7 @@ export async function deployKubeRouter(lab: Lab): Promise<void> {
             {
               name: 'kube-router',
               image: 'docker.io/cloudnativelabs/kube-router:v2.1.0',
-              command: ['/bin/sh', '-c', 'mkdir -p /tmp/iproute2 && cp -a /etc/iproute2/. /tmp/iproute2/ && mount --bind /tmp/iproute2 /etc/iproute2 && exec /opt/kr-lab/bin/kube-router "$@"', 'kube-router'],
+              command: ['/bin/sh', '-c', 'mkdir -p /tmp/iproute2 && cp -a /etc/iproute2/. /tmp/iproute2/ && mount --bind /tmp/iproute2 /etc/iproute2 && exec /kr-lab/bin/kube-router "$@"', 'kube-router'],
               args: KUBE_ROUTER_ARGS,
               env: [
                 {name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}},
@@ -116,9 +116,8 @@ export async function deployKubeRouter(lab: Lab): Promise<void> {
               ],
               securityContext: {privileged: true},
               volumeMounts: [
-                {name: 'lab-bin', mountPath: '/opt/kr-lab/bin', readOnly: true},
+                {name: 'lab-bin', mountPath: '/kr-lab/bin', readOnly: true},
                 {name: 'kubeconfig', mountPath: '/var/lib/kube-router', readOnly: true},
-                {name: 'lib-modules', mountPath: '/lib/modules', readOnly: true},
                 {name: 'xtables-lock', mountPath: '/run/xtables.lock'},
               ],
             },
@@ -126,7 +125,6 @@ export async function deployKubeRouter(lab: Lab): Promise<void> {
           volumes: [
             {name: 'lab-bin', hostPath: {path: lab.binDir, type: 'Directory'}},
             {name: 'kubeconfig', secret: {secretName: 'kube-router-kubeconfig'}},
-            {name: 'lib-modules', hostPath: {path: '/lib/modules', type: 'DirectoryOrCreate'}},
             {name: 'xtables-lock', hostPath: {path: '/run/xtables.lock', type: 'FileOrCreate'}},
           ],
         },

@@ -11,6 +11,8 @@
 //   runs containers[0] with its command, args and env (value, fieldRef) in a private mount namespace whose root
 //   holds the host's userland read-only, hostPath and configMap volumes bind-mounted at their mountPaths
 //   (container.sh), under setpriv with the capabilities of its securityContext
+//   writes each container's output where a real kubelet does, /var/log/pods/NS_POD_UID/CONTAINER/N.log in the CRI
+//   format (doctor reads kube-router's log there), and removes it with the pod
 //   serves GET /containerLogs/NS/POD/CONTAINER on NODE-IP:10250 over TLS to clients with a certificate of the
 //   lab CA (the API server's kubelet client), so pods/log and `kubectl logs` work, follow included
 //
@@ -19,7 +21,7 @@
 // and only the first container runs.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {randomBytes, createHash} from 'node:crypto'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync} from 'node:fs'
 import {createServer, type Server} from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,6 +31,8 @@ import {KubeClient, KubeError} from './kube-client.js'
 
 type Obj = Record<string, any>
 
+/** The nodes share the host's filesystem: pod log directories carry the pod's uid, so they never collide. */
+const POD_LOG_ROOT = '/var/log/pods'
 const CONTAINER_SH = fileURLToPath(new URL('container.sh', import.meta.url))
 const SIGNALS: Record<string, number> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15}
 
@@ -89,6 +93,7 @@ export class LabKubelet {
 
   async start(): Promise<void> {
     mkdirSync(this.cfg.stateDir, {recursive: true})
+    mkdirSync(POD_LOG_ROOT, {recursive: true})
     await this.serveLogs()
     await this.register()
     this.loops.push(this.leaseLoop(), this.statusLoop(), this.podLoop())
@@ -411,8 +416,9 @@ export class LabKubelet {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     run.proc = child
-    child.stdout?.on('data', (b: Buffer) => this.appendLog(run, b.toString('utf8')))
-    child.stderr?.on('data', (b: Buffer) => this.appendLog(run, b.toString('utf8')))
+    const logFile = this.podLogFile(run, c.name)
+    child.stdout?.on('data', (b: Buffer) => this.appendLog(run, b.toString('utf8'), logFile, 'stdout'))
+    child.stderr?.on('data', (b: Buffer) => this.appendLog(run, b.toString('utf8'), logFile, 'stderr'))
     run.exited = new Promise<void>((resolve) => {
       let spawnError: Error | undefined
       child.on('error', (e) => (spawnError = e))
@@ -440,8 +446,22 @@ export class LabKubelet {
     })
   }
 
-  private appendLog(run: PodRun, text: string): void {
+  /** Where a real kubelet keeps the container's log: /var/log/pods/NS_POD_UID/CONTAINER/RESTARTS.log (CRI format). */
+  private podLogFile(run: PodRun, container: string): string {
+    const dir = path.join(POD_LOG_ROOT, `${run.ns}_${run.name}_${run.uid}`, container)
+    mkdirSync(dir, {recursive: true})
+    return path.join(dir, `${run.restarts}.log`)
+  }
+
+  private appendLog(run: PodRun, text: string, file?: string, stream?: 'stdout' | 'stderr'): void {
     if (text === '') return
+    if (file && stream) {
+      const at = new Date().toISOString().replace(/Z$/, '000000Z')
+      const lines = text.split('\n')
+      const last = lines.pop() ?? ''
+      const out = lines.map((l) => `${at} ${stream} F ${l}\n`).join('') + (last ? `${at} ${stream} P ${last}\n` : '')
+      appendFileSync(file, out)
+    }
     run.log.push({at: Date.now(), text})
     for (const f of [...run.followers]) f()
   }
@@ -561,6 +581,7 @@ export class LabKubelet {
     this.runs.delete(run.uid)
     const dir = run.dir
     if (dir) void run.exited?.then(() => rmSync(dir, {recursive: true, force: true}))
+    rmSync(path.join(POD_LOG_ROOT, `${run.ns}_${run.name}_${run.uid}`), {recursive: true, force: true})
   }
 
   // ---------- logs over the kubelet API ----------
@@ -639,7 +660,10 @@ export class LabKubelet {
       for (const f of [...run.followers]) f()
     }
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 3000).unref())])
-    for (const run of this.runs.values()) if (run.dir) rmSync(run.dir, {recursive: true, force: true})
+    for (const run of this.runs.values()) {
+      if (run.dir) rmSync(run.dir, {recursive: true, force: true})
+      rmSync(path.join(POD_LOG_ROOT, `${run.ns}_${run.name}_${run.uid}`), {recursive: true, force: true})
+    }
     this.server?.closeAllConnections()
     this.server?.close()
     this.api.close()
