@@ -26,7 +26,7 @@ import type {HarnessNode} from './types.js'
 
 type Obj = Record<string, any>
 
-interface LogChunk {
+export interface LogChunk {
   at: number
   text: string
 }
@@ -387,30 +387,7 @@ export class Kubelet {
   }
 
   private fieldRef(pod: Obj, path: string): string {
-    const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path)
-    if (label) return pod.metadata[label[1]]?.[label[2]] ?? ''
-    switch (path) {
-      case 'metadata.name':
-        return pod.metadata.name
-      case 'metadata.namespace':
-        return pod.metadata.namespace
-      case 'metadata.uid':
-        return pod.metadata.uid
-      case 'spec.nodeName':
-        return pod.spec.nodeName ?? ''
-      case 'spec.serviceAccountName':
-        return pod.spec.serviceAccountName ?? ''
-      case 'status.hostIP':
-        return pod.status?.hostIP ?? ''
-      case 'status.hostIPs':
-        return ((pod.status?.hostIPs ?? []) as Obj[]).map((x) => x.ip).join(',')
-      case 'status.podIP':
-        return pod.status?.podIP ?? ''
-      case 'status.podIPs':
-        return ((pod.status?.podIPs ?? []) as Obj[]).map((x) => x.ip).join(',')
-      default:
-        return ''
-    }
+    return fieldRefValue(pod, path)
   }
 
   private spawnNetns(run: PodRun, pod: Obj, rt: Extract<HarnessNode['runtime'], {kind: 'netns'}>): void {
@@ -783,8 +760,36 @@ export function containerSecurity(c: Obj): string[] {
   return ['setpriv', `--bounding-set=${set}`, `--inh-caps=${set}`, `--ambient-caps=${set}`, ...nnp, '--']
 }
 
+/** The value of an env valueFrom.fieldRef, as the kubelet resolves it. */
+export function fieldRefValue(pod: Obj, path: string): string {
+  const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path)
+  if (label) return pod.metadata[label[1]]?.[label[2]] ?? ''
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name
+    case 'metadata.namespace':
+      return pod.metadata.namespace
+    case 'metadata.uid':
+      return pod.metadata.uid
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? ''
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? ''
+    case 'status.hostIP':
+      return pod.status?.hostIP ?? ''
+    case 'status.hostIPs':
+      return ((pod.status?.hostIPs ?? []) as Obj[]).map((x) => x.ip).join(',')
+    case 'status.podIP':
+      return pod.status?.podIP ?? ''
+    case 'status.podIPs':
+      return ((pod.status?.podIPs ?? []) as Obj[]).map((x) => x.ip).join(',')
+    default:
+      return ''
+  }
+}
+
 /** `$(VAR)` references in command, args and env values, expanded as the kubelet does. */
-function expand(text: string, env: Record<string, string>): string {
+export function expand(text: string, env: Record<string, string>): string {
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
     if (m === '$$') return '$'
     return name !== undefined && Object.hasOwn(env, name) ? env[name] : m

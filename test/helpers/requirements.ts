@@ -34,7 +34,9 @@ export const CLI_TOOLS = ['kubectl', 'setpriv', 'pgrep', 'mount', 'umount'] as c
 /** Every command a test declares: .ci/run must install each (test/ci-tools.test.ts checks it). */
 /** The bundle tests make hostile directory bundles: a FIFO, a device node. */
 export const BUNDLE_TOOLS = ['mkfifo', 'mknod'] as const
-export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS, ...BUNDLE_TOOLS, ...DSR_TOOLS])]
+/** The lab cluster (test/lab): certificates with openssl, containers with unshare and chroot. */
+export const LAB_TOOLS = ['openssl', 'unshare', 'chroot'] as const
+export const ALL_TOOLS: readonly string[] = [...new Set([...NETNS_TOOLS, ...PROBE_TOOLS, 'tmux', ...CLI_TOOLS, ...BUNDLE_TOOLS, ...DSR_TOOLS, ...LAB_TOOLS])]
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI
