@@ -38,7 +38,7 @@ export const nodeIpsIpset = defineNodeCheck({
       findings.push({
         severity: 'warning',
         subject: name,
-        title: `${name} lacks ${missing.length} ${familyName(family)} node address${missing.length === 1 ? '' : 'es'} (${missing.map((m) => `${m.ip} of ${m.node}`).join(', ')})`,
+        title: `${name} lacks ${missing.length} ${familyName(family)} node address${missing.length === 1 ? '' : 'es'} (${missing.slice(0, 3).map((m) => `${m.ip} of ${m.node}`).join(', ')}${missing.length > 3 ? `, … +${missing.length - 3}` : ''})`,
         detail:
           `kube-router keeps every node's InternalIP and ExternalIP addresses in ${name} so that traffic from pods to nodes is not masqueraded. ` +
           `Without ${missing.length === 1 ? 'this one' : 'these'}, pods on ${node.name} reach ${others.length ? [...new Set(others.map((m) => m.node))].join(', ') : 'the node'} with ${node.name}'s address as source: NetworkPolicies there see the wrong source and overlay (ipip) paths between nodes break. ` +

@@ -36,7 +36,7 @@ test('piped stdout: the text report, no escape codes, same exit code as -o text'
   assert.equal(res.code, 1, res.stderr)
   assert.ok(!res.stdout.includes('\u001b'), 'no escape codes on stdout')
   assert.ok(!res.stderr.includes('\u001b'), 'no escape codes on stderr')
-  assert.match(res.stdout, /^11 errors, 4 warnings, 2 info on 3 nodes: 2 affected, 0 failed\nsource {7}bundle .*demo-bundle \(context demo-dualstack\)/)
+  assert.match(res.stdout, /^11 errors, 3 warnings, 4 info on 3 nodes: 2 affected, 0 failed\nsource {7}bundle .*demo-bundle \(context demo-dualstack\)/)
   assert.match(res.stdout, /^kube-router {2}v2\.1\.2, image docker\.io\/cloudnativelabs\/kube-router:v2\.1\.2$/m)
   assert.match(res.stdout, /^Errors \(11\)$/m)
   assert.match(res.stdout, /✗ \[ipv6-vip-routes\] node-a: IPv6 VIP 2001:db8:100::10 is unreachable/)

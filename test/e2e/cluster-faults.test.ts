@@ -189,7 +189,7 @@ test('connection: no kubeconfig, unknown context, unreachable server, rejected t
   const emptyHome = await mkdtemp(join(work, 'home-'))
   const nothing = await kr(['doctor'], {env: {KUBECONFIG: '', HOME: emptyHome, KUBERNETES_SERVICE_HOST: ''}})
   assert.equal(nothing.code, 2)
-  assert.equal(nothing.stderr.trim(), 'error: no usable kubeconfig: set KUBECONFIG, pass --kubeconfig, or run inside a cluster')
+  assert.equal(nothing.stderr.trim(), 'error: no usable kubeconfig: set KUBECONFIG, pass --kubeconfig (or --server), or run inside a cluster')
 
   // KUBECONFIG with several files: the context comes from the second one
   const several = await kr(['doctor', '--context', 'harness', '-o', 'json'], {env: {KUBECONFIG: `${empty}:${kubeconfig}`}})
