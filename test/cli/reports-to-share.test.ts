@@ -30,7 +30,7 @@ test('-o markdown: versions, cluster and nodes, each problem once with evidence 
   assert.match(md, /^Fixed in kube-router `v2\.2\.0`\.$/m)
   assert.equal(lines.filter((l) => /^```/.test(l)).length % 2, 0, 'every code block is closed')
   assert.equal(md.split('<details>').length, md.split('</details>').length, 'every collapsed part is closed')
-  assert.match(md, /### Results per check\n\n<details>\n<summary>10 checks<\/summary>/)
+  assert.match(md, /### Results per check\n\n<details>\n<summary>23 checks<\/summary>/)
 })
 
 test('-o markdown of 150 nodes with the same fault: one section each, the node list cut and the whole list collapsed', async () => {
