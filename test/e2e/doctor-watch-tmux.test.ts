@@ -37,7 +37,8 @@ async function waitFor(what: string, check: (s: string) => boolean, timeoutMs = 
 }
 
 test('TUI --watch: the browser follows each round, the info line says what changed; q ends it with the summary', {skip, timeout: 180_000}, async () => {
-  const node = replayNode('node-c')
+  // node-c's addresses: the families kube-router needs rules for come from the Node's addresses (accuracy-audit §1.1)
+  const node = replayNode('node-c', {addresses: [{type: 'InternalIP', address: '192.168.56.13'}, {type: 'InternalIP', address: 'fd00:56::13'}, {type: 'Hostname', address: 'node-c'}]})
   const {c, kubeconfig} = await replay.start({nodes: [node]})
   const rcFile = join(dir, 'rc')
   const path = [join(REPO, 'bin'), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':')

@@ -14,7 +14,8 @@ after(() => replay.closeAll())
 const BROKEN = probeOutputFromBundle(DEMO_BUNDLE, 'node-b')
 
 test('--watch 1s -o text: the first report, then per round what changed (new, resolved, no change); Ctrl-C ends it, pods deleted', {timeout: 120_000}, async () => {
-  const node = replayNode('node-c')
+  // node-c's addresses: the families kube-router needs rules for come from the Node's addresses (accuracy-audit §1.1)
+  const node = replayNode('node-c', {addresses: [{type: 'InternalIP', address: '192.168.56.13'}, {type: 'InternalIP', address: 'fd00:56::13'}, {type: 'Hostname', address: 'node-c'}]})
   const {c, kubeconfig} = await replay.start({nodes: [node]})
   const run = krSpawn(['doctor', '--kubeconfig', kubeconfig, '--watch', '1s', '-o', 'text', '--check', 'policy-routing-rules,networkd-foreign-rules'], {env: {LANG: 'C.UTF-8'}})
   let stdout = ''

@@ -90,7 +90,7 @@ test('the TUI opens in tmux and quits with q', {skip: skip || unmet(TMUX), timeo
   }
   try {
     tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '30', command)
-    await waitFor('the results browser', (s) => s.includes('Findings 17') && s.includes('q quit'))
+    await waitFor('the results browser', (s) => s.includes('Findings 18') && s.includes('q quit'))
     tmux('send-keys', '-t', 'kr', 'q')
     await waitFor('the exit', (s) => s.includes('KR-EXITED'))
     assert.equal(readFileSync(rc, 'utf8').trim(), '1')
