@@ -506,6 +506,8 @@ kr_kube_router_process() {
 			_kkp_cmd=$(kr_timeout tr '\000' ' ' <"$_kkp_d/cmdline" 2>/dev/null)
 			_kkp_cmd=${_kkp_cmd% }
 		fi
+		# a `kube-router --version` (this probe's own, or anyone's) is a query, not a running kube-router
+		case "$_kkp_cmd" in *' --version' | *' version') continue ;; esac
 		kr_clean "${_kkp_cmd:-kube-router}"
 		printf '%s %s\n' "${_kkp_d#/proc/}" "$KR_CLEAN"
 	done

@@ -29,6 +29,18 @@ test('a running process named kube-router is listed with its pid and command lin
       await new Promise((r) => setTimeout(r, 200))
       const running = await probe()
       assert.equal(running.capture.files['kube-router-process.txt'], `${child.pid} ${bin} 300\n`)
+      // a `kube-router --version` running meanwhile (the probe's own version query, or a test's) is not a kube-router
+      const query = path.join(dir, 'query', 'kube-router')
+      const {mkdir, writeFile} = await import('node:fs/promises')
+      await mkdir(path.dirname(query))
+      await writeFile(query, '#!/bin/sh\nsleep 300\n', {mode: 0o755})
+      const asking = spawn(query, ['--version'], {stdio: 'ignore'})
+      try {
+        await new Promise((r) => setTimeout(r, 200))
+        assert.equal((await probe()).capture.files['kube-router-process.txt'], `${child.pid} ${bin} 300\n`)
+      } finally {
+        asking.kill()
+      }
       const inPod = await probe({KR_PROBE_HOST_PIDS: ''})
       assert.equal(inPod.capture.files['kube-router-process.txt'], undefined)
       assert.match(inPod.capture.missing['kube-router-process.txt'] ?? '', /no hostPID/)
