@@ -3,33 +3,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {parse as parseYaml} from 'yaml'
 import {kr} from './kr.js'
-
-/** CONTRACT.md §4, first table: the ids the registry implements. */
-const CONTRACT_IDS = [
-  'kube-router-version',
-  'dsr-programming',
-  'dsr-route-noise',
-  'ipv6-vip-routes',
-  'vip-reachability',
-  'local-ips-ipset',
-  'apiserver-reachability',
-  'networkd-foreign-rules',
-  'policy-routing-rules',
-  'dsr-sloppy-tcp',
-  'kube-router-present',
-  'iptables-backend',
-  'kube-proxy-leftovers',
-  'pod-routes',
-  'service-cidr',
-  'pod-cidr',
-  'mtu',
-  'hairpin',
-  'node-ips-ipset',
-  'netpol-sync',
-  'external-ip-validation',
-  'kube-router-log',
-  'kube-router-pods',
-]
+import {CONTRACT_IDS} from '../helpers/contract-check-ids.js'
 
 interface CheckRow {
   id: string

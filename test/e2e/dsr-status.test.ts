@@ -11,6 +11,7 @@ import type {DsrStatusDocument} from '../../src/model/dsr-status.js'
 import type {ServiceObject} from '../../src/model/types.js'
 import {kr, krSpawn} from '../cli/kr.js'
 import {waitFor} from '../helpers/wait-for.js'
+import {dsrReadyDaemonSet} from './dsr-fixtures.js'
 import {leftovers, replayClusters, replayNode} from './replay.js'
 
 const demo = demoCluster()
@@ -21,27 +22,6 @@ before(async () => {
   work = await replay.dir()
 })
 after(() => replay.closeAll())
-
-/** The demo DaemonSet set up for DSR as kube-router's DSR manifest does it (kube-router-facts.md §3.2). */
-function dsrReadyDaemonSet(): Record<string, unknown> {
-  const ds = structuredClone(demo.kubeRouter!)
-  const container = {
-    ...ds.spec!.template!.spec!.containers![0],
-    volumeMounts: [
-      {name: 'cri-socket', mountPath: '/run/containerd'},
-      {name: 'rt-tables', mountPath: '/etc/iproute2'},
-    ],
-  }
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    ...ds,
-    spec: {template: {spec: {hostNetwork: true, hostPID: true, hostIPC: true, containers: [container], volumes: [
-      {name: 'cri-socket', hostPath: {path: '/run/containerd'}},
-      {name: 'rt-tables', hostPath: {path: '/etc/iproute2'}},
-    ]}}},
-  }
-}
 
 /** A DSR Service whose port 80 goes to targetPort 8080: DSR cannot remap ports. */
 const remapping: ServiceObject = {
