@@ -8,12 +8,13 @@
 //   lab.nodes               [{name, ns, ip4, ip6, podCIDRs}]
 //   await lab.close()       kubelets, pods, controller manager, API server, etcd stopped; namespaces and files removed
 //
-// Addresses: bridge 192.168.56.1/24 + fd00:56::1/64 in the root namespace (the API server advertises
-// 192.168.56.1), node i (1-based) 192.168.56.(10+i) + fd00:56::(10+i), pod CIDRs 10.244.i.0/24 + fd00:10:244:i::/64,
-// services 10.96.0.0/16 + fd00:10:96::/108. Only one lab runs on a machine at a time (the bridge address).
+// Addresses: each lab takes a free slot S (0-based, an exclusive lock file, see takeSlot) so several labs can run on
+// one machine at once (parallel test files): bridge 192.168.(56+S).1/24 + fd00:56:S::1/64 in the root namespace (the
+// API server advertises the bridge IPv4), node i (1-based) 192.168.(56+S).(10+i) + fd00:56:S::(10+i), pod CIDRs
+// 10.244.i.0/24 + fd00:10:244:i::/64 (inside the node namespaces only), services 10.96.0.0/16 + fd00:10:96::/108.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createWriteStream, existsSync} from 'node:fs'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, open, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -48,7 +49,7 @@ export interface LabNode {
 
 export interface LabOptions {
   nodes?: number
-  /** API server port on 127.0.0.1 and 192.168.56.1; default a free one */
+  /** API server port on 127.0.0.1 and the bridge address; default a free one */
   port?: number
   binDir?: string
   /** component output goes to files here (default: the lab's temp dir) */
@@ -59,6 +60,10 @@ export interface LabOptions {
 export interface Lab {
   dir: string
   server: string
+  /** the bridge's addresses in the root namespace; the nodes reach the API server at bridgeIp4 */
+  bridgeIp4: string
+  bridgeIp6: string
+  slot: number
   /** admin + restricted contexts, current = admin */
   kubeconfig: string
   nodes: LabNode[]
@@ -71,8 +76,40 @@ export interface Lab {
   close(): Promise<void>
 }
 
-const BRIDGE_IP4 = '192.168.56.1'
-const BRIDGE_IP6 = 'fd00:56::1'
+const MAX_SLOTS = 32
+const SLOT_DIR = '/run/kubectl-kr-lab'
+
+/** The lab's address block: an exclusive lock file per slot, created with O_EXCL and holding the owner's pid; a lock
+ * whose pid is gone (a lab killed without closing) is taken over. */
+async function takeSlot(): Promise<{slot: number; release(): Promise<void>}> {
+  await mkdir(SLOT_DIR, {recursive: true})
+  for (let slot = 0; slot < MAX_SLOTS; slot++) {
+    const file = path.join(SLOT_DIR, `slot-${slot}.lock`)
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(file, 'wx')
+        await fh.writeFile(String(process.pid))
+        await fh.close()
+        return {slot, release: () => rm(file, {force: true})}
+      } catch (error: any) {
+        if (error.code !== 'EEXIST') throw error
+        const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim())
+        if (owner > 0 && processAlive(owner)) break
+        await rm(file, {force: true})
+      }
+    }
+  }
+  throw new Error(`no free lab slot: ${MAX_SLOTS} labs hold the locks in ${SLOT_DIR}`)
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error: any) {
+    return error.code === 'EPERM'
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -113,7 +150,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const logDir = opts.logDir ?? dir
   const procs: {name: string; proc: ChildProcess}[] = []
   const netns: string[] = []
-  const bridge = `krlab${process.pid}`.slice(0, 15)
+  const {slot, release} = await takeSlot()
+  const bridge = `krl${slot}p${process.pid}`.slice(0, 15)
+  const BRIDGE_IP4 = `192.168.${56 + slot}.1`
+  const BRIDGE_IP6 = `fd00:56:${slot}::1`
   let admin: KubeClient | undefined
   let closed = false
 
@@ -151,6 +191,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     }
     for (const ns of netns) await deleteNetns(ns).catch(() => {})
     await run(['ip', 'link', 'del', bridge], {allowFailure: true})
+    await release()
     if (!opts.logDir) await rm(dir, {recursive: true, force: true})
   }
 
@@ -210,8 +251,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const hostEnd = `${bridge.slice(0, 11)}-${i}`.slice(0, 15)
       await run(['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
       await run(['ip', 'link', 'set', hostEnd, 'master', bridge, 'up'])
-      const ip4 = `192.168.56.${10 + i}`
-      const ip6 = `fd00:56::${10 + i}`
+      const ip4 = `192.168.${56 + slot}.${10 + i}`
+      const ip6 = `fd00:56:${slot}::${10 + i}`
       const inNs = (...argv: string[]) => run(['ip', 'netns', 'exec', ns, ...argv])
       await inNs('sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1')
       await run(['ip', '-n', ns, 'addr', 'add', `${ip4}/24`, 'dev', 'eth0'])
@@ -345,7 +386,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     timings.total = Date.now() - t0
     log(`lab up in ${(timings.total / 1000).toFixed(1)} s`)
 
-    return {dir, server, kubeconfig, nodes, binDir, admin: a, timings, pki, port, close}
+    return {dir, server, bridgeIp4: BRIDGE_IP4, bridgeIp6: BRIDGE_IP6, slot, kubeconfig, nodes, binDir, admin: a, timings, pki, port, close}
   } catch (error) {
     await close().catch(() => {})
     if (error instanceof KubeError) throw new Error(`lab start failed: ${error.message}`)

@@ -72,7 +72,7 @@ export async function deployKubeRouter(lab: Lab): Promise<void> {
     'clusters:',
     '- name: kr-lab',
     '  cluster:',
-    `    server: https://192.168.56.1:${lab.port}`,
+    `    server: https://${lab.bridgeIp4}:${lab.port}`,
     `    certificate-authority-data: ${(await ca).toString('base64')}`,
     'users:',
     '- name: kube-router',

@@ -72,7 +72,7 @@ test('kubectl get nodes: three Ready nodes registered by their kubelets, with th
   for (const n of nodes) {
     assert.equal(n.status.conditions.find((c: any) => c.type === 'Ready').status, 'True')
     const i = Number(n.metadata.name.slice(-1))
-    assert.deepEqual(n.status.addresses.filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address), [`192.168.56.${10 + i}`, `fd00:56::${10 + i}`])
+    assert.deepEqual(n.status.addresses.filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address), [lab.nodes[i - 1].ip4, lab.nodes[i - 1].ip6])
     assert.deepEqual(n.spec.podCIDRs, [`10.244.${i}.0/24`, `fd00:10:244:${i}::/64`])
   }
 })
@@ -110,11 +110,11 @@ test('a pod runs in its node: command, env fieldRef, ConfigMap and hostPath volu
   const p = await pod('default', 'runs-once')
   assert.equal(p.status.containerStatuses[0].state.terminated.reason, 'Completed')
   assert.equal(p.status.containerStatuses[0].state.terminated.exitCode, 0)
-  assert.equal(p.status.hostIP, '192.168.56.12')
+  assert.equal(p.status.hostIP, lab.nodes[1].ip4)
   const logs = await kubectl(['logs', 'runs-once'])
-  assert.equal(logs.stdout, 'hello from a configmap\nnode=lab-node-2\nhost-etc-mounted\ninet 192.168.56.12\n')
+  assert.equal(logs.stdout, `hello from a configmap\nnode=lab-node-2\nhost-etc-mounted\ninet ${lab.nodes[1].ip4}\n`)
   const tail = await kubectl(['logs', 'runs-once', '--tail=1'])
-  assert.equal(tail.stdout, 'inet 192.168.56.12\n')
+  assert.equal(tail.stdout, `inet ${lab.nodes[1].ip4}\n`)
 })
 
 test('a failing command: Failed, terminated with its exit code and reason Error', {skip}, async () => {
