@@ -21,7 +21,10 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {createNetns, deleteNetns, run} from '../helpers/netns.js'
 import {KubeClient, KubeError} from './kube-client.js'
+import type {LabNodeHost} from './kubelet.js'
 import {clientKubeconfig, Pki} from './pki.js'
+
+export type {LabNodeHost} from './kubelet.js'
 
 export const KUBERNETES_VERSION = 'v1.34.4'
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
@@ -55,6 +58,11 @@ export interface LabOptions {
   /** component output goes to files here (default: the lab's temp dir) */
   logDir?: string
   log?: (line: string) => void
+  /** Called for each node once its namespace is on the bridge (eth0 with its addresses, default routes) and before
+   * its kubelet starts: seed the node's kernel state here, and return the stand-ins its host gives containers. */
+  prepareNode?: (node: LabNode, index: number) => Promise<LabNodeHost | void>
+  /** extra labels per node name, registered by its kubelet */
+  nodeLabels?: Record<string, Record<string, string>>
 }
 
 export interface Lab {
@@ -354,6 +362,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     t = Date.now()
     const kubelets: ChildProcess[] = []
     for (const [i, node] of nodes.entries()) {
+      const host = (await opts.prepareNode?.(node, i)) ?? undefined
       const client = await pki.issue({name: `kubelet-${node.name}`, commonName: `system:node:${node.name}`, organizations: ['system:nodes'], usage: 'client'})
       const servingCert = await pki.issue({name: `kubelet-serving-${node.name}`, commonName: node.name, usage: 'server', ips: [node.ip4, node.ip6], dns: [node.name]})
       const cfgFile = path.join(dir, `kubelet-${node.name}.json`)
@@ -372,6 +381,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           kubeletPort: 10250,
           kubeletVersion: KUBERNETES_VERSION,
           stateDir: path.join(dir, `pods-${i + 1}`),
+          labels: opts.nodeLabels?.[node.name],
+          host,
         }),
       )
       kubelets.push(start(`kubelet-${node.name}`, [process.execPath, '--import', 'tsx', KUBELET_TS, cfgFile], {ns: node.ns}))

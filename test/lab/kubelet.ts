@@ -53,6 +53,18 @@ export interface KubeletConfig {
   /** where pod root directories and configMap copies go */
   stateDir: string
   labels?: Record<string, string>
+  /** What this node's host gives every container beyond the host's own userland (LabNodeHost in cluster.ts) */
+  host?: LabNodeHost
+}
+
+/** Stand-ins for what this kernel or machine cannot hold on a node (recorded `ipvsadm` output, IPVS sysctls, a
+ * node's own files): `binDir` goes first on every container's PATH, `env` overrides the pod's env (as a node's
+ * host paths would, under the probe's KR_* overrides), and `binDir` plus every path of `mounts` is bind-mounted
+ * read-only into the container at the same path. */
+export interface LabNodeHost {
+  env?: Record<string, string>
+  binDir?: string
+  mounts?: string[]
 }
 
 interface PodRun {
@@ -407,10 +419,19 @@ export class LabKubelet {
       return
     }
     const root = mkdtempSync(path.join(run.dir, 'root-'))
-    const full = ['unshare', '--mount', '--propagation', 'private', 'sh', CONTAINER_SH, root, ...vols.binds, '--', ...containerSecurity(c), ...argv]
+    const host = this.cfg.host ?? {}
+    const hostBinds = [...(host.binDir ? [host.binDir] : []), ...(host.mounts ?? [])].flatMap((p) => [p, p, 'ro'])
+    const full = ['unshare', '--mount', '--propagation', 'private', 'sh', CONTAINER_SH, root, ...hostBinds, ...vols.binds, '--', ...containerSecurity(c), ...argv]
     const {PATH: podPath, ...rest} = env
+    const basePath = podPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
     const child = spawn(full[0], full.slice(1), {
-      env: {HOSTNAME: pod.spec.hostNetwork ? this.cfg.nodeName : pod.metadata.name, HOME: '/root', ...rest, PATH: podPath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'},
+      env: {
+        HOSTNAME: pod.spec.hostNetwork ? this.cfg.nodeName : pod.metadata.name,
+        HOME: '/root',
+        ...rest,
+        PATH: host.binDir ? `${host.binDir}:${basePath}` : basePath,
+        ...host.env,
+      },
       cwd: '/',
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@
 // lab binaries (`npm run lab:build`); under CI=true a missing need fails instead of skipping.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -34,8 +34,22 @@ let kubeconfig: string
 
 before(async () => {
   if (skip) return
-  lab = await startLab({nodes: 3})
   work = await mkdtemp(join(tmpdir(), 'kr-lab-e2e-'))
+  // node 3's host stands in for what the kernel lacks: a tool on PATH, an env override, a mounted host directory
+  lab = await startLab({
+    nodes: 3,
+    prepareNode: async (node) => {
+      if (node.name !== 'lab-node-3') return
+      const bin = join(work, 'node-3-bin')
+      const state = join(work, 'node-3-state')
+      await mkdir(bin)
+      await mkdir(state)
+      await writeFile(join(state, 'recorded.txt'), 'recorded on the host\n')
+      await writeFile(join(bin, 'kr-host-tool'), '#!/bin/sh\necho "host tool on $(cat /proc/sys/kernel/hostname 2>/dev/null || echo ?)"\n')
+      await chmod(join(bin, 'kr-host-tool'), 0o755)
+      return {binDir: bin, env: {KR_HOST_STATE: state, GREETING: 'from the host'}, mounts: [state]}
+    },
+  })
   kubeconfig = join(work, 'kubeconfig')
   await writeFile(kubeconfig, lab.kubeconfig, {mode: 0o600})
 })
@@ -115,6 +129,19 @@ test('a pod runs in its node: command, env fieldRef, ConfigMap and hostPath volu
   assert.equal(logs.stdout, `hello from a configmap\nnode=lab-node-2\nhost-etc-mounted\ninet ${lab.nodes[1].ip4}\n`)
   const tail = await kubectl(['logs', 'runs-once', '--tail=1'])
   assert.equal(tail.stdout, `inet ${lab.nodes[1].ip4}\n`)
+})
+
+test("a node's host stand-ins: its binDir first on PATH, its env over the pod's, its mounts read-only; other nodes have none", {skip}, async () => {
+  const script = 'command -v kr-host-tool || echo no-tool; echo "$GREETING"; if [ -n "$KR_HOST_STATE" ]; then cat "$KR_HOST_STATE/recorded.txt"; touch "$KR_HOST_STATE/x" 2>/dev/null || echo read-only; else echo no-host-state; fi'
+  for (const node of ['lab-node-3', 'lab-node-1']) {
+    const name = `host-${node}`
+    const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name}, spec: {nodeName: node, hostNetwork: true, restartPolicy: 'Never',
+      containers: [{name: 'main', image: 'busybox', command: ['/bin/sh', '-c', script], env: [{name: 'GREETING', value: 'from the pod'}]}]}}
+    await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
+    await waitFor(async () => ['Succeeded', 'Failed'].includes((await pod('default', name)).status?.phase), {timeoutMs: 30_000, what: `${name} done`})
+  }
+  assert.equal((await kubectl(['logs', 'host-lab-node-3'])).stdout, `${join(work, 'node-3-bin', 'kr-host-tool')}\nfrom the host\nrecorded on the host\nread-only\n`)
+  assert.equal((await kubectl(['logs', 'host-lab-node-1'])).stdout, 'no-tool\nfrom the pod\nno-host-state\n')
 })
 
 test('a failing command: Failed, terminated with its exit code and reason Error', {skip}, async () => {
