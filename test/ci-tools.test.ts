@@ -24,10 +24,15 @@ test('.ci/run installs every command a test declares it needs', () => {
   assert.deepEqual(ALL_TOOLS.filter((t) => !table.has(t)), [])
 })
 
-test('.ci/run ends with the README\'s test command, after npm ci', () => {
-  const lines = ciRun.trim().split('\n')
-  assert.deepEqual(lines.slice(-2), ['npm ci --no-audit --no-fund', 'npm test'])
+test('.ci/run ends with the README\'s test command, after npm ci and the lab build', () => {
+  const commands = ciRun.trim().split('\n').filter((l) => l.trim() && !l.startsWith('#'))
+  assert.deepEqual(commands.slice(-3), ['npm ci --no-audit --no-fund', 'npm run lab:build', 'npm test'])
   assert.match(readFileSync(`${REPO}README.md`, 'utf8'), /^npm test\b/m)
+})
+
+test('npm test runs the lab files too', () => {
+  const pkg = JSON.parse(readFileSync(`${REPO}package.json`, 'utf8'))
+  assert.match(pkg.scripts.test, /'test\/lab\/\*\*\/\*\.e2e-lab\.ts'/)
 })
 
 function runFixture(env: Record<string, string | undefined>) {

@@ -1,5 +1,5 @@
 // Real kube-router (v2.1.0, routing + network policy controllers) in the lab's three nodes, and doctor's checks on the
-// kernel state that kube-router itself programmed. Run by `npm run test:lab`; needs the kube-router binary too.
+// kernel state that kube-router itself programmed. Part of `npm test` (and `npm run test:lab`); needs the kube-router binary too.
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'

@@ -1,5 +1,5 @@
 // The lab against itself and the CLI: a real kube-apiserver, etcd and kube-controller-manager, three netns nodes
-// with kubelet stand-ins. Run by `npm run test:lab` (not by `npm test`: docs/lab.md says why). Needs root and the
+// with kubelet stand-ins. Part of `npm test` (and `npm run test:lab` runs the lab files alone). Needs root and the
 // lab binaries (`npm run lab:build`); under CI=true a missing need fails instead of skipping.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
