@@ -78,7 +78,8 @@ function appDir() {
   return run
 }
 
-// the plain `kubectl kr version`: the line versionLine() gave at build time, written before anything else loads
+// `kubectl kr version --client` (as bin/run.js; plain `version` asks the cluster too): the line versionLine() gave at
+// build time, written before anything else loads
 const args = process.argv.slice(2)
-if (args.length === 1 && args[0] === 'version') process.stdout.write(sea.getAsset('version-line', 'utf8'))
+if (args.length === 2 && args[0] === 'version' && args[1] === '--client') process.stdout.write(sea.getAsset('version-line', 'utf8'))
 else start()
