@@ -41,7 +41,11 @@ test('the archive holds the executable, the completer, LICENSE and README.md; th
   assert.equal(which.stdout.trim(), 'none')
 })
 
-test('kubectl kr version (plain and -o json) from the executable', {skip}, async () => {
+test('kubectl kr version (--client, plain and -o json) from the executable', {skip}, async () => {
+  // --client is answered by the executable's main, before anything is unpacked
+  const client = await runAsUser(b, ['kubectl', 'kr', 'version', '--client'])
+  assert.deepEqual([client.code, client.stdout, client.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
+  assert.equal(existsSync(join(b.home, '.cache', 'kubectl-kr')), false)
   const plain = await runAsUser(b, ['kubectl', 'kr', 'version'])
   assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
   const json = await runAsUser(b, ['kubectl', 'kr', 'version', '-o', 'json'])
