@@ -41,16 +41,31 @@ function version(): string {
   return (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string}).version
 }
 
-/** The floor of any Node single executable: the same Node binary with a main that only writes one line. */
-function floorExecutable(): string {
-  const dir = join(work, 'floor')
-  mkdirSync(dir)
-  writeFileSync(join(dir, 'main.cjs'), "process.stdout.write('kubectl-kr\\n')\n")
-  writeFileSync(join(dir, 'sea.json'), JSON.stringify({main: join(dir, 'main.cjs'), output: join(dir, 'blob'), disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false}))
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+
+/** The floor of any Node single executable: the same Node binary with a main that only writes one line, built with
+ * the given SEA configuration (the start-up options Node offers: code cache, startup snapshot, execArgv). */
+function floorExecutable(name: string, main: string, config: Record<string, unknown> = {}): string {
+  const dir = join(work, 'floor', name)
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, 'main.cjs'), main)
+  writeFileSync(join(dir, 'sea.json'), JSON.stringify({main: join(dir, 'main.cjs'), output: join(dir, 'blob'), disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, ...config}))
   execFileSync(process.execPath, ['--experimental-sea-config', join(dir, 'sea.json')], {stdio: 'ignore'})
   copyFileSync(process.execPath, join(dir, 'floor'))
-  execFileSync(process.execPath, [join(REPO, 'node_modules/postject/dist/cli.js'), join(dir, 'floor'), 'NODE_SEA_BLOB', join(dir, 'blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {stdio: 'ignore'})
+  execFileSync(process.execPath, [join(REPO, 'node_modules/postject/dist/cli.js'), join(dir, 'floor'), 'NODE_SEA_BLOB', join(dir, 'blob'), '--sentinel-fuse', SEA_FUSE], {stdio: 'ignore'})
   return join(dir, 'floor')
+}
+
+const WRITE_LINE = "require('node:fs').writeSync(1, 'kubectl-kr\\n')\n"
+/** the same line from a startup snapshot: the main runs at build time and leaves the function to call */
+const WRITE_LINE_SNAPSHOT = "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => require('node:fs').writeSync(1, 'kubectl-kr\\n'))\n"
+
+/** The floor of any kubectl plugin: kubectl finds `kubectl-kr` on PATH and execs it; here a sh script that prints a line. */
+function shPlugin(): string {
+  const dir = join(work, 'sh-plugin')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'kubectl-kr'), "#!/bin/sh\necho 'kubectl-kr'\n", {mode: 0o755})
+  return dir
 }
 
 /** npm pack + npm install -g into a prefix, on the project's Node 24 */
@@ -112,10 +127,20 @@ const cases: Case[] = [{name: 'kubectl version --client', argv: ['kubectl', 'ver
 for (const [v, path] of variants) for (const [what, argv] of KR) cases.push({name: `${v}: kubectl kr ${what}`, argv: [...argv], path})
 // the executable alone, without kubectl in front: what kubectl's own start adds to every row above
 cases.push({name: 'single executable, run directly: kubectl-kr version', argv: [join(exeDir, 'kubectl-kr'), 'version', '--client'], path: system})
-// the floor of any Node single executable: the same Node, a main that writes one line
-const floor = floorExecutable()
+// the floor of any Node single executable: the same Node, a main that writes one line; then with each start-up option
+// of Node's SEA configuration
 const FLOOR = `a Node ${process.version} single executable that only writes a line, run directly`
-cases.push({name: FLOOR, argv: [floor], path: system})
+cases.push({name: FLOOR, argv: [floorExecutable('plain', WRITE_LINE)], path: system})
+const FLOOR_VARIANTS: [string, string, Record<string, unknown>][] = [
+  ['useCodeCache: true', WRITE_LINE, {useCodeCache: true}],
+  ['useSnapshot: true', WRITE_LINE_SNAPSHOT, {useSnapshot: true}],
+  ['execArgv: --v8-pool-size=1 --single-threaded', WRITE_LINE, {execArgv: ['--v8-pool-size=1', '--single-threaded']}],
+  ['execArgv: --jitless', WRITE_LINE, {execArgv: ['--jitless']}],
+]
+FLOOR_VARIANTS.forEach(([what, main, config], i) => cases.push({name: `the same, ${what}`, argv: [floorExecutable(`v${i}`, main, config)], path: system}))
+// the floor of any plugin: kubectl's dispatch to an executable that costs nothing
+const SH_PLUGIN = 'a kubectl-kr that is a sh script printing a line: kubectl kr'
+cases.push({name: SH_PLUGIN, argv: ['kubectl', 'kr'], path: `${shPlugin()}:${system}`})
 
 const loadBefore = loadavg()
 for (const c of cases) time(c, home) // warm-up (and the executable's one-time unpacking)
@@ -138,11 +163,12 @@ const rows = cases.map((c) => {
   return `| ${c.name} | ${median(xs).toFixed(0)} ms | ${Math.min(...xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)}× | ${cpu(c.name).toFixed(0)} ms | ${(cpu(c.name) / baseCpu).toFixed(2)}× |`
 })
 const exeVersion = median(samples.get('single executable: kubectl kr version')!)
+const ratio = (name: string) => `${(median(samples.get(name)!) / base).toFixed(2)}×`
 const section = [
   `# Benchmark: start-up (single executable and npm install vs kubectl), ${new Date().toISOString().slice(0, 10)}`,
   '',
   `Command: \`node --import tsx bench/startup.ts ${ROUNDS}\` (bench/startup.ts). Every command runs through kubectl's plugin`,
-  `dispatch (except the last row), with a PATH holding only the plugin's directory and the system commands (the npm`,
+  `dispatch (except the rows run directly), with a PATH holding only the plugin's directory and the system commands (the npm`,
   `install adds Node ${process.version}), a fresh HOME, stdout discarded. ${ROUNDS} rounds after one warm-up; each round runs`,
   `every case once, in an order rotated each round. Wall time from spawn to exit; CPU time of the process (kubectl
 execs the plugin in place, so a row's CPU is kubectl's and the plugin's), from /proc in 10 ms ticks. Load average (1/5/15 min) before:`,
@@ -155,14 +181,19 @@ execs the plugin in place, so a row's CPU is kubectl's and the plugin's), from /
   `Target: \`kubectl kr version\` from the single executable within 1.5× of \`kubectl version --client\`: ` +
     `${(exeVersion / base).toFixed(2)}× (${exeVersion <= 1.5 * base ? 'met' : 'NOT met'}).`,
   '',
-  `What it is made of: kubectl's own start and plugin lookup (about \`kubectl version --client\`, ${base.toFixed(0)} ms), then the`,
-  `executable, which kubectl execs in its place (run directly: ${median(samples.get('single executable, run directly: kubectl-kr version')!).toFixed(0)} ms). Of that, Node's own start as a single`,
-  `executable takes ${median(samples.get(FLOOR)!).toFixed(0)} ms (the last row: the same Node, a main that only writes a line): the executable's main answers`,
-  `the plain \`version\` from a line written at build time, before it unpacks or imports anything, so the rest above`,
-  `Node's start is reading that one asset. What is left of the ratio is therefore Node's start-up itself; within`,
-  `1.5× the plugin would have to start in half of kubectl's own time, less than an empty Node executable takes here.`,
+  `What it is made of: kubectl's own start and plugin lookup (a plugin that is a sh script printing a line: ` +
+    `${ratio(SH_PLUGIN)} of \`kubectl version --client\`), then the executable, which kubectl execs in its place (run directly: ` +
+    `${ratio('single executable, run directly: kubectl-kr version')}). Of that, Node's own start as a single executable is ` +
+    `${ratio(FLOOR)} (the same Node, a main that only writes a line); the executable's main answers \`version --client\` from a ` +
+    `line written at build time, before it unpacks or imports anything, so nearly all of the plugin's part is Node's start-up. ` +
+    `Node's start-up options, built into the same floor executable: \`useCodeCache\` ${ratio('the same, useCodeCache: true')} (it only ` +
+    `caches the tiny main), \`useSnapshot\` ${ratio('the same, useSnapshot: true')} (a user-land snapshot is deserialised ` +
+    `instead of Node's built-in one, and is larger), \`execArgv\` with fewer threads ` +
+    `${ratio('the same, execArgv: --v8-pool-size=1 --single-threaded')}, without the JIT ${ratio('the same, execArgv: --jitless')}. ` +
+    `Within 1.5× the plugin would have to start in half of kubectl's own time, less than any Node executable takes here.`,
   `\`--help\` and \`doctor\` load oclif and the commands (and \`doctor\` the bundle reader, the checks and the renderer): that`,
-  `is the difference between their rows and the \`version\` row.`,
+  `is the difference between their rows and the \`version\` row; the Linux executable keeps V8's compiled code of its`,
+  `modules beside them (Node's module compile cache), which later starts reuse.`,
   '',
 ].join('\n')
 process.stdout.write(section)

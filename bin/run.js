@@ -16,7 +16,13 @@ if (args.length === 2 && args[0] === 'version' && args[1] === '--client') {
   process.stdout.write(versionLine(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version))
   process.exit(0)
 }
-const v8 = await import('node:v8')
-v8.setFlagsFromString('--max-semi-space-size=4')
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+if (args[0] === '__complete') {
+  // what the release archives' kubectl_complete-kr runs (`kubectl-kr __complete WORDS…`): the same as bin/complete.js
+  const {main} = await import('../dist/commands/complete/entry.js')
+  await main(args.slice(1))
+} else {
+  const v8 = await import('node:v8')
+  v8.setFlagsFromString('--max-semi-space-size=4')
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

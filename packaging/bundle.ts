@@ -3,7 +3,7 @@
 // oclif finds the commands through an explicit list instead of globbing dist/commands; the list is built from
 // the same glob patterns package.json gives oclif, so a new command is picked up without editing this file.
 import {build, type Plugin} from 'esbuild'
-import {copyFile, mkdir, readFile, readdir, rm} from 'node:fs/promises'
+import {access, copyFile, mkdir, readFile, readdir, rm} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 
 export interface BundleResult {
@@ -36,14 +36,27 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`)
 }
 
-/** The executable's entry: the plain `version` answered at once (as bin/run.js does), anything else handed to
- * the command framework in its own chunk, loaded only then. */
+/** The executable's entry: `version --client` answered at once (as bin/run.js does); `__complete WORDS…` (what the
+ * archive's kubectl_complete-kr runs) handed to the completer; anything else to the command framework. The
+ * completer and the framework are chunks of their own, loaded only when needed. */
 function entrySource(versionLineModule: string, version: string): string {
   return [
     `import {versionLine} from ${JSON.stringify(versionLineModule)}`,
     `const args = process.argv.slice(2)`,
     `if (args.length === 2 && args[0] === 'version' && args[1] === '--client') process.stdout.write(versionLine(${JSON.stringify(version)}))`,
+    `else if (args[0] === '__complete') void import('kr-complete').then((m) => m.complete(args.slice(1)))`,
     `else void import('kr-cli')`,
+    '',
+  ].join('\n')
+}
+
+/** The completer with the completion spec the build wrote (dist/completion-spec.json) built in: the executable
+ * has no dist/ to read it from. */
+function completeSource(entryModule: string, specFile: string): string {
+  return [
+    `import {main} from ${JSON.stringify(entryModule)}`,
+    `import spec from ${JSON.stringify(specFile)}`,
+    `export const complete = (words) => main(words, spec)`,
     '',
   ].join('\n')
 }
@@ -77,7 +90,7 @@ function generated(modules: Record<string, string>, resolveDir: string): Plugin 
   return {
     name: 'kr-generated',
     setup(b) {
-      b.onResolve({filter: /^kr-(entry|cli)$/}, (a) => ({path: a.path, namespace: 'kr-generated'}))
+      b.onResolve({filter: /^kr-(entry|cli|complete)$/}, (a) => ({path: a.path, namespace: 'kr-generated'}))
       b.onLoad({filter: /.*/, namespace: 'kr-generated'}, (a) => ({contents: modules[a.path], loader: 'js', resolveDir}))
     },
   }
@@ -97,6 +110,10 @@ export async function bundle(repo: string, outDir: string): Promise<BundleResult
   const commandsDir = join(repo, pjson.oclif.commands.target)
   const ids = await commandIds(commandsDir, pjson.oclif.commands.globPatterns)
   if (ids.length === 0) throw new Error(`no commands under ${commandsDir}: run npm run build first`)
+  const completionSpec = join(repo, 'dist/completion-spec.json')
+  await access(completionSpec).catch(() => {
+    throw new Error(`no ${completionSpec}: run npm run build first`)
+  })
   await rm(outDir, {recursive: true, force: true})
   await mkdir(outDir, {recursive: true})
   const {name, version, description, license, type} = pjson
@@ -105,6 +122,7 @@ export async function bundle(repo: string, outDir: string): Promise<BundleResult
   const modules = {
     'kr-entry': entrySource(join(repo, 'dist/report/version-line.js'), version),
     'kr-cli': cliSource(commandsDir, ids, appPjson),
+    'kr-complete': completeSource(join(repo, 'dist/commands/complete/entry.js'), completionSpec),
   }
   await build({
     entryPoints: {kr: 'kr-entry'},

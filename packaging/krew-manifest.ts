@@ -19,6 +19,9 @@ export const CAVEATS = `doctor --local needs root on the node. Cluster mode star
 hostNetwork pods in kube-system (not privileged: NET_ADMIN and NET_RAW only,
 a few host directories read-only; the namespace's Pod Security level must
 be privileged) and needs RBAC to create them.
+For kubectl kr <TAB> (kubectl 1.26+), copy the completer next to krew's
+link once (it runs the kubectl-kr beside it, so it survives upgrades):
+  cp "\${KREW_ROOT:-$HOME/.krew}"/store/kr/v*/kubectl_complete-kr "\${KREW_ROOT:-$HOME/.krew}/bin/"
 `
 
 export interface BuiltArchive {

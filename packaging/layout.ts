@@ -29,6 +29,8 @@ export function archiveName(version: string, t: Target): string {
 
 /** The plugin executable's name inside every archive; kubectl dispatches `kubectl kr` to it. */
 export const EXECUTABLE = 'kubectl-kr'
+/** The completer's name: kubectl looks for kubectl_complete-<plugin> on PATH. */
+export const COMPLETER = 'kubectl_complete-kr'
 
 export interface ArchiveMember {
   /** name inside the archive (top level) */
@@ -42,14 +44,14 @@ export interface ArchiveMember {
 }
 
 /**
- * Every file of an archive, in order. HOOK for companion executables: kubectl's plugin completion runs
- * `kubectl_complete-kr` from PATH; once the repository has one, add
- *   {name: 'kubectl_complete-kr', source: 'bin/kubectl_complete-kr', mode: 0o755}
- * here and it is archived, listed in the krew manifest's `files`, checksummed, and checked by
- * test/release/krew-manifest.test.ts (krew itself links only `bin` into PATH, so the README says where it lands).
+ * Every file of an archive, in order; the krew manifest's `files`, the checksums and test/release/krew-manifest.test.ts
+ * follow it. kubectl_complete-kr is kubectl's plugin completion hook (kubectl runs it from PATH for `kubectl kr <TAB>`):
+ * a small sh script running `kubectl-kr __complete WORDS…`. krew links only `bin` into its bin directory
+ * (kubernetes-sigs/krew#812), so the caveats and docs/release.md say how to put the completer there.
  */
 export const ARCHIVE_MEMBERS: readonly ArchiveMember[] = [
   {name: EXECUTABLE, source: {built: true}, mode: 0o755, bin: true},
+  {name: COMPLETER, source: 'packaging/kubectl_complete-kr', mode: 0o755},
   {name: 'LICENSE', source: 'LICENSE', mode: 0o644},
   {name: 'README.md', source: 'README.md', mode: 0o644},
 ]

@@ -74,7 +74,8 @@ async function buildSea(t: Target, app: {dir: string; files: string[]; version: 
       main: join(REPO, 'packaging/sea-main.cjs'),
       output: blob,
       disableExperimentalSEAWarning: true,
-      // neither can be made for another architecture; the bundle is split and lazy instead (docs/release.md)
+      // neither can be made for another architecture, and neither starts a one-line main faster (docs/release.md,
+      // bench/startup.ts); the bundle is split and lazy instead
       useCodeCache: false,
       useSnapshot: false,
       assets,

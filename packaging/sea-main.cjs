@@ -9,7 +9,15 @@ const path = require('node:path')
 const {pathToFileURL} = require('node:url')
 
 function start() {
-  import(pathToFileURL(path.join(appDir(), 'kr.mjs')).href).catch((e) => {
+  const dir = appDir()
+  // V8's compiled code of the modules, kept in the same private directory: later starts skip most compiling
+  // (Node checks each entry against the module's source)
+  try {
+    require('node:module').enableCompileCache(path.join(dir, '.compile-cache'))
+  } catch {
+    // an older Node or no room: start without it
+  }
+  import(pathToFileURL(path.join(dir, 'kr.mjs')).href).catch((e) => {
     process.stderr.write(`error: kubectl-kr could not start: ${e && e.message ? e.message : e}\n`)
     process.exit(2)
   })
@@ -78,7 +86,19 @@ function appDir() {
   return run
 }
 
-// the plain `kubectl kr version`: the line versionLine() gave at build time, written before anything else loads
+// `kubectl kr version --client` (as bin/run.js; plain `version` asks the cluster too): the line versionLine() gave at
+// build time, written before anything else loads
 const args = process.argv.slice(2)
-if (args.length === 1 && args[0] === 'version') process.stdout.write(sea.getAsset('version-line', 'utf8'))
+if (args.length === 2 && args[0] === 'version' && args[1] === '--client') writeOut(sea.getAsset('version-line', 'utf8'))
 else start()
+
+/** A write to fd 1 without process.stdout, whose set-up on a terminal or pipe (tty and net streams) costs more
+ * than the rest of this answer (docs/release.md, start-up). */
+function writeOut(text) {
+  try {
+    fs.writeSync(1, text)
+  } catch {
+    // a non-blocking stdout that is full (EAGAIN): the stream waits for it
+    process.stdout.write(text)
+  }
+}

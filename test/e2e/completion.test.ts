@@ -57,6 +57,11 @@ test('kubectl kr <TAB>: commands, subcommands, flags and flag values, check ids 
   assert.equal((await kubectlComplete(['doctor', '--from-bundle', ''], noCluster)).directive, 0, 'a path: the shell completes file names')
   assert.deepEqual((await kubectlComplete(['completion', ''], noCluster)).items, ['bash', 'zsh', 'fish'])
   assert.deepEqual((await kubectlComplete(['help', 'ch'], noCluster)).items, ['checks'])
+  // the release archives' completer, with no kubectl-kr beside it, runs `kubectl-kr __complete` from PATH: this checkout's
+  const viaArchiveCompleter = await run(join(REPO, 'packaging/kubectl_complete-kr'), ['doctor', '--ch'], noCluster)
+  assert.deepEqual([viaArchiveCompleter.code, viaArchiveCompleter.stderr], [0, ''])
+  assert.equal(viaArchiveCompleter.stdout, (await run(join(REPO, 'bin/kubectl_complete-kr'), ['doctor', '--ch'], noCluster)).stdout)
+  assert.match(viaArchiveCompleter.stdout, /^--check\t.*\n:4\n$/)
 })
 
 test('node names for --node, Service names for dsr status, namespaces for -n, contexts for --context: from the cluster', async () => {

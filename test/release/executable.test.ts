@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import * as tar from 'tar'
@@ -31,15 +31,21 @@ before(async () => {
 
 after(() => b?.cleanup())
 
-test('the archive holds the executable, LICENSE and README.md; the PATH of these runs has no node', {skip}, () => {
+test('the archive holds the executable, the completer, LICENSE and README.md; the PATH of these runs has no node', {skip}, () => {
   assert.equal(b.archive.file, `kubectl-kr_${VERSION}_linux_amd64.tar.gz`)
+  assert.deepEqual(readdirSync(b.unpacked).sort(), ['LICENSE', 'README.md', 'kubectl-kr', 'kubectl_complete-kr'])
+  for (const exe of ['kubectl-kr', 'kubectl_complete-kr']) assert.ok((statSync(join(b.unpacked, exe)).mode & 0o111) !== 0, `${exe} executable`)
   assert.deepEqual(readdirSync(b.exeDir), ['kubectl-kr'])
   assert.ok((statSync(join(b.exeDir, 'kubectl-kr')).mode & 0o111) !== 0, 'executable')
   const which = spawnSync('sh', ['-c', 'command -v node || command -v nodejs || echo none'], {env: {PATH: `${b.exeDir}:${b.systemDir}`}, encoding: 'utf8'})
   assert.equal(which.stdout.trim(), 'none')
 })
 
-test('kubectl kr version (plain and -o json) from the executable', {skip}, async () => {
+test('kubectl kr version (--client, plain and -o json) from the executable', {skip}, async () => {
+  // --client is answered by the executable's main, before anything is unpacked
+  const client = await runAsUser(b, ['kubectl', 'kr', 'version', '--client'])
+  assert.deepEqual([client.code, client.stdout, client.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
+  assert.equal(existsSync(join(b.home, '.cache', 'kubectl-kr')), false)
   const plain = await runAsUser(b, ['kubectl', 'kr', 'version'])
   assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
   const json = await runAsUser(b, ['kubectl', 'kr', 'version', '-o', 'json'])
@@ -51,6 +57,51 @@ test('kubectl kr version (plain and -o json) from the executable', {skip}, async
   assert.equal(statSync(cache).mode & 0o777, 0o700)
   const [build] = readdirSync(cache)
   assert.ok(existsSync(join(cache, build, 'probe.sh')) && existsSync(join(cache, build, '.complete')))
+})
+
+/** What kubectl offers for `kubectl kr WORDS…<TAB>` (kubectl runs kubectl_complete-kr from PATH): candidates without
+ * descriptions, and the directive. */
+async function kubectlComplete(words: string[], pathInsteadOfExe: string, env: Record<string, string> = {KUBECONFIG: '/nonexistent/kubeconfig'}): Promise<{items: string[]; directive: number}> {
+  const r = await runAsUser(b, ['kubectl', '__complete', 'kr', ...words], {pathInsteadOfExe, env})
+  assert.equal(r.code, 0, r.stderr)
+  // kubectl's own debug lines name the completer it ran; anything else on stderr would be ours, and must not be
+  assert.ok(r.stderr.includes(`[Debug] About to call: ${join(pathInsteadOfExe, 'kubectl_complete-kr')}`), r.stderr)
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l && !/^\[Debug\] |^Completion ended with directive: /.test(l)), [])
+  const lines = r.stdout.trimEnd().split('\n')
+  const directive = Number(lines.pop()!.slice(1))
+  return {items: lines.map((l) => l.split('\t')[0]), directive}
+}
+
+test('kubectl kr <TAB> through kubectl, answered by the archive\'s kubectl_complete-kr and the executable: commands, flags, check ids, node names', {skip, timeout: 120_000}, async () => {
+  const dir = b.unpacked
+  assert.deepEqual((await kubectlComplete([''], dir)).items, ['checks', 'cleanup', 'completion', 'doctor', 'dsr', 'help', 'version'])
+  assert.ok((await kubectlComplete(['dsr', ''], dir)).items.includes('status'))
+  const flags = await kubectlComplete(['doctor', '--ch'], dir)
+  assert.deepEqual([flags.items, flags.directive], [['--check'], 4])
+  assert.ok((await kubectlComplete(['doctor', '--'], dir)).items.includes('--request-timeout'))
+  assert.deepEqual((await kubectlComplete(['doctor', '-o', ''], dir)).items, ['tui', 'text', 'json', 'yaml', 'junit', 'markdown'])
+  // the check ids are those the npm build's completion spec lists (built into the executable: no dist/ beside it)
+  const spec = JSON.parse(readFileSync(join(REPO, 'dist/completion-spec.json'), 'utf8')) as {checkIds: string[]}
+  const ids = await kubectlComplete(['doctor', '--check', ''], dir)
+  assert.deepEqual([ids.items, ids.directive], [spec.checkIds, 4 | 2])
+  assert.ok(ids.items.includes('ipv6-vip-routes') && !ids.items.includes('node-probe'), ids.items.join())
+  assert.deepEqual((await kubectlComplete(['doctor', '--skip', 'ipv6-vip-routes,local-'], dir)).items, ['ipv6-vip-routes,local-ips-ipset'])
+  // names from a cluster
+  const cluster = await startTestCluster({nodes: [replayNode('node-b'), replayNode('node-c')]})
+  try {
+    const kubeconfig = join(b.root, 'complete-kubeconfig')
+    await cluster.writeKubeconfig(kubeconfig)
+    assert.deepEqual((await kubectlComplete(['doctor', '--node', ''], dir, {KUBECONFIG: kubeconfig})).items, ['node-b', 'node-c'])
+  } finally {
+    await cluster.close()
+  }
+  // the completer with no kubectl-kr beside it or on PATH (kubectl would not run it then; a shell might): nothing
+  // offered, nothing said
+  const alone = join(b.root, 'completer-alone')
+  mkdirSync(alone)
+  copyFileSync(join(dir, 'kubectl_complete-kr'), join(alone, 'kubectl_complete-kr'))
+  const none = await runAsUser(b, [join(alone, 'kubectl_complete-kr'), ''], {pathInsteadOfExe: alone})
+  assert.deepEqual([none.code, none.stdout, none.stderr], [0, ':4\n', ''])
 })
 
 test('doctor --from-bundle on the demo: the same JSON as the npm build', {skip}, async () => {
@@ -151,7 +202,7 @@ test('krew: the plugin.yaml the build wrote is valid for its archive, and a krew
   assert.equal(readFileSync(join(b.out, 'SHA256SUMS'), 'utf8'), `${b.archive.sha256}  ${b.archive.file}\n`)
   // as `kubectl krew install --manifest=plugin.yaml --archive=<file>`: pick the platform, check the sha256,
   // unpack, move each of `files` into the store, link `bin` into krew's bin directory as kubectl-<name>
-  const doc = parse(text) as {metadata: {name: string}; spec: {version: string; platforms: {selector: {matchLabels: {os: string; arch: string}}; sha256: string; bin: string; files: {from: string; to: string}[]}[]}}
+  const doc = parse(text) as {metadata: {name: string}; spec: {version: string; caveats: string; platforms: {selector: {matchLabels: {os: string; arch: string}}; sha256: string; bin: string; files: {from: string; to: string}[]}[]}}
   const platform = doc.spec.platforms.find((p) => p.selector.matchLabels.os === 'linux' && p.selector.matchLabels.arch === 'amd64')!
   const archivePath = join(b.out, b.archive.file)
   assert.equal(createHash('sha256').update(readFileSync(archivePath)).digest('hex'), platform.sha256)
@@ -169,4 +220,9 @@ test('krew: the plugin.yaml the build wrote is valid for its archive, and a krew
   assert.deepEqual([r.code, r.stdout], [0, `kubectl-kr ${VERSION}\n`], r.stderr)
   const listed = await runAsUser(b, ['kubectl', 'plugin', 'list'], {pathInsteadOfExe: join(krewRoot, 'bin')})
   assert.match(listed.stdout, /krew\/bin\/kubectl-kr$/m)
+  // krew links only bin (kubernetes-sigs/krew#812): the caveats' command puts the completer beside krew's link
+  const caveat = doc.spec.caveats.split('\n').find((l) => l.trim().startsWith('cp '))!.trim()
+  const copied = spawnSync('sh', ['-c', caveat], {env: {PATH: b.systemDir, HOME: b.home, KREW_ROOT: krewRoot}, encoding: 'utf8'})
+  assert.equal(copied.status, 0, copied.stderr)
+  assert.deepEqual((await kubectlComplete(['doctor', '--fail-on=w'], join(krewRoot, 'bin'))).items, ['--fail-on=warning'])
 })

@@ -20,6 +20,8 @@ export interface ReleaseBuild {
   /** where `npm run release` wrote the archive, SHA256SUMS and plugin.yaml */
   out: string
   archive: BuiltArchive
+  /** the archive unpacked, every file of it */
+  unpacked: string
   /** the empty directory kubectl-kr was copied into, alone */
   exeDir: string
   /** the system commands without node */
@@ -67,7 +69,7 @@ export async function buildReleaseExecutable(target = 'linux-amd64'): Promise<Re
     mirrorWithoutNode(systemDir)
     const home = join(root, 'home')
     mkdirSync(home)
-    return {root, out, archive, exeDir, systemDir, home, cleanup}
+    return {root, out, archive, unpacked, exeDir, systemDir, home, cleanup}
   } catch (e) {
     cleanup()
     throw e

@@ -10,7 +10,7 @@ import {kubeAccess} from '../base.js'
 /** names from the cluster are worth this much waiting at a prompt, no more */
 const COMPLETION_REQUEST_TIMEOUT = '1500ms'
 
-interface Spec {
+export interface Spec {
   commands: CommandSpec[]
   topics: [string, string][]
   checkIds: string[]
@@ -49,10 +49,11 @@ async function loadSpec(): Promise<Spec> {
   }
 }
 
-export async function main(words: string[]): Promise<void> {
+/** `spec`: the single executable passes the one it carries (it has no completion-spec.json beside it). */
+export async function main(words: string[], spec?: Spec): Promise<void> {
   let out: string[]
   try {
-    const {commands, topics, checkIds} = await loadSpec()
+    const {commands, topics, checkIds} = spec ?? (await loadSpec())
     const access = (flags: Readonly<Record<string, string>>) =>
       kubeAccess({
         kubeconfig: flags.kubeconfig,
