@@ -127,9 +127,7 @@ function tokenizeArgsCharwise(text: string): {args: string[]; unterminated: bool
 function hasUnterminatedQuote(rest: string): boolean {
   // without backslash escapes, quotes pair up: an odd count leaves one open
   if (rest.indexOf('\\') >= 0) return tokenizeArgsCharwise(rest).unterminated
-  let quotes = 0
-  for (let q = rest.indexOf('"'); q >= 0; q = rest.indexOf('"', q + 1)) quotes++
-  return quotes % 2 === 1
+  return quotesBefore(rest, rest.length) % 2 === 1
 }
 
 function quotesBefore(text: string, end: number): number {
@@ -143,14 +141,16 @@ function quotesBefore(text: string, end: number): number {
  * that asks for a target would otherwise tokenise all 100k of them): the last " -j "/" -g " outside quotes and
  * the plain word after it. undefined: the text needs the tokenizer (escapes, tabs, a quoted target).
  */
-function quickTarget(rest: string): string | null | undefined {
+function quickTarget(rest: string, evenQuotes: boolean): string | null | undefined {
   if (rest.indexOf('\\') >= 0 || rest.indexOf('\t') >= 0) return undefined
   const at = Math.max(rest.lastIndexOf(' -j '), rest.lastIndexOf(' -g '))
   if (at < 0) {
     // no flag token can hide in text without quotes and without "-j"/"-g"
     return rest.indexOf('"') < 0 && rest.indexOf('-j') < 0 && rest.indexOf('-g') < 0 ? null : undefined
   }
-  if (quotesBefore(rest, at) % 2 === 1) return undefined
+  // outside quotes when an even number of them precede it; with none after it, that is the parity of the whole text
+  const before = rest.indexOf('"', at) < 0 ? (evenQuotes ? 0 : 1) : quotesBefore(rest, at)
+  if (before % 2 === 1) return undefined
   const start = at + 4
   let end = rest.indexOf(' ', start)
   if (end < 0) end = rest.length
@@ -174,6 +174,8 @@ class LazyRule implements IptablesRule {
     /** the text after "-A <chain>" */
     private readonly rest: string,
     readonly text: string,
+    /** the text has an even number of `"` (the parser counted them) */
+    private readonly evenQuotes: boolean,
   ) {}
 
   get args(): string[] {
@@ -182,7 +184,7 @@ class LazyRule implements IptablesRule {
 
   get target(): string | null {
     if (this.#target === undefined) {
-      const quick = quickTarget(this.rest)
+      const quick = quickTarget(this.rest, this.evenQuotes)
       if (quick !== undefined) this.#target = quick
       else {
         const a = this.args
@@ -193,6 +195,32 @@ class LazyRule implements IptablesRule {
     }
     return this.#target
   }
+}
+
+const RULES_BY_CHAIN = new WeakMap<IptablesState, Map<string, IptablesRule[]>>()
+
+/**
+ * The rules of every chain of that name (any table), in file order: built once per ruleset on first use, so the
+ * checks that each read one chain do not each walk all 100k+ rules.
+ */
+export function rulesInChain(state: IptablesState, chain: string): readonly IptablesRule[] {
+  let index = RULES_BY_CHAIN.get(state)
+  if (!index) {
+    index = new Map()
+    for (const rule of state.rules) {
+      const list = index.get(rule.chain)
+      if (list) list.push(rule)
+      else index.set(rule.chain, [rule])
+    }
+    RULES_BY_CHAIN.set(state, index)
+  }
+  return index.get(chain) ?? []
+}
+
+/** The names of the chains that have rules, in the order of their first rule. */
+export function chainsWithRules(state: IptablesState): Iterable<string> {
+  rulesInChain(state, '')
+  return RULES_BY_CHAIN.get(state)!.keys()
 }
 
 function indexOfFlag(args: string[], flag: string, from = 0): number {
@@ -299,11 +327,12 @@ export function parseIptablesSave(text: string, source = 'iptables.txt'): Parsed
           return
         }
         const rest = ruleLine.slice(ce)
-        if (rest.indexOf('"') >= 0 && hasUnterminatedQuote(rest)) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
+        const quoted = rest.indexOf('"') >= 0
+        if (quoted && hasUnterminatedQuote(rest)) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
         // one string per chain for all its rules (the declared name), not a copy per rule
         let declared = chains.get(chain)
         if (!declared) chains.set(chain, (declared = {name: chain, policy: null}))
-        state.rules.push(new LazyRule(table, declared.name, rest, line))
+        state.rules.push(new LazyRule(table, declared.name, rest, line, !quoted || quotesBefore(rest, rest.length) % 2 === 0))
         usable++
         return
       }
