@@ -123,11 +123,11 @@ function tokenizeArgsCharwise(text: string): {args: string[]; unterminated: bool
   return {args, unterminated}
 }
 
-/** Whether a quote is left open, as tokenizeArgs would say, without building the tokens. */
-function hasUnterminatedQuote(rest: string): boolean {
+/** Whether a quote is left open, as tokenizeArgs would say, without building the tokens (`quotes`: how many `"`). */
+function hasUnterminatedQuote(rest: string, quotes: number): boolean {
   // without backslash escapes, quotes pair up: an odd count leaves one open
   if (rest.indexOf('\\') >= 0) return tokenizeArgsCharwise(rest).unterminated
-  return quotesBefore(rest, rest.length) % 2 === 1
+  return quotes % 2 === 1
 }
 
 function quotesBefore(text: string, end: number): number {
@@ -327,12 +327,12 @@ export function parseIptablesSave(text: string, source = 'iptables.txt'): Parsed
           return
         }
         const rest = ruleLine.slice(ce)
-        const quoted = rest.indexOf('"') >= 0
-        if (quoted && hasUnterminatedQuote(rest)) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
+        const quotes = rest.indexOf('"') >= 0 ? quotesBefore(rest, rest.length) : 0
+        if (quotes > 0 && hasUnterminatedQuote(rest, quotes)) issues.push(issue(source, lineNo, 'unterminated quote (truncated rule?)', line))
         // one string per chain for all its rules (the declared name), not a copy per rule
         let declared = chains.get(chain)
         if (!declared) chains.set(chain, (declared = {name: chain, policy: null}))
-        state.rules.push(new LazyRule(table, declared.name, rest, line, !quoted || quotesBefore(rest, rest.length) % 2 === 0))
+        state.rules.push(new LazyRule(table, declared.name, rest, line, quotes % 2 === 0))
         usable++
         return
       }
