@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {argValue, parseIptablesSave} from '../../src/parsers/iptables-save.js'
+import {argValue, chainsWithRules, parseIptablesSave, rulesInChain} from '../../src/parsers/iptables-save.js'
 import type {IptablesRule} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
 import {readdirSync, readFileSync} from 'node:fs'
@@ -154,4 +154,12 @@ test('iptables-save: the target read off the text agrees with the argv (every fi
     const rule = parseIptablesSave(`*filter\n-A X ${args}\nCOMMIT\n`).value.rules[0]
     assert.equal(rule.target, targetFromArgs(rule), args)
   }
+})
+
+test('iptables-save: rulesInChain gives the rules of a chain in every table in file order; chainsWithRules names chains with rules', () => {
+  const text = ['*nat', ':POSTROUTING ACCEPT [0:0]', '-A POSTROUTING -j A', '*filter', ':INPUT ACCEPT [0:0]', ':EMPTY - [0:0]', '-A INPUT -j B', '-A X -j C', '-A INPUT -j D', 'COMMIT', '*nat', '-A INPUT -j E', 'COMMIT'].join('\n')
+  const state = parseIptablesSave(text).value
+  assert.deepEqual(rulesInChain(state, 'INPUT').map((r) => [r.table, r.target]), [['filter', 'B'], ['filter', 'D'], ['nat', 'E']])
+  assert.deepEqual(rulesInChain(state, 'EMPTY'), [])
+  assert.deepEqual([...chainsWithRules(state)], ['POSTROUTING', 'INPUT', 'X'])
 })
