@@ -7,6 +7,7 @@ import {defineNodeCheck} from './define.js'
 import {sourceValue} from '../model/node-state.js'
 import {kubeRouterDeployment} from '../model/kube-router-config.js'
 import {BRIDGE_IF} from '../expected/node-facts.js'
+import {rulesInChain} from '../parsers/iptables-save.js'
 
 const HAIRPIN_ANNOTATION = 'kube-router.io/service.hairpin'
 const HAIRPIN_CHAIN = 'KUBE-ROUTER-HAIRPIN'
@@ -29,7 +30,7 @@ export const hairpin = defineNodeCheck({
     const ports = links.filter((l) => l.master === BRIDGE_IF)
     const reported = ports.filter((l) => l.hairpin !== null && l.hairpin !== undefined)
     const ipt = sourceValue(node, 'iptables.txt')
-    const hairpinRules = (ipt?.rules ?? []).filter((r) => r.table === 'nat' && r.chain === HAIRPIN_CHAIN)
+    const hairpinRules = (ipt ? rulesInChain(ipt, HAIRPIN_CHAIN) : []).filter((r) => r.table === 'nat')
     const flag = globalHairpin(kubeRouterDeployment(cluster?.kubeRouter ?? null).args)
     const annotated = (cluster?.services ?? []).filter((s) => s.metadata.annotations?.[HAIRPIN_ANNOTATION] !== undefined)
       .map((s) => `${s.metadata.namespace ?? 'default'}/${s.metadata.name}`)

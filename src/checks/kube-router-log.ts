@@ -15,9 +15,12 @@ const SHOWN_LINES = 3
 function fixOf(pattern: LogPattern, version: Version | null): {fixedIn: string | null; text: string} {
   if (!pattern.fixedBy) return {fixedIn: null, text: ''}
   if ('log' in pattern.fixedBy) {
-    const {fix, affected} = logFixFor(version, pattern.fixedBy.log)
-    if (affected === false) return {fixedIn: null, text: ` kube-router ${version!.text} already has the fix from ${fix.fixedIn}, so the cause here is different: read the whole line.`}
-    return {fixedIn: fix.fixedIn, text: affected ? ` kube-router ${version!.text} has this bug (${fix.links[0]}); fixed in ${fix.fixedIn}.` : ` Fixed in kube-router ${fix.fixedIn} (${fix.links[0]}).`}
+    const {fix, standing, since} = logFixFor(version, pattern.fixedBy.log)
+    const different = 'so the cause here is different: read the whole line.'
+    if (standing === 'has-fix') return {fixedIn: null, text: ` kube-router ${version!.text} already has the fix from ${fix.fixedIn}, ${different}`}
+    if (standing === 'before-bug') return {fixedIn: null, text: ` kube-router ${version!.text} predates this bug (it came with ${since}, ${fix.links[0]}), ${different}`}
+    if (standing === 'unaffected') return {fixedIn: null, text: ` kube-router ${version!.text} is not among the releases with this bug (${fix.links[0]}), ${different}`}
+    return {fixedIn: fix.fixedIn, text: standing === 'affected' ? ` kube-router ${version!.text} has this bug (${fix.links[0]}); fixed in ${fix.fixedIn}.` : ` Fixed in kube-router ${fix.fixedIn} (${fix.links[0]}).`}
   }
   const bug = knownBug(pattern.fixedBy.bug)
   const affected = version ? isAffectedBy(version, bug.id) : null

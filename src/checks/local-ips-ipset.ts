@@ -12,11 +12,12 @@ import {ipsetName, LOCAL_IPS_SET, SERVICE_VIPS_SET} from '../expected/ipset-memb
 import {isAffectedBy, knownBug, type KnownBugId} from '../expected/version-matrix.js'
 import type {NodeFacts} from '../expected/node-facts.js'
 import type {Family, IpSet, IptablesState, Version} from '../model/types.js'
+import {rulesInChain} from '../parsers/iptables-save.js'
 
 function serviceChainLines(ipt: IptablesState | null, localSet: string, svipSet: string): {input: string[]; reject: string[]} {
   if (!ipt) return {input: [], reject: []}
-  const input = ipt.rules.filter((r) => r.table === 'filter' && r.chain === 'INPUT' && r.target === 'KUBE-ROUTER-SERVICES' && r.text.includes(svipSet))
-  const reject = ipt.rules.filter((r) => r.table === 'filter' && r.chain === 'KUBE-ROUTER-SERVICES' && r.target === 'REJECT' && r.text.includes(localSet))
+  const input = rulesInChain(ipt, 'INPUT').filter((r) => r.table === 'filter' && r.target === 'KUBE-ROUTER-SERVICES' && r.text.includes(svipSet))
+  const reject = rulesInChain(ipt, 'KUBE-ROUTER-SERVICES').filter((r) => r.table === 'filter' && r.target === 'REJECT' && r.text.includes(localSet))
   return {input: input.map((r) => r.text), reject: reject.map((r) => r.text)}
 }
 

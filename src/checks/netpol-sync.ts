@@ -7,6 +7,7 @@
 import {defineNodeCheck, type FindingInput} from './define.js'
 import {kubeRouterLogs, restartKubeRouter} from './util.js'
 import {sourceValue} from '../model/node-state.js'
+import {chainsWithRules} from '../parsers/iptables-save.js'
 import {leftoverTmpSets, rulesNamingMissingSets, syncFailureLines} from '../expected/netpol-sync.js'
 
 export const netpolSync = defineNodeCheck({
@@ -16,15 +17,16 @@ export const netpolSync = defineNodeCheck({
   uses: ['kube-router.log', 'iptables.txt', 'ip6tables.txt'],
   evaluate({node, config, cluster}) {
     const ipsets = sourceValue(node, 'ipset.txt')!
-    const rules = [...(sourceValue(node, 'iptables.txt')?.rules ?? []), ...(sourceValue(node, 'ip6tables.txt')?.rules ?? [])]
-    const firewallChains = rules.some((r) => r.chain === 'KUBE-ROUTER-FORWARD' || r.chain.startsWith('KUBE-POD-FW-') || r.target === 'KUBE-ROUTER-FORWARD')
+    const rulesets = [sourceValue(node, 'iptables.txt'), sourceValue(node, 'ip6tables.txt')].filter((s) => s !== null)
+    const firewallChains = rulesets.some((state) =>
+      [...chainsWithRules(state)].some((c) => c === 'KUBE-ROUTER-FORWARD' || c.startsWith('KUBE-POD-FW-')) || state.rules.some((r) => r.target === 'KUBE-ROUTER-FORWARD'))
     const firewallOn = config && cluster?.kubeRouter ? config.runFirewall : firewallChains
     if (!firewallOn) return {skip: "kube-router's network-policy controller does not run on this node (--run-firewall=false, or no KUBE-ROUTER-FORWARD chain)"}
     const log = sourceValue(node, 'kube-router.log')
     const failures = log ? syncFailureLines(log) : []
     const tmp = leftoverTmpSets(ipsets)
     const filled = tmp.filter((t) => t.members > 0)
-    const netpolRules = rules.filter((r) => r.chain.startsWith('KUBE-') && r.text.includes('--match-set')).map((r) => r.text)
+    const netpolRules = rulesets.flatMap(({rules}) => rules.filter((r) => r.chain.startsWith('KUBE-') && r.text.includes('--match-set')).map((r) => r.text))
     const missingSets = rulesNamingMissingSets(netpolRules, ipsets)
     const findings: FindingInput[] = []
     const midSync = missingSets.length ? [`rules name ${missingSets.length} set(s) ipset save lacks (${missingSets.slice(0, 4).join(', ')}): the capture was taken during a sync`] : []

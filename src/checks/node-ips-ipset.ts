@@ -10,6 +10,7 @@ import {ipsetName} from '../expected/ipset-members.js'
 import {expectedNodeIps, NODE_IPS_SET} from '../expected/node-ips.js'
 import {isAffectedBy, knownBug} from '../expected/version-matrix.js'
 import type {Family} from '../model/types.js'
+import {rulesInChain} from '../parsers/iptables-save.js'
 
 const FAMILIES: Family[] = [4, 6]
 
@@ -32,7 +33,7 @@ export const nodeIpsIpset = defineNodeCheck({
       const missing = expectedNodeIps(cluster.nodes, family).filter((e) => !members.has(e.ip))
       if (missing.length === 0) continue
       const ipt = sourceValue(node, family === 4 ? 'iptables.txt' : 'ip6tables.txt')
-      const masquerade = (ipt?.rules ?? []).filter((r) => r.table === 'nat' && r.chain === 'POSTROUTING' && r.target === 'MASQUERADE' && r.text.includes(name))
+      const masquerade = (ipt ? rulesInChain(ipt, 'POSTROUTING') : []).filter((r) => r.table === 'nat' && r.target === 'MASQUERADE' && r.text.includes(name))
       const bug = facts.version && isAffectedBy(facts.version, 'node-ips-only-local') ? knownBug('node-ips-only-local') : null
       const others = missing.filter((m) => m.node !== node.name)
       findings.push({

@@ -15,6 +15,8 @@ const KUBE_PROXY_IPSETS = new Set([
   'KUBE-NODE-PORT-SCTP-HASH', 'KUBE-NODE-PORT-LOCAL-SCTP-HASH', 'KUBE-HEALTH-CHECK-NODE-PORT',
 ])
 
+const BUILT_IN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
+
 /** kube-proxy's IPVS-mode interface holding every Service IP. */
 export const KUBE_PROXY_IPVS_IF = 'kube-ipvs0'
 
@@ -36,7 +38,8 @@ export interface KubeProxyFootprint {
 function fromRuleset(label: string, state: IptablesState, out: KubeProxyFootprint): void {
   for (const [table, chains] of state.chains) for (const name of chains.keys()) if (isKubeProxyChain(name)) out.chains.push(`${label}: ${table}/${name}`)
   for (const rule of state.rules) {
-    if (rule.target && isKubeProxyChain(rule.target) && ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'].includes(rule.chain)) out.jumps.push(rule.text)
+    // the chain first: it is a field, the target is read off the rule's text
+    if (BUILT_IN_CHAINS.has(rule.chain) && rule.target && isKubeProxyChain(rule.target)) out.jumps.push(rule.text)
   }
 }
 

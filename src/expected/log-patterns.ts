@@ -33,7 +33,7 @@ export const LOG_PATTERNS: readonly LogPattern[] = [
     title: 'DSR receiver setup cannot reach the container runtime ("produced zero addresses")',
     cause: 'kube-router\'s gRPC client resolves a unix:// --runtime-endpoint through DNS and finds nothing, so DSR IPs are never added inside the pods: DSR traffic arrives but nothing answers.',
     fix: 'Upgrade kube-router; there is no configuration workaround.',
-    fixedBy: {log: 'dsr-cri-resolver'},
+    fixedBy: {log: 'dsr-cri-resolver-zero-addresses'},
   },
   {
     id: 'dsr-container-lookup',
@@ -42,7 +42,7 @@ export const LOG_PATTERNS: readonly LogPattern[] = [
     title: 'DSR receiver setup looks for containers that are not on this node',
     cause: 'kube-router tries to enter the network namespace of endpoints on other nodes and fails, which aborts the DSR setup of the Service.',
     fix: 'Upgrade kube-router.',
-    fixedBy: {log: 'dsr-container-lookup'},
+    fixedBy: {log: 'dsr-container-not-found'},
   },
   {
     id: 'dsr-runtime-endpoint',
@@ -83,7 +83,7 @@ export const LOG_PATTERNS: readonly LogPattern[] = [
     title: 'the FoU port for the overlay could not be set up',
     cause: 'With --overlay-encap=fou kube-router opens a FoU UDP port; failing that, tunnels to nodes in other subnets carry nothing.',
     fix: 'Load the fou module on the host; on kernels 6.19 and later use a kube-router with the newer netlink library.',
-    fixedBy: {log: 'fou-port-kernel-6.19'},
+    fixedBy: {log: 'fou-kernel-6.19'},
   },
   {
     id: 'netlink-inconsistent',

@@ -21,9 +21,10 @@ export function syncFailureLines(log: LogLine[]): LogLine[] {
 
 /** Set names `-m set --match-set <name>` rules use that `ipset save` does not have (only a capture taken mid-sync shows this). */
 export function rulesNamingMissingSets(ruleTexts: string[], ipsets: IpSetState): string[] {
-  const missing: string[] = []
+  // a Set: a node with 100k netpol rules captured mid-sync names as many missing sets
+  const missing = new Set<string>()
   for (const text of ruleTexts) {
-    for (const m of text.matchAll(/--match-set (\S+)/g)) if (!ipsets.sets.has(m[1]) && !missing.includes(m[1])) missing.push(m[1])
+    for (const m of text.matchAll(/--match-set (\S+)/g)) if (!ipsets.sets.has(m[1])) missing.add(m[1])
   }
-  return missing
+  return [...missing]
 }

@@ -4,6 +4,7 @@
 // @ v2.0.0-v2.11.1), so Service traffic from pods skips their egress policies only inside these ranges.
 import {networkOf, parseIp, parsePrefix, prefixContains} from '../model/ip.js'
 import type {Family, IptablesState} from '../model/types.js'
+import {rulesInChain} from '../parsers/iptables-save.js'
 
 export interface RangeEvidence {
   cidr: string
@@ -15,8 +16,8 @@ export interface RangeEvidence {
 /** The cluster IP ranges in a node's KUBE-ROUTER-INPUT RETURN rules. */
 export function rangesFromRules(ipt: IptablesState | null): RangeEvidence[] {
   const out: RangeEvidence[] = []
-  for (const r of ipt?.rules ?? []) {
-    if (r.chain !== 'KUBE-ROUTER-INPUT' || r.target !== 'RETURN' || !/cluster IP range/.test(r.text)) continue
+  for (const r of ipt ? rulesInChain(ipt, 'KUBE-ROUTER-INPUT') : []) {
+    if (r.target !== 'RETURN' || !/cluster IP range/.test(r.text)) continue
     const i = r.args.indexOf('-d')
     const cidr = i >= 0 ? networkOf(r.args[i + 1] ?? '') : null
     const family = cidr ? parsePrefix(cidr)?.family : undefined

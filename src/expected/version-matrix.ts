@@ -411,33 +411,48 @@ function atLeast(version: Version, min: string): boolean {
 }
 
 // ---------- fixes of known kube-router log errors (the kube-router-log check) ----------
-// Kept apart from KNOWN_BUGS: these are looked up when their log line is seen, not listed for a version.
-// Sources: accuracy-audit §2 "Missing" table and §3 #9/#12.
+// The known bugs whose log line the kube-router-log check recognises (accuracy-audit §2 "Missing" table and §3
+// #9/#12): looked up when their line is seen, so a version outside their ranges still gets a word on the fix.
+// KNOWN_BUGS is the one source of their ranges, fixed-in releases and links.
 
-export type LogFixId = 'rt-tables-missing' | 'dsr-container-lookup' | 'dsr-cri-resolver' | 'fou-port-kernel-6.19' | 'netlink-dump-interrupted'
+export const LOG_FIX_BUGS = [
+  'rt-tables-missing',
+  'dsr-container-not-found',
+  'dsr-cri-resolver-zero-addresses',
+  'fou-kernel-6.19',
+  'netlink-dump-interrupted',
+] as const satisfies readonly KnownBugId[]
 
-export interface LogFix {
-  id: LogFixId
-  ranges: {from: string; to: string}[]
-  fixedIn: string
-  links: string[]
-}
+export type LogFixId = (typeof LOG_FIX_BUGS)[number]
 
-export const LOG_FIXES: Readonly<Record<LogFixId, LogFix>> = {
-  // /etc/iproute2/rt_tables absent (distroless hosts, #1616): no fallback until 70920609
-  'rt-tables-missing': {id: 'rt-tables-missing', ranges: [{from: 'v2.1.0', to: 'v2.1.1'}], fixedIn: 'v2.1.1', links: ['https://github.com/cloudnativelabs/kube-router/issues/1616']},
-  // DSR receiver setup looked for the container of non-local endpoints (#1640, PR #1651)
-  'dsr-container-lookup': {id: 'dsr-container-lookup', ranges: [{from: 'v2.1.0', to: 'v2.1.1'}], fixedIn: 'v2.1.1', links: ['https://github.com/cloudnativelabs/kube-router/issues/1640']},
-  // gRPC NewClient without the passthrough resolver: "produced zero addresses" for unix:// runtime endpoints (#1754, 5179953b)
-  'dsr-cri-resolver': {id: 'dsr-cri-resolver', ranges: [{from: 'v2.2.0', to: 'v2.2.2'}], fixedIn: 'v2.2.2', links: ['https://github.com/cloudnativelabs/kube-router/issues/1754']},
-  // netlink FouAdd (used from v2.6.0) fails on kernels >= 6.19 until the netlink bump 33178752 (#2070)
-  'fou-port-kernel-6.19': {id: 'fou-port-kernel-6.19', ranges: [{from: 'v2.6.0', to: 'v2.10.0'}], fixedIn: 'v2.10.0', links: ['https://github.com/cloudnativelabs/kube-router/issues/2070']},
-  // interrupted netlink dumps were not retried (#1965; retries 8ea5e44d, 440ad4d0)
-  'netlink-dump-interrupted': {id: 'netlink-dump-interrupted', ranges: [{from: 'v2.0.0', to: 'v2.7.0'}], fixedIn: 'v2.7.0', links: ['https://github.com/cloudnativelabs/kube-router/issues/1965']},
-}
+export type LogFix = Pick<KnownBug, 'ranges' | 'fixedIn' | 'links'> & {id: LogFixId}
 
-/** The fix of a log error for this version: `affected` when the version lies in one of its ranges (unknown version: null). */
-export function logFixFor(version: Version | null, id: LogFixId): {fix: LogFix; affected: boolean | null} {
+export const LOG_FIXES: Readonly<Record<LogFixId, LogFix>> = Object.fromEntries(
+  LOG_FIX_BUGS.map((id) => {
+    const {ranges, fixedIn, links} = knownBug(id)
+    return [id, {id, ranges, fixedIn, links}]
+  }),
+) as Record<LogFixId, LogFix>
+
+/**
+ * Where this version stands to a log error's bug: in one of its ranges (`affected`), older than the bug
+ * (`before-bug`: the line has another cause), at or past the fix (`has-fix`), or between two ranges
+ * (`unaffected`); null when the version is unknown.
+ */
+export type LogFixStanding = 'affected' | 'before-bug' | 'has-fix' | 'unaffected'
+
+export function logFixFor(version: Version | null, id: LogFixId): {fix: LogFix; standing: LogFixStanding | null; since: string} {
   const fix = LOG_FIXES[id]
-  return {fix, affected: version ? fix.ranges.some((r) => versionInRange(version, r)) : null}
+  // the first release with the bug: the lowest range start
+  const since = fix.ranges.map((r) => r.from).reduce((a, b) => (compareVersionTexts(b, a) < 0 ? b : a))
+  if (!version) return {fix, standing: null, since}
+  if (fix.ranges.some((r) => versionInRange(version, r))) return {fix, standing: 'affected', since}
+  if (atLeast(version, fix.fixedIn)) return {fix, standing: 'has-fix', since}
+  return {fix, standing: atLeast(version, since) ? 'unaffected' : 'before-bug', since}
+}
+
+function compareVersionTexts(a: string, b: string): number {
+  const va = parseVersionText(a)
+  const vb = parseVersionText(b)
+  return va && vb ? compareVersions(va, vb) : 0
 }

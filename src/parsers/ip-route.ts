@@ -108,6 +108,34 @@ function renderRouteJson(o: Record<string, unknown>): string {
   return parts.join(' ')
 }
 
+/**
+ * A route whose `ip route` text is rendered on first use: a node can have 20k+ routes and the text is evidence
+ * for the few a finding names.
+ */
+class ParsedRoute implements Route {
+  #text: string | null = null
+
+  constructor(
+    readonly family: Family,
+    readonly type: string,
+    readonly dst: string,
+    readonly table: string,
+    readonly tableId: number | null,
+    readonly dev: string | null,
+    readonly gateway: string | null,
+    readonly protocol: string | null,
+    readonly scope: string | null,
+    readonly prefsrc: string | null,
+    readonly metric: number | null,
+    /** the iproute2 JSON object the route came from */
+    private readonly json: Record<string, unknown>,
+  ) {}
+
+  get text(): string {
+    return (this.#text ??= renderRouteJson(this.json))
+  }
+}
+
 export function parseIpRoute(text: string, family: Family): Parsed<Route[]> {
   const source = routeSource(family)
   return guard(source, () => [], () => {
@@ -123,20 +151,20 @@ export function parseIpRoute(text: string, family: Family): Parsed<Route[]> {
       const table = scalar(o.table) ?? 'main'
       const gateway = str(o.gateway) ?? (isRecord(o.via) ? str(o.via.host) : null)
       const prefsrc = str(o.prefsrc)
-      routes.push({
+      routes.push(new ParsedRoute(
         family,
-        type: str(o.type) ?? 'unicast',
-        dst: scalar(o.dst) as string,
+        str(o.type) ?? 'unicast',
+        scalar(o.dst) as string,
         table,
-        tableId: tableIdOf(table),
-        dev: str(o.dev),
-        gateway: gateway === null ? null : canonicalIp(gateway),
-        protocol: scalar(o.protocol),
-        scope: str(o.scope),
-        prefsrc: prefsrc === null ? null : canonicalIp(prefsrc),
-        metric: num(o.metric),
-        text: renderRouteJson(o),
-      })
+        tableIdOf(table),
+        str(o.dev),
+        gateway === null ? null : canonicalIp(gateway),
+        scalar(o.protocol),
+        str(o.scope),
+        prefsrc === null ? null : canonicalIp(prefsrc),
+        num(o.metric),
+        o,
+      ))
     }
     return {value: routes, issues, fatal: fatalOf(doc.fatal, routes.length, issues)}
   })

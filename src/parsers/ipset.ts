@@ -7,7 +7,7 @@
 // Member key = the token after the set name, with every comma-separated part that is an IP or a
 // prefix canonicalised (as canonicalIp does), e.g. "fd00:10:96::a,udp:53"; the map value is the add line.
 import type {IpSet, IpSetState, Parsed, ParseIssue} from '../model/types.js'
-import {asText, fastCanonicalIp, guard, isBlank, issue, splitLines} from './common.js'
+import {asText, fastCanonicalIp, forEachLine, guard, isBlank, issue} from './common.js'
 
 const SOURCE = 'ipset.txt'
 
@@ -72,12 +72,9 @@ export function parseIpsetSave(text: string): Parsed<IpSetState> {
     // empty output is a valid, empty state (no sets / no tables / no lines)
     if (isBlank(input)) return {value: state, issues: [], fatal: false}
     const issues: ParseIssue[] = []
-    const lines = splitLines(input)
     let usable = 0
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]
-      const lineNo = i + 1
-      if (isBlank(line)) continue
+    forEachLine(input, (line, lineNo) => {
+      if (isBlank(line)) return
       const t = line.startsWith('add ') ? addTokens(line) : tokens(line, 4)
       const cmd = t[0]
       if (cmd === 'create' && t.length >= 3) {
@@ -85,7 +82,7 @@ export function parseIpsetSave(text: string): Parsed<IpSetState> {
         const existing = state.sets.get(name)
         if (existing && existing.createLine !== '') {
           issues.push(issue(SOURCE, lineNo, `set ${name} created twice; keeping the first`, line))
-          continue
+          return
         }
         const set: IpSet = {name, type: t[2], family: familyOption(line), createLine: line, members: existing?.members ?? new Map()}
         state.sets.set(name, set)
@@ -101,11 +98,11 @@ export function parseIpsetSave(text: string): Parsed<IpSetState> {
         set.members.set(ipsetMemberKey(t[2]), line)
         usable++
       } else if (cmd !== undefined && cmd.startsWith('#')) {
-        continue
+        return
       } else {
         issues.push(issue(SOURCE, lineNo, 'not an ipset save line (create/add)', line))
       }
-    }
+    })
     return {value: state, issues, fatal: usable === 0 && issues.length > 0}
   })
 }

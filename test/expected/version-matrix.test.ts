@@ -2,7 +2,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  BEHAVIOUR_CHANGES, KNOWN_BUGS, bugsAffecting, hasBehaviour, hasFix, inVersionWindow, isAffectedBy, knownBug,
+  BEHAVIOUR_CHANGES, KNOWN_BUGS, LOG_FIXES, bugsAffecting, hasBehaviour, hasFix, inVersionWindow, isAffectedBy, knownBug, logFixFor,
   type KnownBugId,
 } from '../../src/expected/version-matrix.js'
 import {parseVersionText} from '../../src/parsers/kube-router-version.js'
@@ -55,4 +55,14 @@ test('bugsAffecting v2.1.2 lists the v2.0-v2.1 IPv6 bugs and not the v2.6.1 regr
   const ids = bugsAffecting(v('v2.1.2')).map((b) => b.id)
   assert.ok(ids.includes('ipv6-vip-kernel-routes') && ids.includes('ipv6-local-ips-missing'))
   assert.ok(!ids.includes('local-ips-not-restored'))
+})
+
+test('log fixes come from KNOWN_BUGS; a version is placed before the bug, in it, or at its fix', () => {
+  for (const fix of Object.values(LOG_FIXES)) {
+    const bug = knownBug(fix.id)
+    assert.deepEqual({ranges: fix.ranges, fixedIn: fix.fixedIn, links: fix.links}, {ranges: bug.ranges, fixedIn: bug.fixedIn, links: bug.links})
+  }
+  const standing = (v: string | null) => logFixFor(v === null ? null : parseVersionText(v), 'netlink-dump-interrupted').standing
+  assert.deepEqual(['v2.2.1', 'v2.6.0', 'v2.6.2', 'v2.7.0', 'v2.11.1', null].map(standing), ['before-bug', 'affected', 'affected', 'has-fix', 'has-fix', null])
+  assert.equal(logFixFor(null, 'netlink-dump-interrupted').since, 'v2.6.0')
 })

@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {canonicalIp} from '../../src/model/ip.js'
-import {fastCanonicalIp, parseHex, parseJsonArray, parseUint, splitLines, tableIdOf, words} from '../../src/parsers/common.js'
+import {fastCanonicalIp, forEachLine, parseHex, parseJsonArray, parseUint, splitLines, tableIdOf, words} from '../../src/parsers/common.js'
 import {parseIptablesSave} from '../../src/parsers/iptables-save.js'
 
 function rng(seed: number): () => number {
@@ -70,4 +70,12 @@ test('parseJsonArray salvage', () => {
   assert.deepEqual(junk.items.map((i) => i.value), [1])
   assert.deepEqual(junk.issues.map((i) => i.raw), [' trailing'])
   assert.deepEqual(parseJsonArray('[}', 's').items, [])
+})
+
+test('forEachLine visits the lines of splitLines with their numbers', () => {
+  for (const text of ['', 'a', 'a\n', 'a\n\n', 'a\r\nb\n\nc\n', '\r', 'x\r\r\ny', '\n\n']) {
+    const seen: [string, number][] = []
+    forEachLine(text, (line, lineNo) => seen.push([line, lineNo]))
+    assert.deepEqual(seen, splitLines(text).map((line, i) => [line, i + 1]), JSON.stringify(text))
+  }
 })

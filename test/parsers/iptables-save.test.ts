@@ -1,8 +1,9 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {argValue, parseIptablesSave} from '../../src/parsers/iptables-save.js'
+import {argValue, chainsWithRules, parseIptablesSave, rulesInChain} from '../../src/parsers/iptables-save.js'
 import type {IptablesRule} from '../../src/model/types.js'
 import {fixture} from './fixture.js'
+import {readdirSync, readFileSync} from 'node:fs'
 
 /** Every `[!] --match-set NAME FLAGS` of a rule, read off the parsed argv. */
 function matchSetsOf(rule: IptablesRule): {name: string; flags: string; negated: boolean}[] {
@@ -111,4 +112,54 @@ test('iptables-save: garbage is fatal, issues keep raw lines', () => {
   const r = parseIptablesSave('iptables-save: command not found\n', 'ip6tables.txt')
   assert.equal(r.fatal, true)
   assert.deepEqual(r.issues, [{source: 'ip6tables.txt', line: 1, message: 'not an iptables-save line', raw: 'iptables-save: command not found'}])
+})
+
+/** The target as the argv says it: the word after the first -j, else after the first -g. */
+function targetFromArgs(rule: IptablesRule): string | null {
+  const a = rule.args
+  const j = a.indexOf('-j')
+  const t = j >= 0 ? j : a.indexOf('-g')
+  return t >= 0 && t + 1 < a.length ? a[t + 1] : null
+}
+
+test('iptables-save: the target read off the text agrees with the argv (every fixture and edge cases)', () => {
+  const files = readdirSync('test/fixtures', {recursive: true, encoding: 'utf8'}).map((f) => `test/fixtures/${f}`)
+    .concat(readdirSync('examples', {recursive: true, encoding: 'utf8'}).map((f) => `examples/${f}`))
+    .filter((f) => /ip6?tables[^/]*\.txt$/.test(f))
+  assert.ok(files.length > 10, `found ${files.length} iptables-save fixtures`)
+  let rules = 0
+  for (const file of files) {
+    for (const rule of parseIptablesSave(readFileSync(file, 'utf8')).value.rules) {
+      rules++
+      assert.equal(rule.target, targetFromArgs(rule), `${file}: ${rule.text}`)
+    }
+  }
+  assert.ok(rules > 100, `${rules} rules`)
+  const edge = [
+    '-m comment --comment "a -j B" -j ACCEPT',
+    '-m comment --comment "ends with -j X"',
+    '-m comment --comment "no target"',
+    '-s 10.0.0.1/32',
+    '-m comment --comment "x" -j "QUOTED"',
+    '-m comment --comment "x" -j A"B"',
+    '-m comment --comment "a \\"q\\" -j Z" -j MARK --set-xmark 0x4000/0x4000',
+    '-m comment --comment "open -j Y',
+    '-j\tTAB',
+    '-p tcp  -j  DOUBLE',
+    '-g KUBE-X',
+    '-m comment --comment "--g" -g KUBE-Y',
+    '-j',
+  ]
+  for (const args of edge) {
+    const rule = parseIptablesSave(`*filter\n-A X ${args}\nCOMMIT\n`).value.rules[0]
+    assert.equal(rule.target, targetFromArgs(rule), args)
+  }
+})
+
+test('iptables-save: rulesInChain gives the rules of a chain in every table in file order; chainsWithRules names chains with rules', () => {
+  const text = ['*nat', ':POSTROUTING ACCEPT [0:0]', '-A POSTROUTING -j A', '*filter', ':INPUT ACCEPT [0:0]', ':EMPTY - [0:0]', '-A INPUT -j B', '-A X -j C', '-A INPUT -j D', 'COMMIT', '*nat', '-A INPUT -j E', 'COMMIT'].join('\n')
+  const state = parseIptablesSave(text).value
+  assert.deepEqual(rulesInChain(state, 'INPUT').map((r) => [r.table, r.target]), [['filter', 'B'], ['filter', 'D'], ['nat', 'E']])
+  assert.deepEqual(rulesInChain(state, 'EMPTY'), [])
+  assert.deepEqual([...chainsWithRules(state)], ['POSTROUTING', 'INPUT', 'X'])
 })
