@@ -175,7 +175,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const {slot, release} = await takeSlot()
   const bridge = `krl${slot}p${process.pid}`.slice(0, 15)
   const BRIDGE_IP4 = `192.168.${56 + slot}.1`
-  const BRIDGE_IP6 = `fd00:56:${slot}::1`
+  // canonical text (slot 0: fd00:56::/64, not fd00:56:0::): the API server rejects other spellings in EndpointSlices
+  const net6 = slot === 0 ? 'fd00:56:' : `fd00:56:${slot}:`
+  const BRIDGE_IP6 = `${net6}:1`
   let admin: KubeClient | undefined
   let closed = false
 
@@ -274,7 +276,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await run(['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
       await run(['ip', 'link', 'set', hostEnd, 'master', bridge, 'up'])
       const ip4 = `192.168.${56 + slot}.${10 + i}`
-      const ip6 = `fd00:56:${slot}::${10 + i}`
+      const ip6 = `${net6}:${10 + i}`
       const inNs = (...argv: string[]) => run(['ip', 'netns', 'exec', ns, ...argv])
       await inNs('sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1')
       await run(['ip', '-n', ns, 'addr', 'add', `${ip4}/24`, 'dev', 'eth0'])
