@@ -277,3 +277,38 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
   })
 }
+
+test('a SIGKILLed run leaves its pods; kubectl kr cleanup shows them, then deletes them through the real API', {skip}, async () => {
+  for (const n of demo.nodeNames) await demo.slowIpvsadm(n, 20)
+  try {
+    const run = krSpawn(['doctor', '--kubeconfig', kubeconfig], {timeoutMs: 120_000})
+    const end = Date.now() + 60_000
+    while ((await probePods('Running')).length < 3) {
+      if (Date.now() > end) assert.fail('the 3 probe pods did not run')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    run.child.kill('SIGKILL')
+    await run.done
+    const left = await probePods()
+    assert.equal(left.length, 3, 'a killed run cannot clean up')
+    for (const p of left) assert.ok(p.spec.activeDeadlineSeconds > 0, 'they still end by their deadline')
+
+    const dry = await kr(['cleanup', '--kubeconfig', kubeconfig, '--dry-run'])
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /^would delete 3 probe pods \(namespace kube-system\):$/m)
+    for (const node of demo.nodeNames) {
+      assert.match(dry.stdout, new RegExp(`kube-system/kr-probe-[0-9a-f]{6}-${node} {2}node=${node} {2}run=[0-9a-f]{6} {2}phase=Running`))
+    }
+    assert.match(dry.stdout, /configmap kube-system\/kr-probe-[0-9a-f]{6} {2}\(probe script\)/)
+    assert.equal((await leftovers()).length, 4, 'a dry run deletes nothing')
+
+    const yes = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
+    assert.equal(yes.code, 0, yes.stderr)
+    assert.match(yes.stdout, /^deleted 3 probe pods and 1 probe script ConfigMap$/m)
+    await nothingLeft()
+    const again = await kr(['cleanup', '--kubeconfig', kubeconfig, '--yes'])
+    assert.equal(again.stdout.trim(), 'no probe pods left behind in namespace kube-system')
+  } finally {
+    for (const n of demo.nodeNames) await demo.slowIpvsadm(n, 0)
+  }
+})
