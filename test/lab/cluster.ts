@@ -72,6 +72,9 @@ export interface LabOptions {
   nodeLabels?: Record<string, Record<string, string>>
   /** node i's name is nodeNames[i - 1] (default lab-node-i); the addresses stay those of node i */
   nodeNames?: string[]
+  /** how long the node lifecycle controller waits for a silent kubelet before the Node's Ready turns Unknown
+   * (kube-controller-manager's default: 50 s); the kubelet stand-ins renew their Lease every 10 s */
+  nodeMonitorGracePeriodSeconds?: number
 }
 
 export interface Lab {
@@ -356,6 +359,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       '--secure-port=0',
       '--cluster-name=kr-lab',
       '--controllers=*',
+      ...(opts.nodeMonitorGracePeriodSeconds ? [`--node-monitor-grace-period=${opts.nodeMonitorGracePeriodSeconds}s`] : []),
       '--v=0',
     ])
     start('kube-scheduler', [

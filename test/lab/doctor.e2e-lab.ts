@@ -48,7 +48,8 @@ before(async () => {
   if (skip) return
   work = await mkdtemp(join(tmpdir(), 'kr-lab-doctor-'))
   demo = labDemo()
-  lab = await startLab({nodes: 3, nodeNames: demo.nodeNames, prepareNode: demo.prepareNode})
+  // a node whose kubelet stopped turns NotReady (Unknown) after 20 s instead of 50 s
+  lab = await startLab({nodes: 3, nodeNames: demo.nodeNames, prepareNode: demo.prepareNode, nodeMonitorGracePeriodSeconds: 20})
   kubeconfig = join(work, 'kubeconfig')
   await writeFile(kubeconfig, lab.kubeconfig, {mode: 0o600})
   await demo.apply(lab)
@@ -250,6 +251,43 @@ test('partial failure: a node whose kubelet is down fails with the reason, the o
   // the run deleted node-b's pods; they go once a kubelet is there to confirm it (a restarted kubelet does)
   await nothingLeft()
   await waitForKubeRouterPods(lab, 3)
+})
+
+async function nodeReady(name: string): Promise<string | undefined> {
+  const node = await lab.admin.req('GET', `/api/v1/nodes/${name}`)
+  return (node.status?.conditions as Obj[] | undefined)?.find((c) => c.type === 'Ready')?.status
+}
+
+async function waitForReady(name: string, status: 'True' | 'Unknown', timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while ((await nodeReady(name)) !== status) {
+    if (Date.now() > end) assert.fail(`${name} did not turn Ready=${status} within ${timeoutMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+test('a node the node lifecycle controller marked NotReady (kubelet silent): no pod is created there, it fails with the reason', {skip}, async () => {
+  await lab.stopKubelet('node-b')
+  try {
+    await waitForReady('node-b', 'Unknown', 90_000)
+    const mark = created.length
+    const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--node', 'node-b', '--node', 'node-c'], {timeoutMs: 120_000})
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout) as DoctorReport
+    const status = Object.fromEntries(report.nodes.map((n) => [n.name, n.status === 'failed' ? n.error : n.status]))
+    assert.equal(status['node-c'], 'probed')
+    // the condition as the real controller writes it
+    assert.match(status['node-b']!, /^the node is NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\): no kubelet there starts a probe pod, so none was created/)
+    assert.deepEqual(podsSince(mark).map((p) => p.spec.nodeName), ['node-c'])
+    const probe = report.findings.find((f) => f.check === 'node-probe' && f.node === 'node-b')!
+    assert.equal(probe.severity, 'warning')
+    assert.match(probe.remediation.join('\n'), /kubectl describe node node-b/)
+  } finally {
+    await lab.startKubelet('node-b')
+  }
+  await waitForReady('node-b', 'True', 60_000)
+  await waitForKubeRouterPods(lab, 3)
+  await nothingLeft()
 })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
