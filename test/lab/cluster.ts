@@ -6,7 +6,9 @@
 //   const lab = await startLab({nodes: 3})
 //   lab.kubeconfig          contexts kr-lab (admin, group system:masters) and kr-lab-restricted (ClusterRole view)
 //   lab.nodes               [{name, ns, ip4, ip6, podCIDRs}]
+//   await lab.stopKubelet(name) / lab.startKubelet(name)    a node whose kubelet is down, and back
 //   await lab.close()       kubelets, pods, controller manager, API server, etcd stopped; namespaces and files removed
+//   startLab({nodeNames, prepareNode, nodeLabels, nodeMonitorGracePeriodSeconds})   LabOptions says what each does
 //
 // Addresses: each lab takes a free slot S (0-based, an exclusive lock file, see takeSlot) so several labs can run on
 // one machine at once (parallel test files): bridge 192.168.(56+S).1/24 + fd00:56:S::1/64 in the root namespace (the
