@@ -32,15 +32,30 @@ const watching = new AbortController()
 const created: {kind: 'Pod' | 'ConfigMap'; obj: Obj}[] = []
 
 async function watchCreations(resource: 'pods' | 'configmaps', kind: 'Pod' | 'ConfigMap'): Promise<void> {
-  const list = await lab.admin.req('GET', `/api/v1/namespaces/kube-system/${resource}?labelSelector=${PROBE_SELECTOR}`)
-  let rv = list.metadata.resourceVersion as string
+  const seen = new Set<string>()
+  const record = (obj: Obj) => {
+    if (seen.has(obj.metadata.uid)) return
+    seen.add(obj.metadata.uid)
+    created.push({kind, obj})
+  }
+  const base = `/api/v1/namespaces/kube-system/${resource}?labelSelector=${PROBE_SELECTOR}`
   while (!watching.signal.aborted) {
-    await lab.admin
-      .watch(`/api/v1/namespaces/kube-system/${resource}?watch=true&labelSelector=${PROBE_SELECTOR}&resourceVersion=${rv}`, (type, obj) => {
-        rv = obj.metadata?.resourceVersion ?? rv
-        if (type === 'ADDED') created.push({kind, obj})
-      }, watching.signal)
-      .catch(() => {})
+    try {
+      // (re)list: objects made while no watch ran are recorded too; an expired watch (410 as an ERROR event) lists again
+      const list = await lab.admin.req('GET', base)
+      for (const obj of list.items as Obj[]) record(obj)
+      let rv = list.metadata.resourceVersion as string
+      let expired = false
+      while (!watching.signal.aborted && !expired) {
+        await lab.admin.watch(`${base}&watch=true&resourceVersion=${rv}`, (type, obj) => {
+          if (type === 'ERROR') expired = true
+          else rv = obj.metadata?.resourceVersion ?? rv
+          if (type === 'ADDED') record(obj)
+        }, watching.signal)
+      }
+    } catch {
+      if (!watching.signal.aborted) await new Promise((r) => setTimeout(r, 500))
+    }
   }
 }
 
