@@ -10,7 +10,25 @@ export const V4_VIPS = ['10.96.0.1', '10.96.0.10', '10.96.12.34', '10.96.40.9', 
 export const V6_VIPS = ['fd00:10:96::1', 'fd00:10:96::a', 'fd00:10:96::1234', '2001:db8:100::10']
 export const VERSION_LINE = 'Running /usr/local/bin/kube-router version v2.1.2, built on 2024-05-13T18:52:49+0000, go1.22.2'
 
-export type DemoNode = (typeof DEMO_NODES)[number]
+/** A demo node: its name, addresses and pod CIDRs (DEMO_NODES, or the same nodes at another lab's addresses). */
+export interface DemoNode {
+  readonly name: string
+  readonly ip4: string
+  readonly ip6: string
+  readonly pod4: string
+  readonly pod6: string
+  readonly controlPlane: boolean
+}
+
+/** Where the demo nodes' LAN leads: their default gateways, and every node of the cluster (for the ipsets that list
+ * them all). */
+export interface DemoNetwork {
+  gateway4: string
+  gateway6: string
+  nodes: readonly DemoNode[]
+}
+
+export const DEMO_NETWORK: DemoNetwork = {gateway4: '192.168.56.1', gateway6: 'fd00:56::1', nodes: DEMO_NODES}
 export interface Flavour {ipv6KernelRoutes: boolean; localIps6HasNode: boolean; rulesWiped: boolean; networkdActive: boolean; sloppyTcp: 0 | 1; log: string}
 
 export const FLAVOURS: Record<string, Flavour> = {
@@ -23,15 +41,24 @@ function sh(ns: string, script: string): void {
   execFileSync('ip', ['netns', 'exec', ns, 'sh', '-ec', script], {stdio: ['ignore', 'ignore', 'inherit']})
 }
 
-/** Programs node `n` into the (existing, empty) network namespace `ns` as kube-router would have, with flavour `f`'s faults. */
-export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
+/** Programs node `n` into the (existing, empty) network namespace `ns` as kube-router would have, with flavour `f`'s
+ * faults: its eth0 (a veth whose peer eth0-peer stays in `ns` for the caller to move to a LAN), then seedDemoNode. */
+export function buildDemoNode(ns: string, n: DemoNode, f: Flavour, net: DemoNetwork = DEMO_NETWORK): void {
+  sh(ns, [
+    'ip link add eth0 type veth peer name eth0-peer', 'ip link set eth0 up', 'ip link set eth0-peer up',
+    `ip addr add ${n.ip4}/24 dev eth0`, `ip -6 addr add ${n.ip6}/64 dev eth0 nodad`,
+    `ip route add default via ${net.gateway4} dev eth0`, `ip -6 route add default via ${net.gateway6} dev eth0`,
+  ].join('\n'))
+  seedDemoNode(ns, n, f, net)
+}
+
+/** Programs kube-router's state of node `n` (flavour `f`'s faults) into `ns`, whose eth0 already holds the node's
+ * addresses and default routes (as a lab node's does). */
+export function seedDemoNode(ns: string, n: DemoNode, f: Flavour, net: DemoNetwork = DEMO_NETWORK): void {
   const p4 = n.pod4.replace('.0/24', '.1')
   const p6 = n.pod6.replace('::/64', '::1')
   const lines = [
     'ip link set lo up',
-    'ip link add eth0 type veth peer name eth0-peer', 'ip link set eth0 up', 'ip link set eth0-peer up',
-    `ip addr add ${n.ip4}/24 dev eth0`, `ip -6 addr add ${n.ip6}/64 dev eth0 nodad`,
-    'ip route add default via 192.168.56.1 dev eth0', 'ip -6 route add default via fd00:56::1 dev eth0',
     'ip link add kube-bridge type veth peer name kube-bridge-p', 'ip link set kube-bridge up', 'ip link set kube-bridge-p up',
     `ip addr add ${p4}/24 dev kube-bridge`, `ip -6 addr add ${p6}/64 dev kube-bridge nodad`,
     'ip link add kube-dummy-if type veth peer name kube-dummy-p', 'ip link set kube-dummy-if up', 'ip link set kube-dummy-p up',
@@ -50,8 +77,8 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     'ip route add 199.27.151.9 dev kube-bridge table 79',
     // the other nodes' pod CIDRs: the upstream router advertises the whole pod range of each family over BGP and
     // kube-router injects it (proto 17)
-    'ip route add 10.244.0.0/16 via 192.168.56.1 dev eth0 proto 17',
-    'ip -6 route add fd00:10:244::/48 via fd00:56::1 dev eth0 proto 17',
+    `ip route add 10.244.0.0/16 via ${net.gateway4} dev eth0 proto 17`,
+    `ip -6 route add fd00:10:244::/48 via ${net.gateway6} dev eth0 proto 17`,
     'iptables -t mangle -A PREROUTING -d 199.27.151.9/32 -p tcp -m tcp --dport 8080 -j MARK --set-mark 14146',
     'iptables -t mangle -A OUTPUT -d 199.27.151.9/32 -p tcp -m tcp --dport 8080 -j MARK --set-mark 14146',
     'iptables -t mangle -A PREROUTING -s 199.27.151.9/32 -i kube-bridge -p tcp -m tcp --sport 8080 --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1440',
@@ -68,9 +95,9 @@ export function buildDemoNode(ns: string, n: DemoNode, f: Flavour): void {
     'ipset create inet6:kube-router-svip-prt hash:ip,port family inet6 timeout 0',
     ...svipPorts(n, 6).map((e) => `ipset add inet6:kube-router-svip-prt ${e} timeout 0`),
     'ipset create kube-router-pod-subnets hash:net family inet timeout 0',
-    ...DEMO_NODES.map((o) => `ipset add kube-router-pod-subnets ${o.pod4} timeout 0`),
+    ...net.nodes.map((o) => `ipset add kube-router-pod-subnets ${o.pod4} timeout 0`),
     'ipset create kube-router-node-ips hash:ip family inet timeout 0',
-    ...DEMO_NODES.map((o) => `ipset add kube-router-node-ips ${o.ip4} timeout 0`),
+    ...net.nodes.map((o) => `ipset add kube-router-node-ips ${o.ip4} timeout 0`),
     ...['iptables', 'ip6tables'].flatMap((t) => {
       const v6 = t === 'ip6tables'
       const pre = v6 ? 'inet6:' : ''

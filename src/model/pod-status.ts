@@ -5,7 +5,7 @@ import type {NodePhase} from './progress.js'
 
 export interface PodLike {
   metadata?: {name?: string; deletionTimestamp?: unknown}
-  spec?: {activeDeadlineSeconds?: number; containers?: {image?: string}[]}
+  spec?: {nodeName?: string; activeDeadlineSeconds?: number; containers?: {image?: string}[]}
   status?: {
     phase?: string
     reason?: string
@@ -73,7 +73,9 @@ export function interpretPod(pod: PodLike): PodOutcome {
   if (waiting?.reason === 'ErrImagePull') return {state: 'progress', phase: 'pulling', pullFailing: true, detail: withMessage(`pulling ${image} failed, retrying`, waiting.message)}
   if (waiting?.reason === 'ContainerCreating') return {state: 'progress', phase: 'pulling', detail: `starting the container (pulling ${image} if it is not on the node)`}
   const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled')
-  if (scheduled?.status === 'True' || status.startTime) return {state: 'progress', phase: 'scheduled', detail: null}
+  // a pod created with its nodeName is bound without the scheduler: a real API server sets no PodScheduled condition,
+  // and nothing does until the node's kubelet reports on it (test/lab: a node whose kubelet is down)
+  if (scheduled?.status === 'True' || status.startTime || pod.spec?.nodeName) return {state: 'progress', phase: 'scheduled', detail: null}
   if (scheduled?.status === 'False') return {state: 'progress', phase: 'waiting', detail: withMessage(`not scheduled${scheduled.reason ? ` (${scheduled.reason})` : ''}`, scheduled.message)}
   return {state: 'progress', phase: 'waiting', detail: null}
 }

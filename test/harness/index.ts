@@ -1,3 +1,13 @@
+// The in-repo test API server, and what it is for now. Cluster mode's behaviour against Kubernetes itself (the demo's
+// 3-node dual-stack seeds, --node / -l, a node that cannot be probed, SIGINT / SIGTERM cleanup) is tested on the lab
+// in test/lab/ (a real kube-apiserver, etcd, controller manager and scheduler; docs/lab.md), where a misunderstanding
+// of Kubernetes shared by this server and the client cannot pass both. This server stays for the faults a real
+// server cannot be made to produce on demand: a silent server (hang(); black-hole.ts never answers at all),
+// connections cut after exactly the n-th request (failAfter), injected latency (setLatency), kubelet faults a real
+// kubelet shows only on a broken node (image pull back-off, OutOfpods rejection, garbled probe output); and faults
+// of the same kind not built yet (garbage bodies, 429 with Retry-After) belong here too. The existing harness tests
+// stay until the lab covers each of them.
+//
 // A test Kubernetes cluster for end-to-end tests of cluster mode: a real HTTP API server
 // (node:http on 127.0.0.1, random port) with real object shapes, and a fake kubelet that
 // runs each probe pod's command inside the network namespace of the pod's node.

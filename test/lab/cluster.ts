@@ -6,7 +6,9 @@
 //   const lab = await startLab({nodes: 3})
 //   lab.kubeconfig          contexts kr-lab (admin, group system:masters) and kr-lab-restricted (ClusterRole view)
 //   lab.nodes               [{name, ns, ip4, ip6, podCIDRs}]
+//   await lab.stopKubelet(name) / lab.startKubelet(name)    a node whose kubelet is down, and back
 //   await lab.close()       kubelets, pods, controller manager, API server, etcd stopped; namespaces and files removed
+//   startLab({nodeNames, prepareNode, nodeLabels, nodeMonitorGracePeriodSeconds})   LabOptions says what each does
 //
 // Addresses: each lab takes a free slot S (0-based, an exclusive lock file, see takeSlot) so several labs can run on
 // one machine at once (parallel test files): bridge 192.168.(56+S).1/24 + fd00:56:S::1/64 in the root namespace (the
@@ -50,6 +52,13 @@ export interface LabNode {
   podCIDRs: string[]
 }
 
+/** The lab's LAN as prepareNode sees it: every node (all on the bridge by then) and the bridge's addresses. */
+export interface LabNetwork {
+  nodes: LabNode[]
+  bridgeIp4: string
+  bridgeIp6: string
+}
+
 export interface LabOptions {
   nodes?: number
   /** API server port on 127.0.0.1 and the bridge address; default a free one */
@@ -60,9 +69,14 @@ export interface LabOptions {
   log?: (line: string) => void
   /** Called for each node once its namespace is on the bridge (eth0 with its addresses, default routes) and before
    * its kubelet starts: seed the node's kernel state here, and return the stand-ins its host gives containers. */
-  prepareNode?: (node: LabNode, index: number) => Promise<LabNodeHost | void>
+  prepareNode?: (node: LabNode, index: number, network: LabNetwork) => Promise<LabNodeHost | void>
   /** extra labels per node name, registered by its kubelet */
   nodeLabels?: Record<string, Record<string, string>>
+  /** node i's name is nodeNames[i - 1] (default lab-node-i); the addresses stay those of node i */
+  nodeNames?: string[]
+  /** how long the node lifecycle controller waits for a silent kubelet before the Node's Ready turns Unknown
+   * (kube-controller-manager's default: 50 s); the kubelet stand-ins renew their Lease every 10 s */
+  nodeMonitorGracePeriodSeconds?: number
 }
 
 export interface Lab {
@@ -81,6 +95,11 @@ export interface Lab {
   port: number
   /** wall-clock milliseconds of each start-up step */
   timings: Record<string, number>
+  /** Stops a node's kubelet stand-in and its containers (a node whose kubelet is down: nothing starts or reports its
+   * pods; the Node stays Ready until the node lifecycle controller's grace period ends). */
+  stopKubelet(nodeName: string): Promise<void>
+  /** Starts a stopped node's kubelet stand-in again; it takes up the node's pods as a restarted kubelet does. */
+  startKubelet(nodeName: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -161,7 +180,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const {slot, release} = await takeSlot()
   const bridge = `krl${slot}p${process.pid}`.slice(0, 15)
   const BRIDGE_IP4 = `192.168.${56 + slot}.1`
-  const BRIDGE_IP6 = `fd00:56:${slot}::1`
+  // canonical text (slot 0: fd00:56::/64, not fd00:56:0::): the API server rejects other spellings in EndpointSlices
+  const net6 = slot === 0 ? 'fd00:56:' : `fd00:56:${slot}:`
+  const BRIDGE_IP6 = `${net6}:1`
   let admin: KubeClient | undefined
   let closed = false
 
@@ -260,7 +281,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await run(['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
       await run(['ip', 'link', 'set', hostEnd, 'master', bridge, 'up'])
       const ip4 = `192.168.${56 + slot}.${10 + i}`
-      const ip6 = `fd00:56:${slot}::${10 + i}`
+      const ip6 = `${net6}:${10 + i}`
       const inNs = (...argv: string[]) => run(['ip', 'netns', 'exec', ns, ...argv])
       await inNs('sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1')
       await run(['ip', '-n', ns, 'addr', 'add', `${ip4}/24`, 'dev', 'eth0'])
@@ -268,7 +289,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
       await run(['ip', '-n', ns, 'route', 'add', 'default', 'via', BRIDGE_IP4])
       await run(['ip', '-n', ns, '-6', 'route', 'add', 'default', 'via', BRIDGE_IP6])
-      nodes.push({name: `lab-node-${i}`, ns, ip4, ip6, podCIDRs: [`10.244.${i}.0/24`, `fd00:10:244:${i}::/64`]})
+      nodes.push({name: opts.nodeNames?.[i - 1] ?? `lab-node-${i}`, ns, ip4, ip6, podCIDRs: [`10.244.${i}.0/24`, `fd00:10:244:${i}::/64`]})
     }
     step('network', t)
 
@@ -340,6 +361,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       '--secure-port=0',
       '--cluster-name=kr-lab',
       '--controllers=*',
+      ...(opts.nodeMonitorGracePeriodSeconds ? [`--node-monitor-grace-period=${opts.nodeMonitorGracePeriodSeconds}s`] : []),
       '--v=0',
     ])
     start('kube-scheduler', [
@@ -360,9 +382,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 
     // ---------- nodes ----------
     t = Date.now()
-    const kubelets: ChildProcess[] = []
+    const kubelets = new Map<string, {cfgFile: string; ns: string; proc: ChildProcess}>()
+    const startKubelet = (name: string, cfgFile: string, ns: string) => {
+      kubelets.set(name, {cfgFile, ns, proc: start(`kubelet-${name}`, [process.execPath, '--import', 'tsx', KUBELET_TS, cfgFile], {ns})})
+    }
     for (const [i, node] of nodes.entries()) {
-      const host = (await opts.prepareNode?.(node, i)) ?? undefined
+      const host = (await opts.prepareNode?.(node, i, {nodes, bridgeIp4: BRIDGE_IP4, bridgeIp6: BRIDGE_IP6})) ?? undefined
       const client = await pki.issue({name: `kubelet-${node.name}`, commonName: `system:node:${node.name}`, organizations: ['system:nodes'], usage: 'client'})
       const servingCert = await pki.issue({name: `kubelet-serving-${node.name}`, commonName: node.name, usage: 'server', ips: [node.ip4, node.ip6], dns: [node.name]})
       const cfgFile = path.join(dir, `kubelet-${node.name}.json`)
@@ -385,19 +410,37 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           host,
         }),
       )
-      kubelets.push(start(`kubelet-${node.name}`, [process.execPath, '--import', 'tsx', KUBELET_TS, cfgFile], {ns: node.ns}))
+      startKubelet(node.name, cfgFile, node.ns)
     }
     await waitFor('the nodes', 60_000, async () => {
       const list = await a.req('GET', '/api/v1/nodes')
       const ready = (list.items as any[]).filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
       return ready.length === nodes.length
     })
-    for (const k of kubelets) if (k.exitCode !== null) throw new Error('a kubelet stand-in exited at start (see its log in the lab directory)')
+    for (const k of kubelets.values()) if (k.proc.exitCode !== null) throw new Error('a kubelet stand-in exited at start (see its log in the lab directory)')
     step('nodes', t)
+    const kubeletOf = (name: string) => {
+      const k = kubelets.get(name)
+      if (!k) throw new Error(`no lab node ${name}`)
+      return k
+    }
+    const stopKubelet = async (name: string) => {
+      const {proc} = kubeletOf(name)
+      if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return
+      const exited = new Promise((r) => proc.once('exit', r))
+      // the kubelet stops its containers (own process groups) before it exits
+      process.kill(proc.pid, 'SIGTERM')
+      await exited
+    }
+    const restartKubelet = async (name: string) => {
+      const k = kubeletOf(name)
+      if (k.proc.exitCode === null && k.proc.signalCode === null) return
+      startKubelet(name, k.cfgFile, k.ns)
+    }
     timings.total = Date.now() - t0
     log(`lab up in ${(timings.total / 1000).toFixed(1)} s`)
 
-    return {dir, server, bridgeIp4: BRIDGE_IP4, bridgeIp6: BRIDGE_IP6, slot, kubeconfig, nodes, binDir, admin: a, timings, pki, port, close}
+    return {dir, server, bridgeIp4: BRIDGE_IP4, bridgeIp6: BRIDGE_IP6, slot, kubeconfig, nodes, binDir, admin: a, timings, pki, port, stopKubelet, startKubelet: restartKubelet, close}
   } catch (error) {
     await close().catch(() => {})
     if (error instanceof KubeError) throw new Error(`lab start failed: ${error.message}`)

@@ -83,6 +83,8 @@ const image = {spec: {activeDeadlineSeconds: 60, containers: [{image: 'kube-rout
 test('pod status → node phase or outcome, with reasons an operator can act on', () => {
   assert.deepEqual(interpretPod({}), {state: 'progress', phase: 'waiting', detail: null})
   assert.deepEqual(interpretPod({status: {phase: 'Pending', conditions: [{type: 'PodScheduled', status: 'True'}]}}), {state: 'progress', phase: 'scheduled', detail: null})
+  // bound by its nodeName (as probe pods are): no PodScheduled condition from a real API server, still scheduled
+  assert.deepEqual(interpretPod({spec: {nodeName: 'node-b', containers: []}, status: {phase: 'Pending'}}), {state: 'progress', phase: 'scheduled', detail: null})
   assert.equal(interpretPod({...image, status: {phase: 'Pending', containerStatuses: [{state: {waiting: {reason: 'ContainerCreating'}}}]}}).state, 'progress')
   assert.deepEqual(interpretPod({status: {phase: 'Running'}}), {state: 'progress', phase: 'running', detail: null})
   assert.deepEqual(interpretPod({status: {phase: 'Succeeded', containerStatuses: [{state: {terminated: {exitCode: 0}}}]}}), {state: 'finished', exitCode: 0})
