@@ -43,8 +43,9 @@ type Cause =
 function causeOf(rule: ExpectedPolicyRule, ctx: NodeCheckContext): Cause {
   const {version} = ctx.facts
   if (rule.assumed) return {kind: 'assumed'}
-  // #1616: RouteTableAdd fails before the 78 route, so an empty table 78 is the footprint
-  const rtTables = version !== null && isAffectedBy(version, 'rt-tables-missing') &&
+  // #1616: RouteTableAdd fails before the 78 route, so an empty table 78 is the footprint; only the service proxy's
+  // sync fills table 78, so without the proxy an empty one says nothing (accuracy-audit §1.9)
+  const rtTables = version !== null && isAffectedBy(version, 'rt-tables-missing') && ctx.facts.proxyRunning &&
     !routesOf(ctx.node, rule.family).some((r) => r.tableId === DSR_TABLE && r.type === 'local')
   if (rtTables) return {kind: 'rt-tables'}
   if (rule.table === OVERLAY_TABLE) return {kind: 'startup-only'}
