@@ -37,8 +37,8 @@ async function waitFor(check: () => Promise<unknown>, o: {timeoutMs: number; wha
 
 const sh = async (ns: string, argv: string[]) => (await nsExec(ns, argv)).stdout
 
-async function doctor(): Promise<{report: Obj; status: (check: string, node: string) => string; findings: (check: string) => Obj[]}> {
-  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--check', CHECKS.join(',')], {timeoutMs: 180_000})
+async function doctor(extra: string[] = [], checks = CHECKS): Promise<{report: Obj; status: (check: string, node: string) => string; findings: (check: string) => Obj[]}> {
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--check', checks.join(','), ...extra], {timeoutMs: 180_000})
   assert.ok(r.code === 0 || r.code === 1, `${r.code}: ${r.stderr}`)
   const report = JSON.parse(r.stdout)
   assert.equal(report.summary.nodesProbed, 3, r.stdout)
@@ -109,40 +109,71 @@ test('as kube-router programmed them: pod-routes, policy-routing-rules, node-ips
   for (const check of CHECKS) for (const node of lab.nodes) assert.equal(d.status(check, node.name), 'pass', `${check} on ${node.name}: ${JSON.stringify(d.findings(check))}`)
 })
 
-test('a pod CIDR route, an overlay rule and a node-ips member deleted on one node each: each check names that node only', {skip, timeout: 240_000}, async () => {
-  const [n1, n2, n3] = lab.nodes
+test('a pod CIDR route and an overlay rule deleted on one node each: each check names that node only, with the evidence', {skip, timeout: 240_000}, async () => {
+  const [n1, n2] = lab.nodes
+  const re = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
   // lab-node-1 loses its route to lab-node-2's pods
   await nsExec(n1.ns, ['ip', 'route', 'del', n2.podCIDRs[0], 'via', n2.ip4])
   // lab-node-2 loses the IPv4 `from <pod CIDR> lookup 77` rule (only set up at kube-router's start: never heals)
   await nsExec(n2.ns, ['ip', '-4', 'rule', 'del', 'from', n2.podCIDRs[0], 'lookup', '77'])
-  // lab-node-3's kube-router-node-ips loses lab-node-1's address
-  await nsExec(n3.ns, ['ipset', 'del', 'kube-router-node-ips', n1.ip4])
 
   const d = await doctor()
   const where = (check: string) => d.findings(check).map((f) => `${f.node} ${f.severity} ${f.subject}`)
 
   assert.deepEqual(where('pod-routes'), [`${n1.name} error ${n2.podCIDRs[0]}`])
   const route = d.findings('pod-routes')[0]
-  assert.match(route.title, new RegExp(`^IPv4 pod CIDR ${n2.podCIDRs[0].replace(/\./g, '\\.')} of ${n2.name} is not routed as kube-router does it$`))
-  assert.match(route.detail, new RegExp(`no \`${n2.podCIDRs[0].replace(/\./g, '\\.')} via ${n2.ip4.replace(/\./g, '\\.')} proto 17\` route in the main table`))
+  assert.equal(route.title, `IPv4 pod CIDR ${n2.podCIDRs[0]} of ${n2.name} is not routed as kube-router does it`)
+  assert.match(route.detail, new RegExp(`^no \`${re(n2.podCIDRs[0])} via ${re(n2.ip4)} proto 17\` route in the main table\\. ${n2.name} \\(${re(n2.ip4)}\\) is in this node's subnet`))
   assert.ok(route.evidence.includes(`${n2.name} pod CIDRs: ${n2.podCIDRs[0]}; node IP ${n2.ip4}`), route.evidence.join('\n'))
 
   assert.deepEqual(where('policy-routing-rules'), [`${n2.name} error IPv4 rules`])
   const rule = d.findings('policy-routing-rules')[0]
-  assert.match(rule.title, new RegExp(`missing \\(IPv4\\): from ${n2.podCIDRs[0].replace(/\./g, '\\.')} lookup kube-router \\(77\\)$`))
+  assert.equal(rule.title, `A policy routing rule kube-router needs is missing (IPv4): from ${n2.podCIDRs[0]} lookup kube-router (77)`)
   assert.match(rule.detail, /restart/i)
   // no service proxy runs here, so its empty table 78 is no sign of kube-router #1616: the rule was deleted
   assert.doesNotMatch(rule.detail, /rt_tables/)
-  assert.match(rule.remediation.join('\n'), new RegExp(`ip rule add from ${n2.podCIDRs[0].replace(/\./g, '\\.')} lookup 77`))
+  assert.ok(!rule.evidence.some((e: string) => e.includes(`from ${n2.podCIDRs[0]} `)) && rule.evidence.some((e: string) => e.includes('from all lookup main')), rule.evidence.join('\n'))
+  assert.match(rule.remediation.join('\n'), new RegExp(`ip rule add from ${re(n2.podCIDRs[0])} lookup 77`))
 
-  assert.deepEqual(where('node-ips-ipset'), [`${n3.name} warning kube-router-node-ips`])
-  const ips = d.findings('node-ips-ipset')[0]
-  assert.match(ips.title, new RegExp(`^kube-router-node-ips lacks 1 IPv4 node address \\(${n1.ip4.replace(/\./g, '\\.')} of ${n1.name}\\)$`))
-  assert.ok(ips.evidence.some((e: string) => e.startsWith('create kube-router-node-ips hash:ip')), ips.evidence.join('\n'))
-
-  for (const check of ['pod-routes', 'policy-routing-rules', 'node-ips-ipset']) {
-    const broken = {'pod-routes': n1, 'policy-routing-rules': n2, 'node-ips-ipset': n3}[check]!
-    for (const node of lab.nodes) assert.equal(d.status(check, node.name), node === broken ? 'fail' : 'pass', `${check} on ${node.name}`)
+  const broken: Record<string, string> = {'pod-routes': n1.name, 'policy-routing-rules': n2.name}
+  for (const [check, on] of Object.entries(broken)) {
+    for (const node of lab.nodes) assert.equal(d.status(check, node.name), node.name === on ? 'fail' : 'pass', `${check} on ${node.name}`)
   }
+  for (const node of lab.nodes) assert.equal(d.status('node-ips-ipset', node.name), 'pass')
   assert.deepEqual(where('netpol-sync'), [])
+})
+
+// kube-router v2.1.0 refreshes kube-router-node-ips only on its routes-sync-period timer (OnNodeUpdate just re-peers),
+// and its network policy controller restores every set from its last `ipset save` at each sync: a member deleted by
+// hand comes back at the next pod event, but a Node registered since the last refresh stays missing until the timer.
+test('a Node registered after kube-router last refreshed kube-router-node-ips: node-ips-ipset warns on every node, naming it', {skip, timeout: 240_000}, async () => {
+  const ip4 = `192.168.${56 + lab.slot}.14`
+  await lab.admin.req('POST', '/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {name: 'lab-node-4', labels: {'kubernetes.io/hostname': 'lab-node-4', 'kubernetes.io/os': 'linux'}},
+    // kube-router puts only nodes with a pod CIDR into the set
+    spec: {podCIDR: '10.244.4.0/24', podCIDRs: ['10.244.4.0/24', 'fd00:10:244:4::/64']},
+    // no kubelet posts its status: Ready Unknown, as the node lifecycle controller marks such a node (doctor does
+    // not probe it)
+    status: {
+      addresses: [{type: 'InternalIP', address: ip4}, {type: 'Hostname', address: 'lab-node-4'}],
+      conditions: [{type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString()}],
+    },
+  })
+  // node-ips-ipset only: lab-node-4 has no BGP speaker either, so pod-routes would rightly miss its routes. (Not
+  // `--node` on the three real nodes: doctor then reads only the selected Node objects, and the expected members
+  // would leave lab-node-4 out.)
+  const d = await doctor([], ['node-ips-ipset'])
+  for (const node of lab.nodes) {
+    const f = d.findings('node-ips-ipset').filter((x) => x.node === node.name)
+    const why = async () => `${node.name}: ${JSON.stringify((d.report.results as Obj[]).filter((x) => x.node === node.name))}\n${await sh(node.ns, ['ipset', 'list', 'kube-router-node-ips'])}`
+    assert.deepEqual(f.map((x) => `${x.severity} ${x.subject}`), ['warning kube-router-node-ips'], await why())
+    assert.equal(f[0].title, `kube-router-node-ips lacks 1 IPv4 node address (${ip4} of lab-node-4)`)
+    assert.ok(f[0].evidence.some((e: string) => e.startsWith('create kube-router-node-ips hash:ip')), f[0].evidence.join('\n'))
+    assert.ok(f[0].evidence.includes(`add kube-router-node-ips ${node.ip4} timeout 0`), f[0].evidence.join('\n'))
+    // the pod-egress MASQUERADE rule kube-router wrote, which now masquerades pods' traffic to lab-node-4
+    assert.ok(f[0].evidence.some((e: string) => /^-A POSTROUTING .*! --match-set kube-router-node-ips dst -j MASQUERADE/.test(e)), f[0].evidence.join('\n'))
+    assert.equal(d.status('node-ips-ipset', node.name), 'fail')
+  }
 })

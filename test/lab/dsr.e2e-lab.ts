@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, test} from 'node:test'
 import type {DsrStatusDocument} from '../../src/model/dsr-status.js'
-import {kr} from '../cli/kr.js'
+import {kr, krSpawn} from '../cli/kr.js'
 import type {KubeRouterEmulatorFault} from '../harness/kube-router-emulator.js'
 import {CLI_TOOLS, DSR_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
@@ -72,6 +72,25 @@ async function noProbeLeft(): Promise<void> {
   )
   const maps = await lab.admin.req('GET', `/api/v1/configmaps?labelSelector=${encodeURIComponent(`${MANAGED}=kubectl-kr`)}`)
   assert.deepEqual(maps.items.map((m: Obj) => m.metadata.name), [])
+}
+
+const BASE = {[SCHED]: 'sh', 'example.com/team': 'shop'}
+
+/** Runs body with a fresh emulator (fault or none), the Service's annotations at BASE and no Events. */
+async function withEmulator(fault: KubeRouterEmulatorFault | undefined, body: () => Promise<void>): Promise<void> {
+  await setAnnotations(BASE)
+  await clearEvents()
+  const emulator = await startLabEmulator(lab, nodes, {delayMs: 300, fault})
+  try {
+    await emulator.emulator.settled()
+    await body()
+    await noProbeLeft()
+    await emulator.emulator.settled()
+    assert.equal(emulator.emulator.lastError, null)
+    assert.equal(emulator.mirror.lastError, null)
+  } finally {
+    await emulator.close()
+  }
 }
 
 /** The Service's annotations set back to `to` with a JSON merge patch (between tests). */
@@ -178,11 +197,7 @@ const FAULTS: {name: string; fault: KubeRouterEmulatorFault; seen: RegExp}[] = [
 
 for (const {name, fault, seen} of FAULTS) {
   test(`kube-router ${name}: verification fails, the annotations are back exactly as before, exit 1, no probe pod left`, {skip, timeout: 240_000}, async () => {
-    await setAnnotations({[SCHED]: 'sh', 'example.com/team': 'shop'})
-    await clearEvents()
-    const emulator = await startLabEmulator(lab, nodes, {delayMs: 300, fault})
-    try {
-      await emulator.emulator.settled()
+    await withEmulator(fault, async () => {
       const before = await annotations()
       const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--wait', '5s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
@@ -192,11 +207,41 @@ for (const {name, fault, seen} of FAULTS) {
       assert.match(r.stdout, /^rolled back web\/shop: the annotations are as they were before \(verification failed on lab-node-1 broken, lab-node-2 broken\)$/m)
       assert.deepEqual(await annotations(), before)
       assert.deepEqual(await dsrEvents(), ['Normal DSREnabled', 'Warning DSRRolledBack'])
-      await noProbeLeft()
-      await emulator.emulator.settled()
-      assert.equal(emulator.emulator.lastError, null)
-    } finally {
-      await emulator.close()
-    }
+    })
+  })
+}
+
+test('someone changes the Service during verification: the real API refuses the guarded rollback (409), nothing overwritten; exit 1', {skip, timeout: 240_000}, async () => {
+  await withEmulator('never-programs', async () => {
+    const run = krSpawn(['dsr', 'enable', 'web/shop', '--yes', '--wait', '8s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+    await waitFor('the patch', async () => (await annotations())[DSR] === 'tunnel', 60_000)
+    await lab.admin.req('PATCH', '/api/v1/namespaces/web/services/shop', {metadata: {annotations: {'example.com/owner': 'team-b'}}}, 'application/merge-patch+json')
+    const r = await run.done
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
+    assert.match(r.stdout, /^NOT rolled back: web\/shop was changed by someone else after this change \(resourceVersion \d+\); it is left as it is\. To restore the annotations as they were: kubectl annotate service -n web shop kube-router\.io\/service\.dsr- kr\.kube-router\.io\/dsr-replaced- --overwrite$/m)
+    const now = await annotations()
+    assert.equal(now[DSR], 'tunnel', 'the change stays')
+    assert.equal(now['example.com/owner'], 'team-b', 'the other change stays')
+  })
+})
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  const code = signal === 'SIGINT' ? 130 : 143
+  test(`${signal} after the patch, during verification: rolled back, no probe pod left, exit ${code}`, {skip, timeout: 240_000}, async () => {
+    await withEmulator('never-programs', async () => {
+      const before = await annotations()
+      const run = krSpawn(['dsr', 'enable', 'web/shop', '--yes', '--wait', '120s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+      await waitFor(
+        'a probe pod of the verification',
+        async () => (await annotations())[DSR] === 'tunnel' && (await lab.admin.req('GET', `/api/v1/pods?labelSelector=${encodeURIComponent(`${MANAGED}=kubectl-kr`)}`)).items.length > 0,
+        60_000,
+      )
+      run.child.kill(signal)
+      const r = await run.done
+      assert.equal(r.code, code, `${r.stdout}\n${r.stderr}`)
+      assert.match(r.stderr, new RegExp(`^interrupted \\(${signal}\\): rolled back web/shop: the annotations are as they were before \\(interrupted during verification\\)$`, 'm'))
+      assert.deepEqual(await annotations(), before)
+      assert.deepEqual(await dsrEvents(), ['Normal DSREnabled', 'Warning DSRRolledBack'])
+    })
   })
 }
