@@ -77,13 +77,13 @@ async function noProbeLeft(): Promise<void> {
 const BASE = {[SCHED]: 'sh', 'example.com/team': 'shop'}
 
 /** Runs body with a fresh emulator (fault or none), the Service's annotations at BASE and no Events. */
-async function withEmulator(fault: KubeRouterEmulatorFault | undefined, body: () => Promise<void>): Promise<void> {
+async function withEmulator(fault: KubeRouterEmulatorFault | undefined, body: (emulatorError: () => string) => Promise<void>): Promise<void> {
   await setAnnotations(BASE)
   await clearEvents()
   const emulator = await startLabEmulator(lab, nodes, {delayMs: 300, fault})
   try {
     await emulator.emulator.settled()
-    await body()
+    await body(() => `emulator: ${emulator.emulator.lastError?.message ?? 'no error'}; mirror: ${emulator.mirror.lastError?.message ?? 'no error'}`)
     await noProbeLeft()
     await emulator.emulator.settled()
     assert.equal(emulator.emulator.lastError, null)
@@ -189,22 +189,27 @@ test('enable, status, disable with the emulator programming the lab from the rea
   }
 })
 
-const FAULTS: {name: string; fault: KubeRouterEmulatorFault; seen: RegExp}[] = [
+const MARK_RULE = 'mangle MARK rules set the fwmark'
+// --wait: long enough for the emulator to program both nodes first (the fault shows on a programmed director)
+const FAULTS: {name: string; fault: KubeRouterEmulatorFault; broken: string[]; failing: string; seen: RegExp; wait?: string}[] = [
   // the rule it wrote, with its wrong mark, is what the verification names for deletion
-  {name: 'sets the wrong mark', fault: 'wrong-mark', seen: /^ +fix: iptables -t mangle -D PREROUTING -d 203\.0\.113\.10\/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x[0-9a-f]+\/0xffffffff$/m},
-  {name: 'never programs', fault: 'never-programs', seen: /^ +203\.0\.113\.10:80\/tcp: no mangle PREROUTING rule -d 203\.0\.113\.10 -p tcp --dport 80 -j MARK$/m},
+  {name: 'sets the wrong mark', fault: 'wrong-mark', broken: ['lab-node-1', 'lab-node-2'], failing: MARK_RULE, seen: /^ +fix: iptables -t mangle -D PREROUTING -d 203\.0\.113\.10\/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x[0-9a-f]+\/0xffffffff$/m},
+  {name: 'never programs', fault: 'never-programs', broken: ['lab-node-1', 'lab-node-2'], failing: MARK_RULE, seen: /^ +203\.0\.113\.10:80\/tcp: no mangle PREROUTING rule -d 203\.0\.113\.10 -p tcp --dport 80 -j MARK$/m},
+  {name: 'programs only lab-node-1', fault: {kind: 'some-nodes', nodes: ['lab-node-1']}, broken: ['lab-node-2'], failing: MARK_RULE, seen: /^ {2}lab-node-1: programmed \(director and endpoint side\)/m},
+  // the director side is programmed; the endpoint pods never get kube-tunnel-if
+  {name: 'fails on the pod side', fault: 'pod-side-fails', broken: ['lab-node-1', 'lab-node-2'], failing: 'endpoint pod: kube-tunnel-if \\/ kube-tunnel-v6 holds the DSR IP$', seen: /^ +FAIL +endpoint pod: kube-tunnel-if \/ kube-tunnel-v6 holds the DSR IP$/m, wait: '15s'},
 ]
 
-for (const {name, fault, seen} of FAULTS) {
+for (const {name, fault, broken, failing, seen, wait = '5s'} of FAULTS) {
   test(`kube-router ${name}: verification fails, the annotations are back exactly as before, exit 1, no probe pod left`, {skip, timeout: 240_000}, async () => {
-    await withEmulator(fault, async () => {
+    await withEmulator(fault, async (emulatorError) => {
       const before = await annotations()
-      const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--wait', '5s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+      const r = await kr(['dsr', 'enable', 'web/shop', '--yes', '--wait', wait, '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
-      assert.match(r.stdout, /^verification failed: DSR not programmed on every node within 5s:$/m)
-      for (const node of lab.nodes) assert.match(r.stdout, new RegExp(`^ {2}${node.name}: broken: mangle MARK rules set the fwmark`, 'm'))
+      assert.ok(r.stdout.includes(`verification failed: DSR not programmed on every node within ${wait}:\n`), r.stdout)
+      for (const node of broken) assert.match(r.stdout, new RegExp(`^ {2}${node}: broken: ${failing}`, 'm'), `${emulatorError()}\n${r.stdout}`)
       assert.match(r.stdout, seen)
-      assert.match(r.stdout, /^rolled back web\/shop: the annotations are as they were before \(verification failed on lab-node-1 broken, lab-node-2 broken\)$/m)
+      assert.ok(r.stdout.includes(`rolled back web/shop: the annotations are as they were before (verification failed on ${broken.map((n) => `${n} broken`).join(', ')})\n`), r.stdout)
       assert.deepEqual(await annotations(), before)
       assert.deepEqual(await dsrEvents(), ['Normal DSREnabled', 'Warning DSRRolledBack'])
     })
