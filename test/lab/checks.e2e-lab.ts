@@ -177,3 +177,31 @@ test('a Node registered after kube-router last refreshed kube-router-node-ips: n
     assert.equal(d.status('node-ips-ipset', node.name), 'fail')
   }
 })
+
+// kube-router #1616 for real: v2.1.0 in a pod without /etc/iproute2/rt_tables (this host has none) cannot write its
+// table names, so its routing controller never adds the overlay rules and says so in its log.
+test('kube-router v2.1.0 without rt_tables (#1616, a second lab): policy-routing-rules names it on every node, fixed in v2.1.1', {skip, timeout: 300_000}, async () => {
+  const second = await startLab({nodes: 2})
+  try {
+    const config = join(work, 'kubeconfig-1616')
+    await writeFile(config, second.kubeconfig, {mode: 0o600})
+    await deployKubeRouter(second, {rtTables: false})
+    for (const node of second.nodes) {
+      await waitFor(
+        async () => (await sh(node.ns, ['ip', '-4', 'route', 'show'])).includes(`${second.nodes.find((o) => o !== node)!.podCIDRs[0]} via`),
+        {timeoutMs: 120_000, what: `kube-router's routes on ${node.name}`},
+      )
+      assert.doesNotMatch(await sh(node.ns, ['ip', 'rule', 'show']), /lookup (77|kube-router)\b/, `${node.name}: no overlay rule`)
+    }
+    const r = await kr(['doctor', '--kubeconfig', config, '-o', 'json', '--check', 'policy-routing-rules'], {timeoutMs: 180_000})
+    assert.equal(r.code, 1, `${r.code}: ${r.stderr}`)
+    const findings = (JSON.parse(r.stdout).findings as Obj[]).filter((f) => f.check === 'policy-routing-rules')
+    assert.deepEqual(findings.map((f) => `${f.node} ${f.severity} ${f.subject}`).sort(), second.nodes.flatMap((n) => [`${n.name} error IPv4 rules`, `${n.name} error IPv6 rules`]).sort())
+    for (const f of findings) {
+      assert.match(f.detail, /fails to write its table names into \/etc\/iproute2\/rt_tables/)
+      assert.equal(f.fixedIn, 'v2.1.1')
+    }
+  } finally {
+    await second.close()
+  }
+})
