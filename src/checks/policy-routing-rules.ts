@@ -10,8 +10,11 @@ import {networkOf} from '../model/ip.js'
 import {expectedPolicyRules, overlayEvidence, policyRuleAddArgs, policyRuleText, type ExpectedPolicyRule} from '../expected/policy-rules.js'
 import {DSR_TABLE, EXTERNAL_IP_TABLE, OVERLAY_TABLE} from '../expected/route-tables.js'
 import {BEHAVIOUR_CHANGES, hasBehaviour, isAffectedBy, knownBug} from '../expected/version-matrix.js'
-import {sourceProblem, type SourceProblem} from '../model/node-state.js'
+import {sourceProblem, sourceValue, type SourceProblem} from '../model/node-state.js'
 import type {Family, Rule, SourceName} from '../model/types.js'
+
+/** kube-router v2.1.0's error when it cannot write its table names (kube-router #1616). */
+const RT_TABLES_FAILURE = /failed to update rt_tables file/
 
 function ruleSource(family: Family): SourceName {
   return family === 4 ? 'ip-rule.json' : 'ip6-rule.json'
@@ -43,9 +46,11 @@ type Cause =
 function causeOf(rule: ExpectedPolicyRule, ctx: NodeCheckContext): Cause {
   const {version} = ctx.facts
   if (rule.assumed) return {kind: 'assumed'}
-  // #1616: RouteTableAdd fails before the 78 route, so an empty table 78 is the footprint
-  const rtTables = version !== null && isAffectedBy(version, 'rt-tables-missing') &&
-    !routesOf(ctx.node, rule.family).some((r) => r.tableId === DSR_TABLE && r.type === 'local')
+  // #1616: RouteTableAdd fails before the 78 route, so an empty table 78 is the footprint, but only where the service
+  // proxy runs (only its sync fills table 78); kube-router's log saying so is the footprint anywhere
+  const logged = (sourceValue(ctx.node, 'kube-router.log') ?? []).some((l) => RT_TABLES_FAILURE.test(l.message))
+  const table78Empty = ctx.facts.proxyRunning && !routesOf(ctx.node, rule.family).some((r) => r.tableId === DSR_TABLE && r.type === 'local')
+  const rtTables = version !== null && isAffectedBy(version, 'rt-tables-missing') && (logged || table78Empty)
   if (rtTables) return {kind: 'rt-tables'}
   if (rule.table === OVERLAY_TABLE) return {kind: 'startup-only'}
   if (version !== null && hasBehaviour(version, 'table-79-unused')) return {kind: 'inert'}
@@ -75,7 +80,7 @@ export const policyRoutingRules = defineNodeCheck({
   id: 'policy-routing-rules',
   title: "kube-router's ip rules are present",
   needs: ['ip-rule.json', 'ip-addr.json'],
-  uses: ['ip6-rule.json', 'ip-route.json', 'ip6-route.json'],
+  uses: ['ip6-rule.json', 'ip-route.json', 'ip6-route.json', 'kube-router.log'],
   evaluate(ctx) {
     const {facts, node, config} = ctx
     if (!facts.proxyRunning && !(facts.routerRunning && (facts.podCidrs[4].length > 0 || facts.podCidrs[6].length > 0))) {

@@ -54,3 +54,25 @@ test('trap: k3s embeds only kube-router\'s netpol controller (no kube-bridge, no
   assert.match(result.reason ?? '', /no sign of kube-router's proxy or routing controller/)
   assert.deepEqual(findingsOf(report, ID), [])
 })
+
+test('v2.1.0 without the service proxy, the overlay rule deleted: its empty table 78 is no sign of #1616 (only the proxy fills it): restart, not rt_tables', async () => {
+  const report = await checkCase('overlay-rule-deleted-v2.1.0-no-proxy', ID)
+  const findings = findingsOf(report, ID)
+  assert.deepEqual(findings.map((f) => `${f.severity} ${f.subject}`), ['error IPv4 rules', 'error IPv6 rules'])
+  for (const f of findings) {
+    assert.doesNotMatch(f.detail, /rt_tables/)
+    assert.match(f.detail, /only when it starts/)
+    assert.equal(f.fixedIn, null)
+    assertHasExactLine(f.remediation, RESTART, 'remediation')
+  }
+})
+
+test('v2.1.0 without the service proxy whose log says it could not write rt_tables: #1616, fixed in v2.1.1', async () => {
+  const report = await checkCase('rt-tables-missing-v2.1.0-no-proxy', ID)
+  const findings = findingsOf(report, ID)
+  assert.deepEqual(findings.map((f) => `${f.severity} ${f.subject}`), ['error IPv4 rules', 'error IPv6 rules'])
+  for (const f of findings) {
+    assert.match(f.detail, /rt_tables/)
+    assert.equal(f.fixedIn, 'v2.1.1')
+  }
+})

@@ -44,6 +44,18 @@ export interface KubeRouterEmulatorOptions {
   /** from a change to the programming; default 300 ms */
   delayMs?: number
   fault?: KubeRouterEmulatorFault
+  /** its working directory (kept at close); default a fresh temp dir, removed at close. The node's stand-in for
+   * /proc is emulatorProcDir(dir, node): a cluster that must give its probe pods KR_PROBE_PROC before the emulator
+   * starts (the lab) points it there. */
+  dir?: string
+}
+
+/** What the emulator reads from the cluster: the test API server's Store, or test/lab/api-mirror.ts for the lab. */
+export type EmulatorStore = Pick<Store, 'list' | 'subscribe' | 'mutate'>
+
+/** The directory standing for a node's /proc (KR_PROBE_PROC of its probe pods) under the emulator's dir. */
+export function emulatorProcDir(dir: string, node: string): string {
+  return path.join(dir, node, 'proc')
 }
 
 /** The version 'broken-version' switches to: in KNOWN_BUGS dsr-tcpmss [v2.0.0, v2.1.3). */
@@ -325,7 +337,7 @@ export class KubeRouterEmulator {
   lastError: Error | null = null
 
   constructor(
-    private readonly store: Store,
+    private readonly store: EmulatorStore,
     harnessNodes: Map<string, HarnessNode>,
     private readonly opts: KubeRouterEmulatorOptions,
   ) {
@@ -337,9 +349,9 @@ export class KubeRouterEmulator {
   }
 
   async start(): Promise<void> {
-    this.dir = await mkdtemp(path.join(os.tmpdir(), `${NETNS_PREFIX}kr-emulator-${process.pid}-`))
+    this.dir = this.opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), `${NETNS_PREFIX}kr-emulator-${process.pid}-`)))
     for (const n of this.nodes) {
-      n.procDir = path.join(this.dir, n.node.name, 'proc')
+      n.procDir = emulatorProcDir(this.dir, n.node.name)
       await mkdir(n.procDir, {recursive: true})
       // the probe looks for endpoint pods' processes here (the node's own /proc in a real cluster)
       n.node.runtime.env.KR_PROBE_PROC = n.procDir
@@ -366,7 +378,7 @@ export class KubeRouterEmulator {
     this.timer = null
     await this.running.catch(() => {})
     for (const n of this.nodes) for (const ip of [...n.pods.keys()]) await this.removePod(n, ip)
-    if (this.dir) await rm(this.dir, {recursive: true, force: true})
+    if (this.dir && !this.opts.dir) await rm(this.dir, {recursive: true, force: true})
   }
 
   private schedule(): void {

@@ -792,7 +792,7 @@ echo "fake gobgp: only 'neighbor' is supported" >&2
 exit 2
 `
 
-const FAKE_KUBE_ROUTER = `#!/bin/sh
+export const FAKE_KUBE_ROUTER = `#!/bin/sh
 # fake kube-router for tests: \`--version\` prints the recorded version line on stderr
 case "$1" in
 --version | version) cat "$(dirname "$0")/kube-router-version.txt" >&2; exit 0 ;;
@@ -801,7 +801,7 @@ echo "fake kube-router: only --version is supported" >&2
 exit 2
 `
 
-const FAKE_IPVSADM = `#!/bin/sh
+export const FAKE_IPVSADM = `#!/bin/sh
 # fake ipvsadm for tests (no IPVS in this kernel): prints a recorded \`ipvsadm -Ln\`
 case "$*" in
 -Ln | "-L -n" | -nL | "-n -L") exec cat "$(dirname "$0")/ipvsadm-Ln.txt" ;;

@@ -76,8 +76,8 @@ test('network policy controller: its chains and ipsets exist in every node', {sk
   }
 })
 
-// pod-routes, node-ips-ipset and netpol-sync are not checks yet (issue 12 adds them); until then doctor's own checks
-// run on the state the real kube-router programmed, and none of them may crash on it.
+// Every check of doctor on the state the real kube-router programmed: none may crash on it (checks.e2e-lab.ts asserts
+// what pod-routes, policy-routing-rules, node-ips-ipset and netpol-sync say, and what they find when it is broken).
 test('doctor on state kube-router programmed: every node probed, its version seen, no check errors', {skip}, async () => {
   const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'], {timeoutMs: 180_000})
   assert.ok(r.code === 0 || r.code === 1, `${r.code}: ${r.stderr}`)

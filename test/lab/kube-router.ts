@@ -6,12 +6,14 @@
 //   --run-router=true        routes to the other nodes' pod CIDRs, learnt by iBGP (gobgp) between the namespaces
 //   --run-firewall=true      the network policy controller: iptables chains and ipsets per namespace
 //   --run-service-proxy=false  needs IPVS, which this kernel lacks (and the dummy link type for kube-dummy-if)
-//   --enable-overlay=false   the nodes share one L2 bridge, and this kernel has no ipip link type
+//   --enable-overlay=true --overlay-type=subnet  (kube-router's defaults) the `from <pod CIDR> lookup 77` rules; no
+//                            tunnel is ever made, as every node is in the same subnet (this kernel has no ipip link type)
 //   --enable-cni=false       no CNI: the host's /etc/cni is the machine's own, shared by every node namespace
 // kube-router talks to the API server at the bridge address with a token of its ServiceAccount (there is no
 // service proxy to make the `kubernetes` Service's ClusterIP reach it).
 // Each pod first gives itself a private copy of /etc/iproute2 (kube-router appends its routing tables to
-// rt_tables; the nodes share the host's /etc).
+// rt_tables; the nodes share the host's /etc) holding an rt_tables file as kube-router's image has one: this host has
+// none, and v2.1.0 then never sets up its policy routing (kube-router #1616); `rtTables: false` keeps it so.
 import type {Lab} from './cluster.js'
 
 type Obj = Record<string, any>
@@ -20,7 +22,8 @@ export const KUBE_ROUTER_ARGS = [
   '--run-router=true',
   '--run-firewall=true',
   '--run-service-proxy=false',
-  '--enable-overlay=false',
+  '--enable-overlay=true',
+  '--overlay-type=subnet',
   '--enable-cni=false',
   '--enable-ipv4=true',
   '--enable-ipv6=true',
@@ -38,7 +41,17 @@ async function apply(lab: Lab, path: string, obj: Obj): Promise<void> {
   }
 }
 
-export async function deployKubeRouter(lab: Lab): Promise<void> {
+/** iproute2's stock rt_tables, as kube-router's image carries it. */
+const RT_TABLES = '255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n'
+
+export interface KubeRouterDeployOptions {
+  /** flags after KUBE_ROUTER_ARGS (a later flag wins) */
+  extraArgs?: string[]
+  /** default true: an rt_tables file in the pod's /etc/iproute2; false reproduces kube-router #1616 on v2.1.0 */
+  rtTables?: boolean
+}
+
+export async function deployKubeRouter(lab: Lab, opts: KubeRouterDeployOptions = {}): Promise<void> {
   const rbac = '/apis/rbac.authorization.k8s.io/v1'
   await apply(lab, '/api/v1/namespaces/kube-system/serviceaccounts', {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'kube-router', namespace: 'kube-system'}})
   await apply(lab, `${rbac}/clusterroles`, {
@@ -108,8 +121,15 @@ export async function deployKubeRouter(lab: Lab): Promise<void> {
             {
               name: 'kube-router',
               image: 'docker.io/cloudnativelabs/kube-router:v2.1.0',
-              command: ['/bin/sh', '-c', 'mkdir -p /tmp/iproute2 && cp -a /etc/iproute2/. /tmp/iproute2/ && mount --bind /tmp/iproute2 /etc/iproute2 && exec /kr-lab/bin/kube-router "$@"', 'kube-router'],
-              args: KUBE_ROUTER_ARGS,
+              command: [
+                '/bin/sh',
+                '-c',
+                'mkdir -p /tmp/iproute2 && cp -a /etc/iproute2/. /tmp/iproute2/ && ' +
+                  (opts.rtTables === false ? 'rm -f /tmp/iproute2/rt_tables && ' : `{ [ -e /tmp/iproute2/rt_tables ] || printf '${RT_TABLES}' > /tmp/iproute2/rt_tables; } && `) +
+                  'mount --bind /tmp/iproute2 /etc/iproute2 && exec /kr-lab/bin/kube-router "$@"',
+                'kube-router',
+              ],
+              args: [...KUBE_ROUTER_ARGS, ...(opts.extraArgs ?? [])],
               env: [
                 {name: 'NODE_NAME', valueFrom: {fieldRef: {fieldPath: 'spec.nodeName'}}},
                 {name: 'POD_NAME', valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}},
