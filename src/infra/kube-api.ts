@@ -203,17 +203,15 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         throw error
       }
     },
-    async fetchClusterObjects({nodeNames, selector}) {
-      const labelSelector = selector ?? undefined
+    async fetchClusterObjects() {
       const [nodes, services, slices, kubeRouter] = await Promise.all([
-        paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c, labelSelector}, o)),
+        paged('nodes', (c, o) => core.listNode({limit: PAGE, _continue: c}, o)),
         paged('services', (c, o) => core.listServiceForAllNamespaces({limit: PAGE, _continue: c}, o)),
         paged('endpointslices', (c, o) => discovery.listEndpointSliceForAllNamespaces({limit: PAGE, _continue: c}, o)),
         findKubeRouter(),
       ])
-      const wanted = nodeNames.length ? nodes.filter((n) => nodeNames.includes(n.metadata?.name ?? '')) : nodes
       return {
-        nodes: plain<unknown[]>(wanted),
+        nodes: plain<unknown[]>(nodes),
         services: plain<unknown[]>(services),
         endpointSlices: plain<unknown[]>(slices),
         kubeRouter: kubeRouter ? plain<unknown>(kubeRouter) : null,

@@ -85,8 +85,9 @@ export interface KubePort {
   canI(checks: readonly AccessCheck[]): Promise<boolean[]>
   /** labels of a namespace; null when it does not exist */
   namespaceLabels(name: string): Promise<Record<string, string> | null>
-  /** the lists as the API returned them; parsers/cluster.ts types them */
-  fetchClusterObjects(filter: {nodeNames: readonly string[]; selector: string | null}): Promise<RawClusterObjects>
+  /** the lists as the API returned them, every node (--node and -l choose which to probe, not what a node is compared
+   * with); parsers/cluster.ts types them */
+  fetchClusterObjects(): Promise<RawClusterObjects>
   listPods(query: {namespace: string | null; labelSelector?: string; fieldSelector?: string}): Promise<PodObject[]>
   createPod(namespace: string, manifest: Record<string, unknown>): Promise<void>
   /** one watch for all pods matching the selector; `done` gets null when the server ended it normally */

@@ -16,6 +16,7 @@ import {InterruptedError, UserError} from '../model/errors.js'
 import {KubeRequestError, type KubePort, type PodObject} from '../model/kube-port.js'
 import {isPodSecurityRejection, preflight} from './preflight.js'
 import {typedClusterObjects} from './cluster-objects.js'
+import {matchesSelector, parseLabelSelector} from '../model/label-selector.js'
 import type {NodePhase, ProgressSink} from '../model/progress.js'
 
 export interface ClusterCollectOptions {
@@ -86,6 +87,8 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   const now = opts.now ?? Date.now
   const step = (message: string) => progress({kind: 'step', message, at: now()})
   const issues: string[] = []
+  const selector = opts.selector === null ? null : parseLabelSelector(opts.selector)
+  if (selector && 'error' in selector) throw new UserError(`-l: ${selector.error}`)
   throwIfAborted(opts.signal)
 
   step(`connecting to ${kube.server}`)
@@ -97,11 +100,16 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   throwIfAborted(opts.signal)
 
   step('reading nodes, services, endpoint slices and the kube-router DaemonSet')
-  const cluster = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: opts.nodeNames, selector: opts.selector}), 'api', opts.warn)
+  // every node is read: --node and -l choose the nodes to probe, while checks compare a node with all the others
+  // (pod-routes, node-ips-ipset), as in bundle mode
+  const cluster = typedClusterObjects(await kube.fetchClusterObjects(), 'api', opts.warn)
   const known = new Set(cluster.nodes.map((n) => n.metadata.name))
   const unknown = opts.nodeNames.filter((n) => !known.has(n))
   if (unknown.length) throw new UserError(`node${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')} (see \`kubectl get nodes\`)`)
-  if (cluster.nodes.length === 0) throw new UserError(opts.selector ? `no node matches the selector "${opts.selector}"` : 'the cluster has no nodes')
+  const selected = cluster.nodes
+    .filter((n) => (opts.nodeNames.length === 0 || opts.nodeNames.includes(n.metadata.name)) && (selector === null || matchesSelector(selector.requirements, n.metadata.labels ?? {})))
+    .map((n) => n.metadata.name)
+  if (selected.length === 0) throw new UserError(opts.selector ? `no node matches the selector "${opts.selector}"` : 'the cluster has no nodes')
   const deployment = kubeRouterDeployment(cluster.kubeRouter)
   const image = opts.image ?? deployment.image
   if (!image) {
@@ -114,7 +122,7 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
   if (routerPods !== null) cluster.kubeRouterPods = await kubeRouterPodStatuses(kube, cluster, routerPods)
   throwIfAborted(opts.signal)
 
-  const nodes = opts.chooseNodes ? opts.chooseNodes(cluster, logDirs.size ? new Set(logDirs.keys()) : null) : cluster.nodes.map((n) => n.metadata.name)
+  const nodes = opts.chooseNodes ? opts.chooseNodes(cluster, logDirs.size ? new Set(logDirs.keys()) : null) : selected
   progress({kind: 'run-started', mode: 'cluster', context: kube.context, nodes, at: now()})
   if (nodes.length === 0) {
     return {snapshot: {mode: 'cluster', context: kube.context, bundle: null, createdAt: new Date(now()).toISOString(), cluster, nodes: [], failedNodes: []}, issues}

@@ -131,7 +131,7 @@ async function localCollector(opts: Extract<CollectorOptions, {mode: 'local'}>, 
         const kube = openKube(opts.cluster)
         context = kube.context
         const {typedClusterObjects} = await import('./cluster-objects.js')
-        cluster = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: [nodeName], selector: null}), 'api', env.warn)
+        cluster = typedClusterObjects(await kube.fetchClusterObjects(), 'api', env.warn)
         if (!cluster.nodes.some((n) => n.metadata.name === nodeName)) {
           env.warn(`node "${nodeName}" is not in the cluster; pass --node with this host's Kubernetes node name`)
         }

@@ -147,7 +147,7 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
   throwIfAborted(io.signal, 'nothing changed')
 
   // 2. read: the cluster (for the requirements) and the Service itself (the version the patch is guarded by)
-  const cluster = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: [], selector: null}), 'api', io.warn)
+  const cluster = typedClusterObjects(await kube.fetchClusterObjects(), 'api', io.warn)
   let record: ServiceRecord
   try {
     record = await kube.getService(namespace, name)

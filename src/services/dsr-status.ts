@@ -128,7 +128,7 @@ export type DsrStatusProbe = Omit<DsrVerifyOptions, 'runId' | 'script'>
 
 /** Reads the cluster objects through the port and builds the document; with `probe`, probes the nodes too. */
 export async function dsrStatus(kube: KubePort, query: DsrStatusQuery, warn: (message: string) => void, probe: DsrStatusProbe | null = null): Promise<DsrStatusDocument> {
-  const raw = await kube.fetchClusterObjects({nodeNames: [], selector: null})
+  const raw = await kube.fetchClusterObjects()
   const cluster = typedClusterObjects(raw, 'api', warn)
   const doc = dsrStatusDocument(cluster, query, {context: kube.context, namespace: kube.namespace})
   if (!probe) return doc

@@ -41,7 +41,7 @@ test('cluster mode reads each kube-router pod, and the previous log of the crash
     const kubeconfig = path.join(dir, 'kubeconfig')
     await cluster.writeKubeconfig(kubeconfig)
     const kube = openKube({kubeconfig, context: null})
-    const objects = typedClusterObjects(await kube.fetchClusterObjects({nodeNames: [], selector: null}), 'api', (m) => assert.fail(m))
+    const objects = typedClusterObjects(await kube.fetchClusterObjects(), 'api', (m) => assert.fail(m))
     const pods = await listKubeRouterPods(kube, objects, true, (m) => assert.fail(m))
     assert.equal(pods?.length, 2)
     const statuses = await kubeRouterPodStatuses(kube, objects, pods!)
