@@ -190,17 +190,18 @@ test('enable, status, disable with the emulator programming the lab from the rea
 })
 
 const MARK_RULE = 'mangle MARK rules set the fwmark'
-// --wait: long enough for the emulator to program both nodes first (the fault shows on a programmed director)
+// --wait: long enough for the emulator to program both nodes first (the fault shows on a programmed director), also
+// on a CI machine busy with the other test files (5 s was not: lab-node-1's endpoint side was still being set up)
 const FAULTS: {name: string; fault: KubeRouterEmulatorFault; broken: string[]; failing: string; seen: RegExp; wait?: string}[] = [
   // the rule it wrote, with its wrong mark, is what the verification names for deletion
   {name: 'sets the wrong mark', fault: 'wrong-mark', broken: ['lab-node-1', 'lab-node-2'], failing: MARK_RULE, seen: /^ +fix: iptables -t mangle -D PREROUTING -d 203\.0\.113\.10\/32 -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x[0-9a-f]+\/0xffffffff$/m},
-  {name: 'never programs', fault: 'never-programs', broken: ['lab-node-1', 'lab-node-2'], failing: MARK_RULE, seen: /^ +203\.0\.113\.10:80\/tcp: no mangle PREROUTING rule -d 203\.0\.113\.10 -p tcp --dport 80 -j MARK$/m},
+  {name: 'never programs', fault: 'never-programs', broken: ['lab-node-1', 'lab-node-2'], failing: MARK_RULE, seen: /^ +203\.0\.113\.10:80\/tcp: no mangle PREROUTING rule -d 203\.0\.113\.10 -p tcp --dport 80 -j MARK$/m, wait: '5s'},
   {name: 'programs only lab-node-1', fault: {kind: 'some-nodes', nodes: ['lab-node-1']}, broken: ['lab-node-2'], failing: MARK_RULE, seen: /^ {2}lab-node-1: programmed \(director and endpoint side\)/m},
   // the director side is programmed; the endpoint pods never get kube-tunnel-if
-  {name: 'fails on the pod side', fault: 'pod-side-fails', broken: ['lab-node-1', 'lab-node-2'], failing: 'endpoint pod: kube-tunnel-if \\/ kube-tunnel-v6 holds the DSR IP$', seen: /^ +FAIL +endpoint pod: kube-tunnel-if \/ kube-tunnel-v6 holds the DSR IP$/m, wait: '15s'},
+  {name: 'fails on the pod side', fault: 'pod-side-fails', broken: ['lab-node-1', 'lab-node-2'], failing: 'endpoint pod: kube-tunnel-if \\/ kube-tunnel-v6 holds the DSR IP$', seen: /^ +FAIL +endpoint pod: kube-tunnel-if \/ kube-tunnel-v6 holds the DSR IP$/m},
 ]
 
-for (const {name, fault, broken, failing, seen, wait = '5s'} of FAULTS) {
+for (const {name, fault, broken, failing, seen, wait = '30s'} of FAULTS) {
   test(`kube-router ${name}: verification fails, the annotations are back exactly as before, exit 1, no probe pod left`, {skip, timeout: 240_000}, async () => {
     await withEmulator(fault, async (emulatorError) => {
       const before = await annotations()
