@@ -221,6 +221,12 @@ export async function runDsrChange(kube: KubePort, request: DsrChangeRequest, io
   if (result.error !== null && result.error !== undefined) {
     const message = result.error instanceof Error ? result.error.message : String(result.error)
     const back = request.rollback ? await rollBack(kube, plan, writtenVersion, `verification could not run: ${message.split('\n')[0]}`, io) : keepChange(plan)
+    if (!request.rollback && (result.error instanceof UserError || result.error instanceof KubeRequestError)) {
+      // the change stays: exit 2 would claim nothing changed, so this is an unverified change (exit 1)
+      io.warn(`verification could not run: ${message}`)
+      io.out(back)
+      return {exitCode: 1}
+    }
     if (result.error instanceof UserError || result.error instanceof KubeRequestError) throw new UserError(`verification could not run: ${message}\n${back}`)
     // an unexpected error ends the command as an internal error: what became of the change must still be said
     io.out(back)
@@ -339,6 +345,11 @@ function reportVerification(v: DsrServiceVerification | null, plan: DsrChangePla
   if (!v) {
     io.out(`verification: no result for ${plan.namespace}/${plan.name}`)
     return {exitCode: 1}
+  }
+  if (v.verified && v.nodes.every((n) => n.state === 'not-expected')) {
+    io.out(`nothing to verify: no node should ${plan.action === 'enable' ? 'program' : 'undo'} DSR for ${plan.namespace}/${plan.name} now:`)
+    for (const line of verificationLines(v)) io.out(line)
+    return {exitCode: 0}
   }
   if (v.verified) {
     io.out(`verified: DSR ${plan.action === 'enable' ? 'is programmed' : 'is off'} for ${plan.namespace}/${plan.name} on every node that should ${plan.action === 'enable' ? 'program it' : 'have it undone'}:`)

@@ -196,6 +196,27 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
+test('SIGINT while a failed change is being rolled back: the rollback is finished, exit 130', {skip, timeout: 180_000}, async () => {
+  await withCluster({fault: 'never-programs'}, async (c, kubeconfig) => {
+    const before = annotations(c)
+    const run = krSpawn(['dsr', 'enable', 'web/shop', '--yes', '--wait', '2s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
+    await waitFor('the patch', () => patches(c, 'shop').length === 1, 60_000, 20)
+    // every request from here on takes 1.5 s, so the rollback's patch is still in flight when the signal comes
+    c.setLatency(1500)
+    let stdout = ''
+    run.child.stdout!.on('data', (d) => (stdout += d))
+    await waitFor('the failed verification', () => /^verification failed: /m.test(stdout), 120_000, 10)
+    run.child.kill('SIGINT')
+    const r = await run.done
+    assert.equal(r.code, 130, `${r.stdout}\n${r.stderr}`)
+    assert.match(r.stdout, /^rolled back web\/shop: the annotations are as they were before \(verification failed on /m)
+    assert.match(r.stderr, /^interrupted \(SIGINT\): it came while the failed change was being rolled back, which was finished first \(see above\)$/m)
+    assert.deepEqual(annotations(c), before)
+    assert.deepEqual(patches(c, 'shop').map((p) => p.status), [200, 200])
+    c.setLatency(0)
+  })
+})
+
 test('disable after enable: the scheduler enable replaced comes back, verified as disabled; DSRDisabled', {skip, timeout: 240_000}, async () => {
   await withCluster({annotations: {[SCHED]: 'sh', 'example.com/team': 'shop'}}, async (c, kubeconfig) => {
     const before = annotations(c)

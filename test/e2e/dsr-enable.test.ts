@@ -198,7 +198,7 @@ test('-h / --help: usage, flags, exit codes and examples of enable and disable',
     assert.match(short.stdout, /--dry-run=client\|server/)
     assert.match(short.stdout, /--wait=DURATION/)
     assert.match(short.stdout, /--no-rollback/)
-    assert.match(short.stdout.replace(/\s+/g, ' '), /Exit 0: changed .*; 1: verification failed \(rolled back unless --no-rollback\); 2: refused or could not run, nothing changed; 130\/143: interrupted \(rolled back\)\./)
+    assert.match(short.stdout.replace(/\s+/g, ' '), /Exit 0: changed .*; 1: verification failed \(rolled back unless --no-rollback\), or could not run after the change while --no-rollback kept it; 2: refused or could not run, nothing changed; 130\/143: interrupted \(rolled back\)\./)
     assert.match(short.stdout, new RegExp(`^EXAMPLES\\n {2}\\$ kubectl kr dsr ${command} media/stream --dry-run$`, 'm'))
     assert.equal((await kr(['dsr', command, '--help'])).stdout, short.stdout)
   }

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {openKube} from '../../src/infra/kube-api.js'
-import {InterruptedError} from '../../src/model/errors.js'
+import {InterruptedError, UserError} from '../../src/model/errors.js'
 import type {DsrNodeVerdict, DsrServiceVerification} from '../../src/model/dsr-verification.js'
 import {runDsrChange, type DsrChangeIo, type DsrChangeRequest, type VerifyDsr} from '../../src/services/dsr-change.js'
 import {startTestCluster, type Denial, type TestCluster} from '../harness/index.js'
@@ -201,6 +201,30 @@ test('--no-rollback keeps the failed change and says how to undo it; exit 1', as
     assert.equal(patches(c).length, 1)
     assert.equal(annotationsOf(c)[DSR], 'tunnel')
     assert.ok(run.lines.some((l) => l.startsWith('--no-rollback: media/video keeps the change; to undo it: kubectl annotate service -n media video kube-router.io/service.dsr- ')), run.lines.join('\n'))
+  })
+})
+
+test('--no-rollback when verification cannot run: the change stays, exit 1 (not 2, which means nothing changed)', async () => {
+  await withCluster({}, async (c, kubeconfig) => {
+    const run = io(async () => {
+      throw new UserError('no node can run a probe pod')
+    })
+    const outcome = await runDsrChange(openKube({kubeconfig, context: null}), request({rollback: false}), run)
+    assert.equal(outcome.exitCode, 1)
+    assert.equal(patches(c).length, 1)
+    assert.equal(annotationsOf(c)[DSR], 'tunnel')
+    assert.deepEqual(run.warnings.filter((w) => w.startsWith('verification could not run')), ['verification could not run: no node can run a probe pod'])
+    assert.ok(run.lines.some((l) => l.startsWith('--no-rollback: media/video keeps the change; to undo it: kubectl annotate service -n media video kube-router.io/service.dsr- ')), run.lines.join('\n'))
+  })
+})
+
+test('disable where no node should undo anything: says there was nothing to verify rather than "verified"', async () => {
+  await withCluster({annotations: {[DSR]: 'tunnel'}}, async (_c, kubeconfig) => {
+    const run = io(async () => [verification('disabled', [node('node-b', 'not-expected', 'externalTrafficPolicy Local and no local endpoint'), node('node-c', 'not-expected', 'externalTrafficPolicy Local and no local endpoint')])])
+    const outcome = await runDsrChange(openKube({kubeconfig, context: null}), request({action: 'disable', scheduler: null}), run)
+    assert.equal(outcome.exitCode, 0)
+    assert.ok(run.lines.includes('nothing to verify: no node should undo DSR for media/video now:'), run.lines.join('\n'))
+    assert.ok(!run.lines.some((l) => l.startsWith('verified:')), run.lines.join('\n'))
   })
 })
 

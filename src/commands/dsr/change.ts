@@ -112,6 +112,11 @@ export abstract class DsrChangeCommand extends KrCommand {
           verify: async (kube, request, options) => (await import('../../services/dsr-verify.js')).verifyDsr(kube, request, options),
         },
       )
+      if (interrupt.signalName) {
+        // the signal came after verification had ended (during the rollback, which is never cut short): the
+        // exit code still says the command was interrupted
+        throw new InterruptedError(outcome.exitCode === 0 ? 'it came after the change was verified (see above)' : 'it came while the failed change was being rolled back, which was finished first (see above)')
+      }
       process.exitCode = outcome.exitCode
     } catch (error) {
       this.interruptedBy = interrupt.signalName

@@ -9,7 +9,7 @@ export default class DsrEnable extends DsrChangeCommand {
     'The change is a patch guarded by the resourceVersion it read: if someone changed the Service meanwhile, nothing is changed. What it replaces is recorded in the annotation kr.kube-router.io/dsr-replaced, so `dsr disable` restores it.',
     `Then it verifies with probe pods (one per node at a time) until every node that should program the Service does, or --wait (default ${DEFAULT_WAIT}) runs out. A failed or interrupted verification puts the previous annotations back, unless the Service changed meanwhile or --no-rollback is given.`,
     'Each change is recorded as an Event on the Service (DSREnabled, DSRRolledBack) when allowed, and always printed.',
-    'Exit 0: changed (or already enabled) and verified; 1: verification failed (rolled back unless --no-rollback); 2: refused or could not run, nothing changed; 130/143: interrupted (rolled back).',
+    'Exit 0: changed (or already enabled) and verified; 1: verification failed (rolled back unless --no-rollback), or could not run after the change while --no-rollback kept it; 2: refused or could not run, nothing changed; 130/143: interrupted (rolled back).',
   ].join('\n\n')
 
   static examples = [
