@@ -22,6 +22,8 @@ export interface DsrRequirementInput {
 const MANAGERS: {label: string; value?: string; who: string}[] = [
   {label: 'app.kubernetes.io/managed-by', value: 'Helm', who: 'Helm'},
   {label: 'argocd.argoproj.io/instance', who: 'Argo CD'},
+  // Argo CD's default resource tracking (annotation) since 3.0; the label above is the older default
+  {label: 'argocd.argoproj.io/tracking-id', who: 'Argo CD'},
   {label: 'kustomize.toolkit.fluxcd.io/name', who: 'Flux'},
   {label: 'helm.toolkit.fluxcd.io/name', who: 'Flux'},
 ]
@@ -136,8 +138,20 @@ function hostNetwork(cluster: ClusterObjects, svc: ServiceObject): DsrRequiremen
       onNodeIp.map((e) => `endpoint ${e.address} is the address of node ${nodeIps.get(canonicalIp(e.address))}: a hostNetwork pod (kube-router skips the Service: "DSR does not work with hostNetwork: true pods")`),
       ['run the endpoint pods without hostNetwork: true, or do not use DSR for this Service'])
   }
+  // A hostNetwork pod's IP is its node's IP, which the Node lists among its addresses: an endpoint on a listed node
+  // (with addresses) at none of them is a pod with its own network namespace.
+  const endpoints = readyEndpoints(cluster, svc)
+  const addressesOf = (node: string | null) => (node === null ? [] : (cluster.nodes.find((n) => n.metadata.name === node)?.status?.addresses ?? []))
+  const unplaced = endpoints.filter((e) => addressesOf(e.nodeName).length === 0)
+  if (endpoints.length > 0 && unplaced.length === 0) {
+    return req('no-host-network-endpoints', title, 'error', true, 'pass', [
+      `${endpoints.length === 1 ? 'the ready endpoint is' : `all ${endpoints.length} ready endpoints are`} on listed nodes at none of their addresses: no hostNetwork pod`,
+    ])
+  }
   return req('no-host-network-endpoints', title, 'error', true, 'unknown', [
-    'endpoint pods not read (static analysis reads Services, EndpointSlices, Nodes and the DaemonSet): no endpoint is at a node IP, but a hostNetwork pod on a node not listed would not show',
+    endpoints.length === 0
+      ? 'no ready endpoint yet: a hostNetwork endpoint pod would show only once it is ready'
+      : `${unplaced.map((e) => `${e.address} (${e.nodeName === null ? 'no nodeName' : `node ${e.nodeName} not listed or without addresses`})`).join(', ')}: cannot tell a hostNetwork pod from its address`,
   ], [`check the Service's pods: kubectl get pods -n ${nsName(svc).ns}${selectorOf(svc)} -o custom-columns=NAME:.metadata.name,HOSTNETWORK:.spec.hostNetwork`])
 }
 

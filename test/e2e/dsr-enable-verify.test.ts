@@ -232,7 +232,7 @@ test('disable after enable: the scheduler enable replaced comes back, verified a
   })
 })
 
-test('the question in a terminal (tmux): y goes on, patches and verifies; exit 0', {skip: skip || unmet(TMUX), timeout: 180_000}, async () => {
+test('the question in a terminal (tmux): y goes on, patches and verifies with live per-node lines; exit 0', {skip: skip || unmet(TMUX), timeout: 180_000}, async () => {
   await withCluster({}, async (c, kubeconfig) => {
     const socket = `kr-dsr-y-${process.pid}`
     const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
@@ -246,8 +246,18 @@ test('the question in a terminal (tmux): y goes on, patches and verifies; exit 0
       await waitFor('the question', () => screen().includes('enable DSR on web/shop: apply this change? [y/N]'), 60_000, 50)
       assert.deepEqual(patches(c, 'shop'), [], 'nothing written before the answer')
       tmux('send-keys', '-t', 'y', 'y', 'Enter')
-      await waitFor('the end', () => screen().includes('KR-EXITED'), 150_000, 100)
-      assert.match(screen(), /^verified: DSR is programmed for web\/shop on every node that should program it:$/m)
+      // the live per-node lines of the verification, seen while it runs
+      let live = ''
+      await waitFor('the end', () => {
+        const now = screen()
+        if (/^verifying web\/shop on the nodes \(round 1, up to .+ left\)$/m.test(now) && /^ {2}node-[ab]: /m.test(now)) live = now
+        return now.includes('KR-EXITED')
+      }, 150_000, 30)
+      assert.ok(live, 'the live verification lines were on the screen while it ran')
+      assert.match(live, /^ {2}node-[ab]: (waiting|probe pod scheduled|pulling the probe image|probing|probed)( \(.*\))?$/m)
+      const end = screen()
+      assert.match(end, /^verified: DSR is programmed for web\/shop on every node that should program it:$/m)
+      assert.doesNotMatch(end, /^verifying web\/shop on the nodes/m, 'the live lines are erased once the round ends')
       assert.equal(existsSync(rc) ? readFileSync(rc, 'utf8').trim() : '', '0')
       assert.equal(patches(c, 'shop').length, 1)
       assert.equal(annotations(c)[DSR], 'tunnel')

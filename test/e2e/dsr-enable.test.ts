@@ -190,7 +190,7 @@ test('disable --dry-run on a DSR Service that enable did not change: removes onl
   assert.deepEqual(writes(c), [])
 })
 
-test('-h / --help: usage, flags, exit codes and examples of enable and disable', async () => {
+test('-h / --help: usage, flags, exit codes and examples of status, enable and disable', async () => {
   for (const command of ['enable', 'disable']) {
     const short = await kr(['dsr', command, '-h'])
     assert.equal(short.code, 0, short.stderr)
@@ -211,6 +211,13 @@ test('-h / --help: usage, flags, exit codes and examples of enable and disable',
   assert.match(enable.stdout, /--mh-flags=FLAGS/)
   assert.match(enable.stdout, /--force/)
   assert.match(enable.stdout.replace(/\s+/g, ' '), /recorded in the annotation kr\.kube-router\.io\/dsr-replaced, so `dsr disable` restores it/)
+  assert.match(enable.stdout.replace(/\s+/g, ' '), /--wait=DURATION How long verification may take before the change counts as failed: 30s, 2m, or seconds\. Default 60s\./)
+  const status = await kr(['dsr', 'status', '-h'])
+  assert.equal(status.code, 0, status.stderr)
+  assert.match(status.stdout, /^USAGE\n {2}\$ kubectl kr dsr status \[SERVICE\] \[-n <value> \| -A\] \[-o\s+table\|wide\|json\|yaml\] \[--no-probe\]/m)
+  assert.match(status.stdout.replace(/\s+/g, ' '), /Exit 0: every listed Service is ready for DSR and programmed on its nodes; 1: one is not; 2: could not look/)
+  assert.match(status.stdout, /^EXAMPLES\n {2}\$ kubectl kr dsr status$/m)
+  assert.match(status.stdout, /^ {2}\$ kubectl kr dsr status media\/stream -o wide$/m)
 })
 
 test('no kube-router DaemonSet to take the probe image from: refused before anything changes (pass --image)', async () => {

@@ -1,7 +1,8 @@
 // expected/dsr-node-verdict: one node's verdict for one DSR Service from its capture, on recorded check cases
 // (test/fixtures/checks/) with the capture edited where a case needs another state: every check passing, a capture
 // from before the endpoint-side source, the last MARK rule winning, a collision rehash, the pod side failing,
-// ETP Local nodes, a node not probed, and expectation 'disabled'.
+// ETP Local nodes, a node not probed, expectation 'disabled', and a DSR IP on kube-dummy-if, table 78 empty, Masq
+// destinations.
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {test} from 'node:test'
@@ -184,4 +185,46 @@ test('IPVS destinations are the endpoints kube-router uses, serving or ready: a 
   const gone = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {edit: withPod(), editCluster: conditions(false)})
   assert.equal(check(gone, 'ipvs-fwm-service').status, 'fail')
   assert.ok(check(gone, 'ipvs-fwm-service').evidence.includes('199.27.151.9:8080/tcp: destination 10.244.2.4:8080 is not a ready endpoint of the Service'))
+})
+
+test('the DSR IP on kube-dummy-if: broken, the fix deletes exactly that address', async () => {
+  const v = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {
+    edit: (c) => {
+      withPod()(c)
+      const links = JSON.parse(c.files['ip-addr.json']!) as {ifname: string; addr_info: Record<string, unknown>[]}[]
+      links.find((l) => l.ifname === 'kube-dummy-if')!.addr_info.push({family: 'inet', local: '199.27.151.9', prefixlen: 32, scope: 'global', label: 'kube-dummy-if', valid_life_time: 4294967295, preferred_life_time: 4294967295})
+      c.files['ip-addr.json'] = JSON.stringify(links)
+    },
+  })
+  assert.equal(v.state, 'broken')
+  assert.equal(check(v, 'vip-off-dummy').status, 'fail')
+  assert.ok(check(v, 'vip-off-dummy').evidence.includes('199.27.151.9/32 is on kube-dummy-if: the node answers for it itself instead of through the FWM service'))
+  assert.equal(check(v, 'vip-off-dummy').fix[0], 'ip addr del 199.27.151.9/32 dev kube-dummy-if')
+  assert.equal(status(v)['mangle-mark'], 'pass', 'only the address is wrong')
+})
+
+test('table 78 without `local default dev lo`: broken, the fix adds the route', async () => {
+  const v = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {
+    edit: (c) => {
+      withPod()(c)
+      const routes = JSON.parse(c.files['ip-route.json']!) as {table?: string}[]
+      c.files['ip-route.json'] = JSON.stringify(routes.filter((r) => r.table !== '78'))
+    },
+  })
+  assert.equal(v.state, 'broken')
+  assert.equal(check(v, 'table-78').status, 'fail')
+  assert.equal(check(v, 'table-78').evidence[0], 'no `local default dev lo table 78` (IPv4)')
+  assert.equal(check(v, 'table-78').fix[0], 'ip route replace local default dev lo table 78')
+})
+
+test('an FWM service whose destinations forward by Masq, not Tunnel: broken', async () => {
+  const v = await verdict('dsr-fwm-tunnel-programmed', 'frontend', 'node-a', {
+    edit: (c) => {
+      withPod()(c)
+      c.files['ipvsadm.txt'] = c.files['ipvsadm.txt']!.replace(/(FWM {2}14146 [^\n]*\n(?: {2}->[^\n]*\n)*)/, (block) => block.replaceAll('Tunnel', 'Masq  '))
+    },
+  })
+  assert.equal(v.state, 'broken')
+  assert.equal(check(v, 'ipvs-fwm-service').status, 'fail', JSON.stringify(check(v, 'ipvs-fwm-service'), null, 1))
+  assert.ok(check(v, 'ipvs-fwm-service').evidence.some((e) => /Masq/.test(e) && /Tunnel/.test(e)), check(v, 'ipvs-fwm-service').evidence.join('\n'))
 })

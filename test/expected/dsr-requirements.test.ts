@@ -52,7 +52,7 @@ function frontend(cluster: ClusterObjects): ServiceObject {
 test('dsr-fwm-tunnel-programmed: web/frontend passes the Service side; the recorded DaemonSet lacks the containerd socket and mounts rt_tables read-only', async () => {
   const reqs = evaluate(await caseCluster('dsr-fwm-tunnel-programmed'), 'web/frontend')
   assert.deepEqual(statuses(reqs), {
-    'dsr-annotation': 'pass', 'external-ips': 'pass', 'port-equals-target-port': 'pass', 'no-host-network-endpoints': 'unknown',
+    'dsr-annotation': 'pass', 'external-ips': 'pass', 'port-equals-target-port': 'pass', 'no-host-network-endpoints': 'pass',
     'ips-in-allowed-ranges': 'pass', 'service-proxy': 'pass', 'host-pid-ipc': 'pass', 'container-runtime': 'fail', 'rt-tables': 'unknown',
     'version-bugs': 'pass', 'maglev-sloppy-tcp': 'pass', 'external-traffic-policy': 'pass', 'gitops-managed': 'pass',
   })
@@ -60,16 +60,14 @@ test('dsr-fwm-tunnel-programmed: web/frontend passes the Service side; the recor
   assert.deepEqual(enableBlockers(reqs).map((r) => r.id), ['container-runtime'])
   assert.deepEqual(one(reqs, 'external-ips').evidence, ['spec.externalIPs: 199.27.151.9', 'status.loadBalancer.ingress: 203.0.113.7'])
   assert.match(one(reqs, 'rt-tables').evidence.join('\n'), /\/etc\/iproute2\/rt_tables mounted from host \/etc\/iproute2\/rt_tables read-only/)
-  assert.deepEqual(one(reqs, 'no-host-network-endpoints').fix, [
-    "check the Service's pods: kubectl get pods -n web -l 'app=frontend' -o custom-columns=NAME:.metadata.name,HOSTNETWORK:.spec.hostNetwork",
-  ])
+  assert.match(one(reqs, 'no-host-network-endpoints').evidence[0], /ready endpoints? (is|are) on listed nodes at none of their addresses: no hostNetwork pod$/)
   assert.match(one(reqs, 'maglev-sloppy-tcp').evidence[0], /kube-router v2\.11\.1 sets net\.ipv4\.vs\.sloppy_tcp itself/)
 })
 
-test('dsr-manifest-daemonset: with the upstream DSR manifest every blocking requirement passes (hostNetwork stays unknown: pods are not read)', async () => {
+test('dsr-manifest-daemonset: with the upstream DSR manifest every requirement passes', async () => {
   const cluster = withObjects(await caseCluster('dsr-fwm-tunnel-programmed'), {kubeRouter: fixture('dsr-manifest-daemonset.json')})
   const reqs = evaluate(cluster, 'web/frontend')
-  assert.deepEqual(reqs.filter((r) => r.status !== 'pass').map((r) => [r.id, r.status]), [['no-host-network-endpoints', 'unknown']])
+  assert.deepEqual(reqs.filter((r) => r.status !== 'pass').map((r) => [r.id, r.status]), [])
   assert.equal(readyForDsr(reqs), true)
   assert.deepEqual(one(reqs, 'container-runtime').evidence, ['--runtime-endpoint=unix:///run/containerd/containerd.sock', '/run/containerd mounted from host /run/containerd'])
   assert.deepEqual(one(reqs, 'rt-tables').evidence, ['/etc/iproute2 mounted from host /etc/iproute2', 'kube-router writes /etc/iproute2/rt_tables'])
@@ -154,6 +152,21 @@ test('hostNetwork: an endpoint at a node address is a hostNetwork pod, and the S
   assert.match(r.evidence[0], /^endpoint 192\.168\.56\.11 is the address of node node-a: a hostNetwork pod/)
 })
 
+test('hostNetwork: unknown when an endpoint\'s node is not listed, or there is no ready endpoint yet; the fix shows the pods', async () => {
+  const base = await caseCluster('dsr-fwm-tunnel-programmed')
+  const slices = structuredClone(base.endpointSlices)
+  const fe = slices.find((s) => s.metadata.name.startsWith('frontend'))!
+  fe.endpoints![0].nodeName = 'node-gone'
+  const r = one(evaluate(withObjects(base, {endpointSlices: slices}), 'web/frontend'), 'no-host-network-endpoints')
+  assert.equal(r.status, 'unknown')
+  assert.match(r.evidence[0], /\(node node-gone not listed or without addresses\): cannot tell a hostNetwork pod from its address$/)
+  assert.deepEqual(r.fix, ["check the Service's pods: kubectl get pods -n web -l 'app=frontend' -o custom-columns=NAME:.metadata.name,HOSTNETWORK:.spec.hostNetwork"])
+  const none = structuredClone(base.endpointSlices).filter((s) => !s.metadata.name.startsWith('frontend'))
+  const empty = one(evaluate(withObjects(base, {endpointSlices: none}), 'web/frontend'), 'no-host-network-endpoints')
+  assert.equal(empty.status, 'unknown')
+  assert.deepEqual(empty.evidence, ['no ready endpoint yet: a hostNetwork endpoint pod would show only once it is ready'])
+})
+
 test('dsr-maglev-sloppy-0-v2.1.2: Maglev before v2.6.0 needs sloppy_tcp (warning) and v2.1.2 has the TCPMSS bug; neither blocks', async () => {
   const cluster = await caseCluster('dsr-maglev-sloppy-0-v2.1.2')
   const key = cluster.services.filter((s) => s.metadata.annotations?.['kube-router.io/service.dsr'] === 'tunnel').map((s) => `${s.metadata.namespace}/${s.metadata.name}`)[0]
@@ -181,6 +194,14 @@ test('helm-managed-service: Helm label and field manager warn that a hand-made a
   argo.metadata.managedFields = [{manager: 'kustomize-controller'}]
   assert.deepEqual(one(evaluate(withObjects(base, {services: [argo]}), 'web/frontend'), 'gitops-managed').evidence, [
     'Argo CD: argocd.argoproj.io/instance=shop', 'Flux: managedFields manager kustomize-controller',
+  ])
+  // Argo CD 3's default tracking is an annotation, with no label and its own field manager
+  const tracked = structuredClone(fixture('helm-managed-service.json')) as ServiceObject
+  tracked.metadata.labels = {}
+  tracked.metadata.annotations = {...tracked.metadata.annotations, 'argocd.argoproj.io/tracking-id': 'shop:/Service:web/frontend'}
+  tracked.metadata.managedFields = [{manager: 'argocd-controller'}]
+  assert.deepEqual(one(evaluate(withObjects(base, {services: [tracked]}), 'web/frontend'), 'gitops-managed').evidence, [
+    'Argo CD: argocd.argoproj.io/tracking-id=shop:/Service:web/frontend', 'Argo CD: managedFields manager argocd-controller',
   ])
 })
 
