@@ -439,6 +439,8 @@ class ProbeRun {
         this.stop(error)
         return {kind: 'other', error: `lost the API server: ${error.message}`}
       }
+      // the server accepted it but its answer is garbage: the pod may exist, and stays among those to delete
+      if (error.unreadableAnswer) return {kind: 'other', error: `cannot tell whether the probe pod was created: ${error.message}`}
       this.created.delete(job.pod)
       if (isPodSecurityRejection(error) || error.code === 403 || error.code === 401) {
         this.fatal ??= podCreateRefusal(error, this.opts.probeNamespace)
