@@ -76,11 +76,9 @@ function matchesRequest(m: RequestMatch, method: string, url: URL): boolean {
   return true
 }
 
-/** The first rule that matches and has requests left, which it then uses up. */
-function takeRule<R extends {match: RequestMatch; left: number}>(rules: R[], method: string, url: URL): R | undefined {
-  const rule = rules.find((r) => r.left > 0 && matchesRequest(r.match, method, url))
-  if (rule) rule.left--
-  return rule
+/** The first rule that matches and has requests left. */
+function findRule<R extends {match: RequestMatch; left: number}>(rules: R[], method: string, url: URL): R | undefined {
+  return rules.find((r) => r.left > 0 && matchesRequest(r.match, method, url))
 }
 
 /** What a garbled response sends instead of `text` (`parsed`: the object it encodes, when JSON). */
@@ -237,7 +235,8 @@ export class ApiServer {
   private failRule?: FailRule
   private readonly throttles: ThrottleRule[] = []
   private readonly garbles: GarbleRule[] = []
-  private readonly garbled = new WeakMap<http.ServerResponse, Garbage>()
+  /** the garble rule a response falls under, with its request's log entry */
+  private readonly garbled = new WeakMap<http.ServerResponse, {rule: GarbleRule; rec: RequestRecord}>()
   private failed = false
   private hanging = false
   private latencyMs: number
@@ -382,16 +381,14 @@ export class ApiServer {
       }
       res.setHeader('Audit-Id', randomUUID())
       res.setHeader('Cache-Control', 'no-cache, private')
-      const throttled = takeRule(this.throttles, rec.method, url)
+      const throttled = findRule(this.throttles, rec.method, url)
       if (throttled) {
+        throttled.left--
         res.setHeader('Retry-After', String(throttled.retryAfterSeconds))
         throw ApiError.tooManyRequests(throttled.retryAfterSeconds)
       }
-      const garbled = takeRule(this.garbles, rec.method, url)
-      if (garbled) {
-        this.garbled.set(res, garbled.garbage)
-        rec.garbled = garbled.garbage
-      }
+      const garbled = findRule(this.garbles, rec.method, url)
+      if (garbled) this.garbled.set(res, {rule: garbled, rec})
       await this.route(req, res, url.pathname, query, body)
     } catch (err) {
       const e = err instanceof ApiError ? err : ApiError.internal((err as Error)?.message ?? String(err))
@@ -400,8 +397,18 @@ export class ApiServer {
     }
   }
 
+  /** The garbage this successful answer is to be, if any (counted as used, and logged). */
+  private garbageFor(res: http.ServerResponse): Garbage | undefined {
+    const g = this.garbled.get(res)
+    this.garbled.delete(res)
+    if (!g || g.rule.left <= 0) return undefined
+    g.rule.left--
+    g.rec.garbled = g.rule.garbage
+    return g.rule.garbage
+  }
+
   private sendJson(res: http.ServerResponse, code: number, obj: unknown): void {
-    const garbage = code < 300 ? this.garbled.get(res) : undefined
+    const garbage = code < 300 ? this.garbageFor(res) : undefined
     const text = garbage ? garbleBody(JSON.stringify(obj), garbage, obj) : JSON.stringify(obj)
     res.writeHead(code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)})
     res.end(text)
@@ -661,7 +668,7 @@ export class ApiServer {
 
     res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'})
     res.flushHeaders()
-    let garbage = this.garbled.get(res)
+    let garbage = this.garbageFor(res)
     const write = (type: string, object: unknown) => {
       if (res.writableEnded || res.destroyed || this.hanging) return
       const line = `${JSON.stringify({type, object})}\n`
@@ -731,7 +738,7 @@ export class ApiServer {
     if (lq.limitBytes !== undefined && lq.limitBytes < 1) throw ApiError.invalid('PodLogOptions', '', [{field: 'limitBytes', reason: 'FieldValueInvalid', message: `Invalid value: ${lq.limitBytes}: must be greater than 0`}])
     if (!boolParam(q, 'follow')) {
       const log = this.o.kubelet.readLog(pod, lq)
-      const garbage = this.garbled.get(res)
+      const garbage = this.garbageFor(res)
       const text = garbage ? garbleBody(log, garbage) : log
       res.writeHead(200, {'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text)})
       res.end(text)
