@@ -475,6 +475,8 @@ function toRequestError(what: string, server: string, error: unknown, timeoutMs:
     const status = statusOf((error as {body?: unknown}).body)
     const message = status.message ?? `HTTP ${code}`
     if (code === 401) return new KubeRequestError(`the API server at ${server} rejected the credentials (401 Unauthorized): log in again or check the kubeconfig user`, 401)
+    // a refused watch carries no body: the status alone says what happened
+    if (code === 429) return new KubeRequestError(`${what}: the API server is throttling requests (429 Too Many Requests)${status.message ? `: ${status.message}` : ''}`, 429)
     return new KubeRequestError(`${what}: ${message}`, code)
   }
   return new KubeRequestError(`${what}: cannot reach the API server at ${server}: ${networkReason(error)}`, null)

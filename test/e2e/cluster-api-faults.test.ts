@@ -95,6 +95,24 @@ test('throttled past the retry budget: one line naming the request and the throt
   assert.deepEqual(leftovers(c), [])
 })
 
+test('the pod watch throttled: its reconnections ride out two 429s; throttled on and on, one line saying so, exit 2, nothing left', async () => {
+  const watch = {method: 'GET', path: '/api/v1/namespaces/kube-system/pods', query: {watch: 'true'}}
+  const {c, kubeconfig} = await start()
+  c.throttle(2, watch)
+  const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json'], {timeoutMs: 120_000})
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual((JSON.parse(r.stdout) as DoctorReport).nodes.map((n) => n.status), NODES.map(() => 'probed'))
+  assert.deepEqual(statuses(c.requests.filter((q) => q.query.watch === 'true')), [429, 429, 200])
+  assert.deepEqual(leftovers(c), [])
+
+  const {c: busy, kubeconfig: busyConfig} = await start()
+  busy.throttle(100, watch)
+  const refused = await kr(['doctor', '--kubeconfig', busyConfig], {timeoutMs: 120_000})
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(oneErrorLine(refused.stderr), /^error: the API server stopped the run: watch of pods in kube-system: the API server is throttling requests \(429 Too Many Requests\)$/)
+  assert.deepEqual(leftovers(busy), [])
+})
+
 test('cleanup rides out a throttled pod list', async () => {
   const {c, kubeconfig} = await start()
   const podList = {method: 'GET', path: '/api/v1/namespaces/kube-system/pods'}
