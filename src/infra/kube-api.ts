@@ -1,9 +1,11 @@
 // The Kubernetes API behind the KubePort (src/model/kube-port.ts). Only this module imports
 // @kubernetes/client-node, and the commands load it lazily. Every request goes through one client-side rate
-// limiter, is retried on 429 (honouring Retry-After), and fails as a KubeRequestError carrying the API server's
-// own message; an answer that cannot be read (not JSON, a list without items) fails as one too, never as a crash. Every request has a deadline (--request-timeout): a call or log read is aborted (its socket
-// closed) when it is not answered in time, a watch that does not connect or stays silent that long ends, and a
-// kubeconfig exec credential plugin that does not answer in time is killed; the error names what did not answer.
+// limiter, is retried on 429 (honouring Retry-After, at most MAX_429_RETRIES times), and fails as a
+// KubeRequestError carrying the API server's own message; an answer that cannot be read (not JSON, a list without
+// items) fails as one too, never as a crash. Every request has a deadline (--request-timeout): a call or log read
+// is aborted (its socket closed) when it is not answered in time, a watch that does not connect or stays silent
+// that long ends, and a kubeconfig exec credential plugin that does not answer in time is killed; the error names
+// what did not answer.
 import {
   AppsV1Api,
   AuthorizationV1Api,
