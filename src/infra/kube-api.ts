@@ -213,7 +213,10 @@ export function openKube(opts: KubeAccessOptions): KubePort {
               },
             }, o),
           )
-          return review.status?.allowed === true
+          if (typeof review?.status?.allowed !== 'boolean') {
+            throw new KubeRequestError(`access review (${c.verb} ${c.resource}): the API server at ${server} answered without a verdict (no status.allowed)`, 201)
+          }
+          return review.status.allowed
         }),
       )
     },

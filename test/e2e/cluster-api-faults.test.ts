@@ -125,12 +125,13 @@ test('cleanup rides out a throttled pod list', async () => {
   assertRetriedAfter(lists, 2000)
 })
 
-test('garbage instead of a list (not JSON, cut short, items: null, a JSON string): one line naming the request, exit 2, no pod created', async () => {
+test('garbage instead of a list (not JSON, cut short, items: null, a JSON string) or an access review: one line naming the request, exit 2, no pod created', async () => {
   const cases = [
     {what: NODE_LIST, garbage: 'not-json', error: `nodes: the API server at ${SERVER} answered 200 with a body that is not valid JSON \\(Unexpected token '\\\\x1f'\\)`},
     {what: {method: 'GET', path: '/apis/discovery.k8s.io/v1/endpointslices'}, garbage: 'truncated', error: `endpointslices: the API server at ${SERVER} answered 200 with a body that is not valid JSON \\((Unterminated string|Expected|Unexpected)[^)]*( \\([^)]*\\))?\\)`},
     {what: {method: 'GET', path: '/api/v1/services'}, garbage: 'null-items', error: `services: the API server at ${SERVER} answered with a list that has no items \\(items: null\\)`},
     {what: NODE_LIST, garbage: 'json-string', error: `nodes: the API server at ${SERVER} answered with a list that has no items \\(items: missing\\)`},
+    {what: {method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'}, garbage: 'json-string', error: `access review \\(\\w+ [\\w/]+\\): the API server at ${SERVER} answered without a verdict \\(no status\\.allowed\\)`},
   ] as const
   for (const {what, garbage, error} of cases) {
     const {c, kubeconfig} = await start()
