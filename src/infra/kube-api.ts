@@ -1,9 +1,11 @@
 // The Kubernetes API behind the KubePort (src/model/kube-port.ts). Only this module imports
 // @kubernetes/client-node, and the commands load it lazily. Every request goes through one client-side rate
-// limiter, is retried on 429 (honouring Retry-After), and fails as a KubeRequestError carrying the API server's
-// own message. Every request has a deadline (--request-timeout): a call or log read is aborted (its socket
-// closed) when it is not answered in time, a watch that does not connect or stays silent that long ends, and a
-// kubeconfig exec credential plugin that does not answer in time is killed; the error names what did not answer.
+// limiter, is retried on 429 (honouring Retry-After, at most MAX_429_RETRIES times), and fails as a
+// KubeRequestError carrying the API server's own message; an answer that cannot be read (not JSON, a list without
+// items) fails as one too, never as a crash. Every request has a deadline (--request-timeout): a call or log read
+// is aborted (its socket closed) when it is not answered in time, a watch that does not connect or stays silent
+// that long ends, and a kubeconfig exec credential plugin that does not answer in time is killed; the error names
+// what did not answer.
 import {
   AppsV1Api,
   AuthorizationV1Api,
@@ -25,6 +27,7 @@ import {delimiter, join} from 'node:path'
 import type {ClusterObjects, DaemonSetObject, EndpointSliceObject, NodeObject, ServiceObject} from '../model/types.js'
 import {UserError} from '../model/errors.js'
 import {formatDuration} from '../model/duration.js'
+import {printable} from '../model/pod-status.js'
 import {
   DEFAULT_BURST,
   DEFAULT_QPS,
@@ -109,9 +112,12 @@ export function openKube(opts: KubeAccessOptions): KubePort {
   /** One request with its deadline: past it the request is aborted (undici closes the socket), and a credential
    * plugin still running for it is killed; the error says which. */
   async function call<T>(what: string, fn: (options: RequestOptions) => Promise<T>): Promise<T> {
+    const firstStarted = Date.now()
     for (let attempt = 0; ; attempt++) {
       await bucket.take()
       const controller = new AbortController()
+      // the HTTP status, once the answer's headers arrived: a body that then fails to parse is garbage, not a lost server
+      let answered: number | null = null
       const options: RequestOptions = {
         middleware: [
           {
@@ -119,7 +125,10 @@ export function openKube(opts: KubeAccessOptions): KubePort {
               ctx.setSignal(controller.signal)
               return new Observable(Promise.resolve(ctx))
             },
-            post: (response) => new Observable(Promise.resolve(response)),
+            post: (response) => {
+              answered = response.httpStatusCode
+              return new Observable(Promise.resolve(response))
+            },
           },
         ],
         middlewareMergeStrategy: 'append',
@@ -135,11 +144,21 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         return result
       } catch (error) {
         const plugin = plugins.takeFailure()
-        const failure = plugin ? new KubeRequestError(`${what}: ${plugin}`, null) : toRequestError(what, server, error, timeoutMs)
+        const failure = plugin
+          ? new KubeRequestError(`${what}: ${plugin}`, null)
+          : answered !== null && error instanceof SyntaxError
+            ? new KubeRequestError(`${what}: the API server at ${server} answered ${answered} with a body that is not valid JSON (${jsonProblem(error)})`, answered)
+            : toRequestError(what, server, error, timeoutMs)
         log?.(`${what}: ${failure.code ?? 'failed'} in ${Date.now() - started}ms`)
         if (failure.code === 429 && attempt < MAX_429_RETRIES) {
           await sleep(retryAfterMs(error, attempt))
           continue
+        }
+        if (failure.code === 429) {
+          throw new KubeRequestError(
+            `${what}: the API server is throttling requests (429 Too Many Requests) and still was after ${attempt + 1} attempts over ${formatDuration(Math.round((Date.now() - firstStarted) / 1000) * 1000)}: ${statusOf((error as {body?: unknown}).body).message ?? 'no message'}`,
+            429,
+          )
         }
         throw failure
       }
@@ -151,6 +170,10 @@ export function openKube(opts: KubeAccessOptions): KubePort {
     let cont: string | undefined
     do {
       const page = await call(what, (o) => list(cont, o))
+      if (!Array.isArray(page?.items)) {
+        const items = page && typeof page === 'object' ? `items: ${JSON.stringify(page.items) ?? 'missing'}` : `${typeof page}`
+        throw new KubeRequestError(`${what}: the API server at ${server} answered with a list that has no items (${items})`, 200)
+      }
       out.push(...page.items)
       cont = page.metadata?._continue || undefined
     } while (cont)
@@ -190,7 +213,10 @@ export function openKube(opts: KubeAccessOptions): KubePort {
               },
             }, o),
           )
-          return review.status?.allowed === true
+          if (typeof review?.status?.allowed !== 'boolean') {
+            throw new KubeRequestError(`access review (${c.verb} ${c.resource}): the API server at ${server} answered without a verdict (no status.allowed)`, 201)
+          }
+          return review.status.allowed
         }),
       )
     },
@@ -246,6 +272,8 @@ export function openKube(opts: KubeAccessOptions): KubePort {
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
         {labelSelector, allowWatchBookmarks: false},
         (type: string, pod: unknown) => {
+          // a line that is not a pod event is skipped, as client-node skips a line that is not JSON
+          if (!pod || typeof pod !== 'object') return
           if (type === 'ERROR') {
             const status = pod as {message?: string; code?: number}
             finish(new KubeRequestError(`${what} ended: ${status.message ?? 'error'}`, status.code ?? 500))
@@ -446,11 +474,14 @@ function toRequestError(what: string, server: string, error: unknown, timeoutMs:
   if (error instanceof KubeRequestError) return error
   if (error instanceof CredentialPluginError) return new KubeRequestError(`${what}: ${error.message}`, null)
   if (isTimeout(error)) return new KubeRequestError(`${what}: no answer from ${server} within ${formatDuration(timeoutMs)}`, null)
-  const code = (error as {code?: unknown}).code
+  // a watch that is refused says so with statusCode
+  const code = (error as {code?: unknown}).code ?? (error as {statusCode?: unknown}).statusCode
   if (typeof code === 'number' && code >= 100) {
     const status = statusOf((error as {body?: unknown}).body)
     const message = status.message ?? `HTTP ${code}`
     if (code === 401) return new KubeRequestError(`the API server at ${server} rejected the credentials (401 Unauthorized): log in again or check the kubeconfig user`, 401)
+    // a refused watch carries no body: the status alone says what happened
+    if (code === 429) return new KubeRequestError(`${what}: the API server is throttling requests (429 Too Many Requests)${status.message ? `: ${status.message}` : ''}`, 429)
     return new KubeRequestError(`${what}: ${message}`, code)
   }
   return new KubeRequestError(`${what}: cannot reach the API server at ${server}: ${networkReason(error)}`, null)
@@ -567,6 +598,11 @@ function networkReason(error: unknown): string {
     e = (e as {cause?: unknown}).cause ?? (e as {errors?: unknown[]}).errors?.[0]
   }
   return oneLine(error)
+}
+
+/** JSON.parse's complaint without the bytes it quotes (garbage may hold control characters). */
+function jsonProblem(error: SyntaxError): string {
+  return printable(error.message.replace(/, ".*" is not valid JSON$/s, '')).slice(0, 200)
 }
 
 function retryAfterMs(error: unknown, attempt: number): number {

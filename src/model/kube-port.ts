@@ -128,7 +128,8 @@ export class KubeRequestError extends Error {
 
   constructor(
     message: string,
-    /** HTTP status, or null when no response came (connection refused, reset, timeout) */
+    /** HTTP status, or null when no response came (connection refused, reset, timeout); a 2xx status when the
+     * answer came but could not be read (not JSON, cut short, not the shape asked for) */
     readonly code: number | null,
   ) {
     super(message)
@@ -136,5 +137,10 @@ export class KubeRequestError extends Error {
 
   get connectionLost(): boolean {
     return this.code === null
+  }
+
+  /** The server said yes, but its answer was garbage: whether the request took effect is unknown. */
+  get unreadableAnswer(): boolean {
+    return this.code !== null && this.code >= 200 && this.code < 300
   }
 }

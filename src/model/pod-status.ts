@@ -83,5 +83,10 @@ export function interpretPod(pod: PodLike): PodOutcome {
 /** The last line of a failed probe's log, for the failure reason. */
 export function lastLogLine(log: string): string {
   const lines = log.split('\n').map((l) => l.trim()).filter(Boolean)
-  return oneLine(lines.at(-1)).slice(0, 200)
+  return printable(oneLine(lines.at(-1))).slice(0, 200)
+}
+
+/** Control characters as \xNN: garbage (binary output, a mangled answer) must not reach a terminal raw. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

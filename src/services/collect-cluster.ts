@@ -133,7 +133,7 @@ export async function collectCluster(kube: KubePort, opts: ClusterCollectOptions
 
   if (interrupted) throw new InterruptedError(deleted === null ? `probe pods of run ${opts.runId} could not all be deleted; they stop by their deadline, and \`kubectl kr cleanup\` deletes them` : `deleted ${deleted} probe pod${deleted === 1 ? '' : 's'}`)
   if (fatal) throw fatal
-  if (lost && captures.length === 0) throw new UserError(`lost the API server during the run: ${lost.message}`)
+  if (lost && captures.length === 0) throw new UserError(`${lost.connectionLost ? 'lost the API server during the run' : 'the API server stopped the run'}: ${lost.message}`)
   issues.push(...runner.issues)
   const snapshot: Snapshot = {
     mode: 'cluster',
@@ -289,6 +289,7 @@ class ProbeRun {
   private stopReason(): string {
     if (this.opts.signal.aborted) return 'interrupted before its probe finished'
     if (this.fatal) return `not probed: ${this.fatal.message.split('\n')[0]}`
+    if (this.lost && !this.lost.connectionLost) return `the API server stopped the run: ${this.lost.message}`
     return `lost the API server: ${this.lost?.message ?? 'connection closed'}`
   }
 
@@ -439,6 +440,8 @@ class ProbeRun {
         this.stop(error)
         return {kind: 'other', error: `lost the API server: ${error.message}`}
       }
+      // the server accepted it but its answer is garbage: the pod may exist, and stays among those to delete
+      if (error.unreadableAnswer) return {kind: 'other', error: `cannot tell whether the probe pod was created: ${error.message}`}
       this.created.delete(job.pod)
       if (isPodSecurityRejection(error) || error.code === 403 || error.code === 401) {
         this.fatal ??= podCreateRefusal(error, this.opts.probeNamespace)

@@ -1,5 +1,5 @@
 // The test API server against a real client (@kubernetes/client-node) and plain fetch:
-// pagination, selectors, Status errors, SSAR, watches, logs, deletes, failAfter, request log.
+// pagination, selectors, Status errors, SSAR, watches, logs, deletes, failAfter, throttle, garble, request log.
 import assert from 'node:assert/strict'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {connect as netConnect} from 'node:net'
@@ -594,6 +594,101 @@ describe('server behaviour', () => {
     } finally {
       await hole.close()
     }
+  })
+
+  test('throttle: the next n matching requests get 429 TooManyRequests with Retry-After, then service as usual', async () => {
+    await withCluster({}, async (cluster) => {
+      cluster.throttle(2, {method: 'GET', path: '/api/v1/nodes'}, {retryAfterSeconds: 3})
+      cluster.throttle(1, {method: 'POST', path: /\/pods$/})
+      // other requests are not affected
+      assert.equal((await api(cluster, 'GET', '/api/v1/namespaces')).status, 200)
+      for (let i = 0; i < 2; i++) {
+        const r = await api(cluster, 'GET', '/api/v1/nodes')
+        assert.equal(r.status, 429)
+        assert.equal(r.headers.get('retry-after'), '3')
+        assert.deepEqual(r.json, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', details: {retryAfterSeconds: 3}, code: 429})
+      }
+      assert.equal((await api(cluster, 'GET', '/api/v1/nodes')).status, 200)
+      // through client-node: the Status and the header reach the caller; the throttled create stored nothing
+      const {core} = await connect(cluster, TOKEN)
+      const refused = await core.createNamespacedPod({namespace: 'kube-system', body: probePod('t1') as any}).then(() => null, (e: ApiException<unknown>) => e)
+      assert.equal(refused?.code, 429)
+      assert.equal(refused?.headers['retry-after'], '1')
+      assert.deepEqual(cluster.pods('kube-system'), [])
+      await core.createNamespacedPod({namespace: 'kube-system', body: probePod('t1') as any})
+      assert.deepEqual(
+        cluster.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
+        ['GET /api/v1/namespaces 200', 'GET /api/v1/nodes 429', 'GET /api/v1/nodes 429', 'GET /api/v1/nodes 200', 'POST /api/v1/namespaces/kube-system/pods 429', 'POST /api/v1/namespaces/kube-system/pods 201'],
+      )
+    })
+  })
+
+  test('garble: 200 with garbage bodies of each kind, on lists, creates and logs; errors stay Status; `times` limits it', async () => {
+    await withCluster({}, async (cluster) => {
+      const nodes = {method: 'GET', path: '/api/v1/nodes'}
+      const real = await api(cluster, 'GET', '/api/v1/nodes')
+      cluster.garble(nodes, 'not-json', {times: 1})
+      const notJson = await fetch(`${cluster.url}/api/v1/nodes`, {headers: {authorization: `Bearer ${TOKEN}`}})
+      assert.equal(notJson.status, 200)
+      assert.equal(notJson.headers.get('content-type'), 'application/json')
+      const bytes = Buffer.from(await notJson.arrayBuffer())
+      assert.equal(bytes[0], 0x1f)
+      assert.throws(() => JSON.parse(bytes.toString('utf8')), SyntaxError)
+      assert.equal((await api(cluster, 'GET', '/api/v1/nodes')).text, real.text, 'times: 1 garbles one answer only')
+
+      cluster.garble(nodes, 'truncated', {times: 1})
+      const truncated = await api(cluster, 'GET', '/api/v1/nodes')
+      assert.equal(truncated.json, undefined)
+      assert.ok(real.text.startsWith(truncated.text) && truncated.text.length === Math.floor(real.text.length / 2))
+
+      cluster.garble(nodes, 'null-items', {times: 1})
+      const nullItems = await api(cluster, 'GET', '/api/v1/nodes')
+      assert.equal(nullItems.json.kind, 'NodeList')
+      assert.equal(nullItems.json.items, null)
+
+      cluster.garble({method: 'POST', path: /\/pods$/}, 'json-string')
+      const created = await api(cluster, 'POST', '/api/v1/namespaces/kube-system/pods', probePod('g1'))
+      assert.equal(created.status, 201)
+      assert.equal(created.json, 'ok')
+      assert.equal(cluster.pods('kube-system').length, 1, 'the request itself took effect')
+      // an error answer is not garbled
+      const again = await api(cluster, 'POST', '/api/v1/namespaces/kube-system/pods', probePod('g1'))
+      assert.equal(again.status, 409)
+      assert.equal(again.json.reason, 'AlreadyExists')
+
+      await waitFor('g1 finished', () => cluster.pods('kube-system')[0]?.status?.phase === 'Succeeded')
+      cluster.garble({path: /\/log$/}, 'truncated', {times: 1})
+      assert.equal((await api(cluster, 'GET', '/api/v1/namespaces/kube-system/pods/g1/log')).text, 'line1\nlin')
+      assert.equal((await api(cluster, 'GET', '/api/v1/namespaces/kube-system/pods/g1/log')).text, 'line1\nline2\nline3\n')
+
+      assert.deepEqual(
+        cluster.requests.filter((r) => r.garbled).map((r) => `${r.method} ${r.path} ${r.status} ${r.garbled}`),
+        ['GET /api/v1/nodes 200 not-json', 'GET /api/v1/nodes 200 truncated', 'GET /api/v1/nodes 200 null-items', 'POST /api/v1/namespaces/kube-system/pods 201 json-string', 'GET /api/v1/namespaces/kube-system/pods/g1/log 200 truncated'],
+      )
+    })
+  })
+
+  test('garble on a watch: one garbage line before the first event, then the stream as usual', async () => {
+    await withCluster({}, async (cluster) => {
+      await api(cluster, 'POST', '/api/v1/namespaces/kube-system/pods', probePod('w1'))
+      for (const garbage of ['not-json', 'truncated', 'null-items', 'json-string'] as const) {
+        cluster.garble({method: 'GET', path: '/api/v1/namespaces/kube-system/pods', query: {watch: 'true'}}, garbage, {times: 1})
+        const controller = new AbortController()
+        const res = await fetch(`${cluster.url}/api/v1/namespaces/kube-system/pods?watch=true`, {headers: {authorization: `Bearer ${TOKEN}`}, signal: controller.signal})
+        let text = ''
+        const reader = res.body!.getReader()
+        while (text.split('\n').length < 3) text += Buffer.from((await reader.read()).value!).toString('latin1')
+        controller.abort()
+        const [first, second] = text.split('\n')
+        const event = JSON.parse(second)
+        assert.equal(event.type, 'ADDED', garbage)
+        assert.equal(event.object.metadata.name, 'w1')
+        if (garbage === 'not-json') assert.equal(first.charCodeAt(0), 0x1f)
+        if (garbage === 'truncated') assert.ok(second.startsWith(first) && first.length < second.length)
+        if (garbage === 'null-items') assert.deepEqual(JSON.parse(first), {type: 'ADDED', object: null})
+        if (garbage === 'json-string') assert.equal(JSON.parse(first), 'ok')
+      }
+    })
   })
 
   test('discovery, patch and put', async () => {

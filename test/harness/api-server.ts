@@ -1,7 +1,8 @@
 // The HTTP side of the test cluster: routing of real Kubernetes API paths, bearer-token
 // authentication (401), RBAC denials (403, and SelfSubjectAccessReview answers), Status
 // errors, pagination with continue tokens, watch streams, pod logs, the request log,
-// injected latency, "API server gone" (failAfter) and "API server hangs" (hang).
+// injected latency, "API server gone" (failAfter), "API server hangs" (hang), "API server throttles" (throttle:
+// 429 with Retry-After) and "API server answers garbage" (garble).
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {randomUUID} from 'node:crypto'
@@ -11,7 +12,7 @@ import {defaultPod, generateSuffix, podSecurity, schedule, validatePod} from './
 import {type FieldRequirement, type LabelSelector, matchFields, matchLabels, parseFieldSelector, parseLabelSelector} from './selectors.js'
 import {ApiError, type StatusObject} from './status.js'
 import {type KubeObject, RESOURCES, type ResourceInfo, type Store, type StoreEvent, apiVersionOf, objectKey, timestamp} from './store.js'
-import type {Denial, RequestRecord} from './types.js'
+import type {Denial, Garbage, RequestMatch, RequestRecord} from './types.js'
 
 type Obj = Record<string, any>
 
@@ -49,7 +50,64 @@ interface FailRule {
   count: number
 }
 
+interface ThrottleRule {
+  match: RequestMatch
+  left: number
+  retryAfterSeconds: number
+}
+
+interface GarbleRule {
+  match: RequestMatch
+  left: number
+  garbage: Garbage
+}
+
 const CORE_PREFIX = ['api', 'v1']
+
+/** A gzip header and binary: neither JSON nor text, and no newline (a watch line of it stays one line). */
+const NOT_JSON = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0xfe, 0x00, 0x9c, 0x3c, 0x21, 0x2d, 0x2d, 0xc3, 0x28])
+
+function matchesRequest(m: RequestMatch, method: string, url: URL): boolean {
+  if (m.method && m.method.toUpperCase() !== method) return false
+  if (m.path !== undefined && !(typeof m.path === 'string' ? m.path === url.pathname : m.path.test(url.pathname))) return false
+  for (const [k, v] of Object.entries(m.query ?? {})) {
+    if (!url.searchParams.has(k) || (v !== '*' && url.searchParams.get(k) !== v)) return false
+  }
+  return true
+}
+
+/** The first rule that matches and has requests left. */
+function findRule<R extends {match: RequestMatch; left: number}>(rules: R[], method: string, url: URL): R | undefined {
+  return rules.find((r) => r.left > 0 && matchesRequest(r.match, method, url))
+}
+
+/** What a garbled response sends instead of `text` (`parsed`: the object it encodes, when JSON). */
+function garbleBody(text: string, garbage: Garbage, parsed?: unknown): string | Buffer {
+  switch (garbage) {
+    case 'not-json':
+      return NOT_JSON
+    case 'truncated':
+      return text.slice(0, Math.floor(text.length / 2))
+    case 'null-items':
+      return parsed && typeof parsed === 'object' && Array.isArray((parsed as Obj).items) ? JSON.stringify({...(parsed as Obj), items: null}) : text
+    case 'json-string':
+      return '"ok"'
+  }
+}
+
+/** The extra line a garbled watch sends before its first event `firstLine`. */
+function garbageWatchLine(garbage: Garbage, firstLine: string): string | Buffer {
+  switch (garbage) {
+    case 'not-json':
+      return Buffer.concat([NOT_JSON, Buffer.from('\n')])
+    case 'truncated':
+      return `${firstLine.slice(0, Math.floor(firstLine.length / 2))}\n`
+    case 'null-items':
+      return `${JSON.stringify({type: 'ADDED', object: null})}\n`
+    case 'json-string':
+      return '"ok"\n'
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
@@ -175,6 +233,10 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>()
   private readonly watchEnders = new Set<() => void>()
   private failRule?: FailRule
+  private readonly throttles: ThrottleRule[] = []
+  private readonly garbles: GarbleRule[] = []
+  /** the garble rule a response falls under, with its request's log entry */
+  private readonly garbled = new WeakMap<http.ServerResponse, {rule: GarbleRule; rec: RequestRecord}>()
   private failed = false
   private hanging = false
   private latencyMs: number
@@ -211,6 +273,18 @@ export class ApiServer {
 
   failAfter(n: number, what: {method?: string; pathIncludes?: string}): void {
     this.failRule = {n, method: what.method?.toUpperCase(), pathIncludes: what.pathIncludes, count: 0}
+  }
+
+  /** The next `n` requests matching `what` are answered 429 TooManyRequests with Retry-After (header and
+   * details.retryAfterSeconds), before anything else happens to them; later ones are served as usual. */
+  throttle(n: number, what: RequestMatch, opts: {retryAfterSeconds?: number} = {}): void {
+    this.throttles.push({match: what, left: n, retryAfterSeconds: opts.retryAfterSeconds ?? 1})
+  }
+
+  /** Requests matching `what` (the first `times`; default all) that succeed are answered 200 with garbage
+   * instead of their body (types.ts: Garbage). */
+  garble(what: RequestMatch, garbage: Garbage, opts: {times?: number} = {}): void {
+    this.garbles.push({match: what, left: opts.times ?? Infinity, garbage})
   }
 
   /** The API server stops answering: connections are still accepted and kept open, but no request gets a
@@ -307,6 +381,14 @@ export class ApiServer {
       }
       res.setHeader('Audit-Id', randomUUID())
       res.setHeader('Cache-Control', 'no-cache, private')
+      const throttled = findRule(this.throttles, rec.method, url)
+      if (throttled) {
+        throttled.left--
+        res.setHeader('Retry-After', String(throttled.retryAfterSeconds))
+        throw ApiError.tooManyRequests(throttled.retryAfterSeconds)
+      }
+      const garbled = findRule(this.garbles, rec.method, url)
+      if (garbled) this.garbled.set(res, {rule: garbled, rec})
       await this.route(req, res, url.pathname, query, body)
     } catch (err) {
       const e = err instanceof ApiError ? err : ApiError.internal((err as Error)?.message ?? String(err))
@@ -315,8 +397,19 @@ export class ApiServer {
     }
   }
 
+  /** The garbage this successful answer is to be, if any (counted as used, and logged). */
+  private garbageFor(res: http.ServerResponse): Garbage | undefined {
+    const g = this.garbled.get(res)
+    this.garbled.delete(res)
+    if (!g || g.rule.left <= 0) return undefined
+    g.rule.left--
+    g.rec.garbled = g.rule.garbage
+    return g.rule.garbage
+  }
+
   private sendJson(res: http.ServerResponse, code: number, obj: unknown): void {
-    const text = JSON.stringify(obj)
+    const garbage = code < 300 ? this.garbageFor(res) : undefined
+    const text = garbage ? garbleBody(JSON.stringify(obj), garbage, obj) : JSON.stringify(obj)
     res.writeHead(code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)})
     res.end(text)
   }
@@ -575,8 +668,13 @@ export class ApiServer {
 
     res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'})
     res.flushHeaders()
+    let garbage = this.garbageFor(res)
     const write = (type: string, object: unknown) => {
-      if (!res.writableEnded && !res.destroyed && !this.hanging) res.write(`${JSON.stringify({type, object})}\n`)
+      if (res.writableEnded || res.destroyed || this.hanging) return
+      const line = `${JSON.stringify({type, object})}\n`
+      if (garbage) res.write(garbageWatchLine(garbage, line))
+      garbage = undefined
+      res.write(line)
     }
     const send = (e: StoreEvent) => {
       const now = matches(e.type === 'DELETED' ? e.prev : e.object)
@@ -639,7 +737,9 @@ export class ApiServer {
     if (lq.sinceSeconds !== undefined && lq.sinceTime !== undefined) throw ApiError.invalid('PodLogOptions', '', [{field: 'sinceSeconds', reason: 'FieldValueForbidden', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified'}])
     if (lq.limitBytes !== undefined && lq.limitBytes < 1) throw ApiError.invalid('PodLogOptions', '', [{field: 'limitBytes', reason: 'FieldValueInvalid', message: `Invalid value: ${lq.limitBytes}: must be greater than 0`}])
     if (!boolParam(q, 'follow')) {
-      const text = this.o.kubelet.readLog(pod, lq)
+      const log = this.o.kubelet.readLog(pod, lq)
+      const garbage = this.garbageFor(res)
+      const text = garbage ? garbleBody(log, garbage) : log
       res.writeHead(200, {'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text)})
       res.end(text)
       return

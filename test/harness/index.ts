@@ -3,10 +3,11 @@
 // in test/lab/ (a real kube-apiserver, etcd, controller manager and scheduler; docs/lab.md), where a misunderstanding
 // of Kubernetes shared by this server and the client cannot pass both. This server stays for the faults a real
 // server cannot be made to produce on demand: a silent server (hang(); black-hole.ts never answers at all),
-// connections cut after exactly the n-th request (failAfter), injected latency (setLatency), kubelet faults a real
-// kubelet shows only on a broken node (image pull back-off, OutOfpods rejection, garbled probe output); and faults
-// of the same kind not built yet (garbage bodies, 429 with Retry-After) belong here too. The existing harness tests
-// stay until the lab covers each of them.
+// connections cut after exactly the n-th request (failAfter), injected latency (setLatency), 429 TooManyRequests
+// with Retry-After on chosen requests (throttle), 200 answers whose body is garbage (garble: not JSON, truncated,
+// `items: null`, a JSON string; a garbage line on a watch), and kubelet faults a real kubelet shows only on a
+// broken node (image pull back-off, OutOfpods rejection, garbled probe output). The other harness tests stay until
+// the lab covers each of them.
 //
 // A test Kubernetes cluster for end-to-end tests of cluster mode: a real HTTP API server
 // (node:http on 127.0.0.1, random port) with real object shapes, and a fake kubelet that
@@ -23,7 +24,7 @@
 // TestCluster
 //   url                                       http://127.0.0.1:PORT
 //   writeKubeconfig(path, {context?, token?, namespace?})   token defaults to opts.token (or "harness-token")
-//   requests: RequestRecord[]                 {method, path, query, status, at, body?, userAgent?}, in arrival order;
+//   requests: RequestRecord[]                 {method, path, query, status, at, body?, userAgent?, garbled?}, in arrival order;
 //                                             watches are logged (status 200) when their stream starts
 //   pods(namespace?)                          current pods (clones), e.g. for leak assertions
 //   createPod(pod, log?)                      seed one (leftovers of a killed run): with a status it is kept as is and `log`
@@ -36,6 +37,13 @@
 //                                             no more watch events or log lines (an apiserver stuck behind its load balancer);
 //                                             test/harness/black-hole.ts is one that never answered at all
 //   setLatency(ms)                            extra latency before every response
+//   throttle(n, match, {retryAfterSeconds?})  the next n requests matching {method?, path? (string = equal, RegExp),
+//                                             query?} get 429 TooManyRequests: Status with details.retryAfterSeconds
+//                                             and the Retry-After header (default 1 s); logged with status 429
+//   garble(match, garbage, {times?})          matching requests that succeed get 200 with garbage instead of their
+//                                             body (every one, or the first `times`): 'not-json' | 'truncated' |
+//                                             'null-items' | 'json-string' (types.ts: Garbage); on a watch, one
+//                                             garbage line before the first event; logged with `garbled`
 //   close()                                   kills pod processes, stops the kube-router emulator, closes the server
 //   kubeRouter                                the kube-router emulator (opts.kubeRouterEmulator), or null: settled()
 //                                             waits for its pending reconciliation, endpointPods(node), lastError
@@ -80,9 +88,9 @@ import {writeKubeconfig as writeKubeconfigFile} from './kubeconfig.js'
 import {ApiServer} from './api-server.js'
 import {DEFAULT_NAMESPACES, defaultPod, namespaceObject, nodeObject} from './objects.js'
 import {type KubeObject, RESOURCES, Store, timestamp} from './store.js'
-import type {HarnessNode, RequestRecord, TestClusterOptions} from './types.js'
+import type {Garbage, HarnessNode, RequestMatch, RequestRecord, TestClusterOptions} from './types.js'
 
-export type {Denial, HarnessNode, NodeFault, NodeRuntime, RequestRecord, TestClusterOptions} from './types.js'
+export type {Denial, Garbage, HarnessNode, NodeFault, NodeRuntime, RequestMatch, RequestRecord, TestClusterOptions} from './types.js'
 export type {KubeRouterEmulatorFault, KubeRouterEmulatorOptions} from './kube-router-emulator.js'
 export {BROKEN_DSR_VERSION, KubeRouterEmulator} from './kube-router-emulator.js'
 export {ApiError} from './status.js'
@@ -99,6 +107,8 @@ export interface TestCluster {
   failAfter(n: number, what: {method?: string; pathIncludes?: string}): void
   hang(): void
   setLatency(ms: number): void
+  throttle(n: number, what: RequestMatch, opts?: {retryAfterSeconds?: number}): void
+  garble(what: RequestMatch, garbage: Garbage, opts?: {times?: number}): void
   close(): Promise<void>
   readonly store: Store
   readonly kubelet: Kubelet
@@ -195,6 +205,8 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     failAfter: (n, what) => server.failAfter(n, what),
     hang: () => server.hang(),
     setLatency: (ms) => server.setLatency(ms),
+    throttle: (n, what, o) => server.throttle(n, what, o),
+    garble: (what, garbage, o) => server.garble(what, garbage, o),
     async close() {
       if (closed) return
       closed = true

@@ -108,6 +108,12 @@ export class ApiError extends Error {
     return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')} (got ${type})`)
   }
 
+  /** What an overloaded API server answers (max-in-flight or API Priority and Fairness): the Status says when to
+   * come back, and so does the Retry-After header the server sets from it. */
+  static tooManyRequests(retryAfterSeconds: number): ApiError {
+    return new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', {retryAfterSeconds})
+  }
+
   static internal(message: string): ApiError {
     return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`)
   }

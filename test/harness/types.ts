@@ -108,4 +108,28 @@ export interface RequestRecord {
   impersonate?: {user?: string; groups?: string[]; uid?: string}
   /** the bearer token of the Authorization header */
   token?: string
+  /** the garbage it was answered with (garble) */
+  garbled?: Garbage
 }
+
+/** Which requests a fault applies to: all given fields must match. */
+export interface RequestMatch {
+  /** GET, POST, ...; absent = any */
+  method?: string
+  /** the path without the query string: equal to a string, or matching a RegExp */
+  path?: string | RegExp
+  /** query parameters that must be present with these values, e.g. {watch: 'true'} (the value '*' = present) */
+  query?: Record<string, string>
+}
+
+/**
+ * A body that is not what the client expects, answered with 200 and `Content-Type: application/json` (a log read:
+ * text/plain), as a broken proxy, a corrupted cache or a server bug would send it.
+ *   not-json     bytes that are neither JSON nor text (a gzip header and binary)
+ *   truncated    the first half of the real body
+ *   null-items   a list with `items: null` (other bodies unchanged)
+ *   json-string  the JSON string "ok" instead of the object
+ * On a watch, one extra line of that kind comes before the first event (null-items: an ADDED event whose object is
+ * null; truncated: the first half of the first event's line), and the stream then goes on as usual.
+ */
+export type Garbage = 'not-json' | 'truncated' | 'null-items' | 'json-string'
