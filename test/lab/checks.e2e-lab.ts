@@ -4,21 +4,17 @@
 // of that state is broken on one node each, and the check names exactly that node, with the severity and evidence
 // the fault deserves. Run by `npm run test:lab`; needs root and the lab binaries including kube-router.
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {kr} from '../cli/kr.js'
 import {nsExec} from '../helpers/netns.js'
-import {CLI_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
-import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
+import {type Lab, startLab} from './cluster.js'
+import {eventually, labSkip} from './suite.js'
 import {deployKubeRouter} from './kube-router.js'
 
-const missing = [...missingBinaries(), ...(existsSync(join(labBinDir(), 'kube-router')) ? [] : ['kube-router'])]
-const binaries = missing.length ? `the lab binaries ${missing.join(', ')} are not built in ${labBinDir()}: npm run lab:build` : false
-if (binaries && inCI()) test('the lab binaries are built', () => assert.fail(binaries))
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...CLI_TOOLS, ...LAB_TOOLS]}) || binaries
+const skip = labSkip({kubeRouter: true})
 
 const CHECKS = ['pod-routes', 'policy-routing-rules', 'node-ips-ipset', 'netpol-sync']
 type Obj = Record<string, any>
@@ -26,14 +22,6 @@ type Obj = Record<string, any>
 let lab: Lab
 let work: string
 let kubeconfig: string
-
-async function waitFor(check: () => Promise<unknown>, o: {timeoutMs: number; what: string}): Promise<void> {
-  const end = Date.now() + o.timeoutMs
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${o.what}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-}
 
 const sh = async (ns: string, argv: string[]) => (await nsExec(ns, argv)).stdout
 
@@ -66,14 +54,14 @@ before(async () => {
     metadata: {name: 'web-from-frontend', namespace: 'shop'},
     spec: {podSelector: {matchLabels: {app: 'web'}}, policyTypes: ['Ingress'], ingress: [{from: [{podSelector: {matchLabels: {app: 'frontend'}}}], ports: [{protocol: 'TCP', port: 8080}]}]},
   })
-  await waitFor(() => lab.admin.req('GET', '/api/v1/namespaces/shop/serviceaccounts/default'), {timeoutMs: 30_000, what: 'the shop namespace'})
+  await eventually(() => lab.admin.req('GET', '/api/v1/namespaces/shop/serviceaccounts/default'), {timeoutMs: 30_000, what: 'the shop namespace'})
   await lab.admin.req('POST', '/api/v1/namespaces/shop/pods', {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {name: 'web', namespace: 'shop', labels: {app: 'web'}},
     spec: {nodeName: 'lab-node-1', containers: [{name: 'web', image: 'registry.k8s.io/pause:3.10', command: ['sleep', 'infinity']}]},
   })
-  await waitFor(
+  await eventually(
     async () => {
       const pods = await lab.admin.req('GET', '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-router')
       return pods.items.length === 3 && pods.items.every((p: Obj) => p.status?.containerStatuses?.[0]?.state?.running)
@@ -81,7 +69,7 @@ before(async () => {
     {timeoutMs: 90_000, what: 'three running kube-router pods'},
   )
   for (const node of lab.nodes) {
-    await waitFor(
+    await eventually(
       async () => {
         const routes = await sh(node.ns, ['ip', '-4', 'route', 'show'])
         const rules = await sh(node.ns, ['ip', '-4', 'rule', 'show'])
@@ -95,7 +83,7 @@ before(async () => {
       {timeoutMs: 120_000, what: `kube-router's routes, rules and node-ips set on ${node.name}`},
     )
   }
-  await waitFor(async () => (await sh(lab.nodes[0].ns, ['iptables-save', '-t', 'filter'])).includes('KUBE-NWPLCY-'), {timeoutMs: 60_000, what: 'the policy chains on lab-node-1'})
+  await eventually(async () => (await sh(lab.nodes[0].ns, ['iptables-save', '-t', 'filter'])).includes('KUBE-NWPLCY-'), {timeoutMs: 60_000, what: 'the policy chains on lab-node-1'})
 })
 
 after(async () => {
@@ -190,7 +178,7 @@ test('kube-router v2.1.0 without rt_tables (#1616, a second lab): policy-routing
     await writeFile(config, second.kubeconfig, {mode: 0o600})
     await deployKubeRouter(second, {rtTables: false})
     for (const node of second.nodes) {
-      await waitFor(
+      await eventually(
         async () => (await sh(node.ns, ['ip', '-4', 'route', 'show'])).includes(`${second.nodes.find((o) => o !== node)!.podCIDRs[0]} via`),
         {timeoutMs: 120_000, what: `kube-router's routes on ${node.name}`},
       )

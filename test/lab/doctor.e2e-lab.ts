@@ -10,15 +10,13 @@ import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import type {DoctorReport} from '../../src/model/report.js'
 import {kr, krSpawn} from '../cli/kr.js'
-import {CLI_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
-import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
+import {type Lab, startLab} from './cluster.js'
+import {labSkip} from './suite.js'
 import {labDemo, waitForKubeRouterPods, type LabDemo} from './demo-seeds.js'
 
 type Obj = Record<string, any>
 
-const binaries = missingBinaries().length ? `the lab binaries are not built in ${labBinDir()}: npm run lab:build` : false
-if (binaries && inCI()) test('the lab binaries are built', () => assert.fail(binaries))
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...CLI_TOOLS, ...LAB_TOOLS]}) || binaries
+const skip = labSkip()
 
 const MANAGED = 'app.kubernetes.io/managed-by'
 const PROBE_SELECTOR = encodeURIComponent(`${MANAGED}=kubectl-kr`)

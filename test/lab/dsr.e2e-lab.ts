@@ -15,14 +15,13 @@ import {after, before, test} from 'node:test'
 import type {DsrStatusDocument} from '../../src/model/dsr-status.js'
 import {kr, krSpawn} from '../cli/kr.js'
 import type {KubeRouterEmulatorFault} from '../harness/kube-router-emulator.js'
-import {CLI_TOOLS, DSR_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
-import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
+import {DSR_TOOLS} from '../helpers/requirements.js'
+import {type Lab, startLab} from './cluster.js'
+import {eventually, labSkip} from './suite.js'
 import {deployDsrKubeRouter, DsrLabNodes, startLabEmulator} from './dsr.js'
 
 const exec = promisify(execFile)
-const binaries = missingBinaries().length ? `the lab binaries are not built in ${labBinDir()}: npm run lab:build` : false
-if (binaries && inCI()) test('the lab binaries are built', () => assert.fail(binaries))
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...CLI_TOOLS, ...LAB_TOOLS, ...DSR_TOOLS]}) || binaries
+const skip = labSkip({tools: DSR_TOOLS})
 
 const VIP = '203.0.113.10'
 const DSR = 'kube-router.io/service.dsr'
@@ -34,14 +33,6 @@ let lab: Lab
 let nodes: DsrLabNodes
 let work: string
 let kubeconfig: string
-
-async function waitFor(what: string, check: () => Promise<unknown>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
 
 /** The Service's annotations as `kubectl get svc -o json` shows them. */
 async function annotations(): Promise<Record<string, string>> {
@@ -65,10 +56,9 @@ async function clearEvents(): Promise<void> {
 
 /** Every probe pod (and ConfigMap) the command made is gone from the API. */
 async function noProbeLeft(): Promise<void> {
-  await waitFor(
-    'every probe pod deleted',
+  await eventually(
     async () => (await lab.admin.req('GET', `/api/v1/pods?labelSelector=${encodeURIComponent(`${MANAGED}=kubectl-kr`)}`)).items.length === 0,
-    30_000,
+    {timeoutMs: 30_000, what: 'every probe pod deleted'},
   )
   const maps = await lab.admin.req('GET', `/api/v1/configmaps?labelSelector=${encodeURIComponent(`${MANAGED}=kubectl-kr`)}`)
   assert.deepEqual(maps.items.map((m: Obj) => m.metadata.name), [])
@@ -110,7 +100,7 @@ before(async () => {
   await writeFile(kubeconfig, lab.kubeconfig, {mode: 0o600})
   await deployDsrKubeRouter(lab)
   await lab.admin.req('POST', '/api/v1/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'web'}})
-  await waitFor('the web namespace', () => lab.admin.req('GET', '/api/v1/namespaces/web/serviceaccounts/default'), 30_000)
+  await eventually(() => lab.admin.req('GET', '/api/v1/namespaces/web/serviceaccounts/default'), {timeoutMs: 30_000, what: 'the web namespace'})
   // one endpoint pod per node: the endpointslice controller makes the Service's EndpointSlice from them
   for (const node of lab.nodes) {
     await lab.admin.req('POST', '/api/v1/namespaces/web/pods', {
@@ -126,15 +116,14 @@ before(async () => {
     metadata: {name: 'shop', namespace: 'web', labels: {app: 'shop'}, annotations: {[SCHED]: 'sh', 'example.com/team': 'shop'}},
     spec: {type: 'ClusterIP', externalIPs: [VIP], selector: {app: 'shop'}, ports: [{name: 'http', protocol: 'TCP', port: 80, targetPort: 80}]},
   })
-  await waitFor(
-    'two running kube-router pods and two ready endpoints',
+  await eventually(
     async () => {
       const kr = await lab.admin.req('GET', '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-router')
       const slices = await lab.admin.req('GET', '/apis/discovery.k8s.io/v1/namespaces/web/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dshop')
       const ready = (slices.items as Obj[]).flatMap((s) => s.endpoints ?? []).filter((e: Obj) => e.conditions?.ready && e.nodeName)
       return kr.items.length === 2 && kr.items.every((p: Obj) => p.status?.phase === 'Running') && ready.length === 2
     },
-    90_000,
+    {timeoutMs: 90_000, what: 'two running kube-router pods and two ready endpoints'},
   )
 })
 
@@ -146,8 +135,7 @@ after(async () => {
 })
 
 test('enable, status, disable with the emulator programming the lab from the real API: verified on both nodes each time', {skip, timeout: 300_000}, async () => {
-  const emulator = await startLabEmulator(lab, nodes, {delayMs: 300})
-  try {
+  await withEmulator(undefined, async () => {
     const before = await annotations()
     assert.deepEqual(before, {[SCHED]: 'sh', 'example.com/team': 'shop'})
 
@@ -180,13 +168,7 @@ test('enable, status, disable with the emulator programming the lab from the rea
     assert.match(off.stdout, /^verified: DSR is off for web\/shop/m)
     assert.deepEqual(await annotations(), before)
     assert.deepEqual(await dsrEvents(), ['Normal DSREnabled', 'Normal DSRDisabled'])
-    await noProbeLeft()
-    await emulator.emulator.settled()
-    assert.equal(emulator.emulator.lastError, null)
-    assert.equal(emulator.mirror.lastError, null)
-  } finally {
-    await emulator.close()
-  }
+  })
 })
 
 const MARK_RULE = 'mangle MARK rules set the fwmark'
@@ -220,7 +202,7 @@ for (const {name, fault, broken, failing, seen, wait = '30s'} of FAULTS) {
 test('someone changes the Service during verification: the real API refuses the guarded rollback (409), nothing overwritten; exit 1', {skip, timeout: 240_000}, async () => {
   await withEmulator('never-programs', async () => {
     const run = krSpawn(['dsr', 'enable', 'web/shop', '--yes', '--wait', '8s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
-    await waitFor('the patch', async () => (await annotations())[DSR] === 'tunnel', 60_000)
+    await eventually(async () => (await annotations())[DSR] === 'tunnel', {timeoutMs: 60_000, what: 'the patch'})
     await lab.admin.req('PATCH', '/api/v1/namespaces/web/services/shop', {metadata: {annotations: {'example.com/owner': 'team-b'}}}, 'application/merge-patch+json')
     const r = await run.done
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
@@ -237,10 +219,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     await withEmulator('never-programs', async () => {
       const before = await annotations()
       const run = krSpawn(['dsr', 'enable', 'web/shop', '--yes', '--wait', '120s', '--kubeconfig', kubeconfig], {timeoutMs: 150_000})
-      await waitFor(
-        'a probe pod of the verification',
+      await eventually(
         async () => (await annotations())[DSR] === 'tunnel' && (await lab.admin.req('GET', `/api/v1/pods?labelSelector=${encodeURIComponent(`${MANAGED}=kubectl-kr`)}`)).items.length > 0,
-        60_000,
+        {timeoutMs: 60_000, what: 'a probe pod of the verification'},
       )
       run.child.kill(signal)
       const r = await run.done

@@ -1,33 +1,21 @@
 // Real kube-router (v2.1.0, routing + network policy controllers) in the lab's three nodes, and doctor's checks on the
 // kernel state that kube-router itself programmed. Part of `npm test` (and `npm run test:lab`); needs the kube-router binary too.
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import {kr} from '../cli/kr.js'
 import {nsExec} from '../helpers/netns.js'
-import {CLI_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
-import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
+import {type Lab, startLab} from './cluster.js'
+import {eventually, labSkip} from './suite.js'
 import {deployKubeRouter} from './kube-router.js'
 
-const missing = [...missingBinaries(), ...(existsSync(join(labBinDir(), 'kube-router')) ? [] : ['kube-router'])]
-const binaries = missing.length ? `the lab binaries ${missing.join(', ')} are not built in ${labBinDir()}: npm run lab:build` : false
-if (binaries && inCI()) test('the lab binaries are built', () => assert.fail(binaries))
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...CLI_TOOLS, ...LAB_TOOLS]}) || binaries
+const skip = labSkip({kubeRouter: true})
 
 let lab: Lab
 let work: string
 let kubeconfig: string
-
-async function waitFor(check: () => Promise<unknown>, o: {timeoutMs: number; what: string}): Promise<void> {
-  const end = Date.now() + o.timeoutMs
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${o.what}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-}
 
 before(async () => {
   if (skip) return
@@ -36,7 +24,7 @@ before(async () => {
   kubeconfig = join(work, 'kubeconfig')
   await writeFile(kubeconfig, lab.kubeconfig, {mode: 0o600})
   await deployKubeRouter(lab)
-  await waitFor(
+  await eventually(
     async () => {
       const pods = await lab.admin.req('GET', '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-router')
       return pods.items.length === 3 && pods.items.every((p: any) => p.status?.containerStatuses?.[0]?.state?.running)
@@ -53,7 +41,7 @@ after(async () => {
 
 test('routing controller: each node learns the other nodes\' pod CIDRs over iBGP and routes them via their node IPs', {skip}, async () => {
   for (const node of lab.nodes) {
-    await waitFor(
+    await eventually(
       async () => {
         const routes = (await nsExec(node.ns, ['ip', '-4', 'route', 'show'])).stdout
         return lab.nodes.filter((o) => o !== node).every((o) => routes.includes(`${o.podCIDRs[0]} via ${o.ip4} dev eth0`))
@@ -65,7 +53,7 @@ test('routing controller: each node learns the other nodes\' pod CIDRs over iBGP
 
 test('network policy controller: its chains and ipsets exist in every node', {skip}, async () => {
   for (const node of lab.nodes) {
-    await waitFor(
+    await eventually(
       async () => {
         const rules = (await nsExec(node.ns, ['iptables-save', '-t', 'filter'])).stdout
         const sets = (await nsExec(node.ns, ['ipset', 'list', '-n'])).stdout

@@ -9,22 +9,13 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, test} from 'node:test'
 import {kr} from '../cli/kr.js'
-import {CLI_TOOLS, inCI, LAB_TOOLS, NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
-import {type Lab, labBinDir, missingBinaries, startLab} from './cluster.js'
+import {type Lab, startLab} from './cluster.js'
+import {eventually, labSkip} from './suite.js'
 
 const exec = promisify(execFile)
-const binaries = missingBinaries().length ? `the lab binaries are not built in ${labBinDir()}: npm run lab:build` : false
-if (binaries && inCI()) test('the lab binaries are built', () => assert.fail(binaries))
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, ...CLI_TOOLS, ...LAB_TOOLS]}) || binaries
+const skip = labSkip()
 
 /** Polls until `check` resolves truthy. */
-async function waitFor(check: () => Promise<unknown>, o: {timeoutMs: number; what: string}): Promise<void> {
-  const end = Date.now() + o.timeoutMs
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${o.what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 /** no kube-router DaemonSet in these tests: the probe image is named (the stand-in kubelet pulls nothing) */
 const IMAGE = 'docker.io/cloudnativelabs/kube-router:v2.1.0'
@@ -120,7 +111,7 @@ test('a pod runs in its node: command, env fieldRef, ConfigMap and hostPath volu
     },
   }
   await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
-  await waitFor(async () => (await pod('default', 'runs-once')).status?.phase === 'Succeeded', {timeoutMs: 30_000, what: 'runs-once Succeeded'})
+  await eventually(async () => (await pod('default', 'runs-once')).status?.phase === 'Succeeded', {timeoutMs: 30_000, what: 'runs-once Succeeded'})
   const p = await pod('default', 'runs-once')
   assert.equal(p.status.containerStatuses[0].state.terminated.reason, 'Completed')
   assert.equal(p.status.containerStatuses[0].state.terminated.exitCode, 0)
@@ -138,7 +129,7 @@ test("a node's host stand-ins: its binDir first on PATH, its env over the pod's,
     const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name}, spec: {nodeName: node, hostNetwork: true, restartPolicy: 'Never',
       containers: [{name: 'main', image: 'busybox', command: ['/bin/sh', '-c', script], env: [{name: 'GREETING', value: 'from the pod'}]}]}}
     await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
-    await waitFor(async () => ['Succeeded', 'Failed'].includes((await pod('default', name)).status?.phase), {timeoutMs: 30_000, what: `${name} done`})
+    await eventually(async () => ['Succeeded', 'Failed'].includes((await pod('default', name)).status?.phase), {timeoutMs: 30_000, what: `${name} done`})
   }
   assert.equal((await kubectl(['logs', 'host-lab-node-3'])).stdout, `${join(work, 'node-3-bin', 'kr-host-tool')}\nfrom the host\nrecorded on the host\nread-only\n`)
   assert.equal((await kubectl(['logs', 'host-lab-node-1'])).stdout, 'no-tool\nfrom the pod\nno-host-state\n')
@@ -147,7 +138,7 @@ test("a node's host stand-ins: its binDir first on PATH, its env over the pod's,
 test('a failing command: Failed, terminated with its exit code and reason Error', {skip}, async () => {
   const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'fails'}, spec: {nodeName: 'lab-node-1', restartPolicy: 'Never', containers: [{name: 'main', image: 'busybox', command: ['/bin/sh', '-c', 'echo bad >&2; exit 3']}]}}
   await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
-  await waitFor(async () => (await pod('default', 'fails')).status?.phase === 'Failed', {timeoutMs: 30_000, what: 'fails Failed'})
+  await eventually(async () => (await pod('default', 'fails')).status?.phase === 'Failed', {timeoutMs: 30_000, what: 'fails Failed'})
   const t = (await pod('default', 'fails')).status.containerStatuses[0].state.terminated
   assert.deepEqual([t.exitCode, t.reason], [3, 'Error'])
   assert.equal((await kubectl(['logs', 'fails'])).stdout, 'bad\n')
@@ -156,7 +147,7 @@ test('a failing command: Failed, terminated with its exit code and reason Error'
 test('activeDeadlineSeconds: the process is killed, the pod Failed with reason DeadlineExceeded', {skip}, async () => {
   const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'too-slow'}, spec: {nodeName: 'lab-node-3', restartPolicy: 'Never', activeDeadlineSeconds: 2, containers: [{name: 'main', image: 'busybox', command: ['sleep', '600']}]}}
   await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
-  await waitFor(async () => (await pod('default', 'too-slow')).status?.phase === 'Failed', {timeoutMs: 30_000, what: 'too-slow Failed'})
+  await eventually(async () => (await pod('default', 'too-slow')).status?.phase === 'Failed', {timeoutMs: 30_000, what: 'too-slow Failed'})
   const p = await pod('default', 'too-slow')
   assert.equal(p.status.reason, 'DeadlineExceeded')
   assert.equal(p.status.containerStatuses[0].state.terminated.exitCode, 137)
@@ -165,7 +156,7 @@ test('activeDeadlineSeconds: the process is killed, the pod Failed with reason D
 test('delete: SIGTERM to the container, then the kubelet removes the pod', {skip}, async () => {
   const manifest = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'long'}, spec: {nodeName: 'lab-node-1', terminationGracePeriodSeconds: 5, containers: [{name: 'main', image: 'busybox', command: ['sleep', '600']}]}}
   await kubectl(['apply', '-f', '-'], {input: JSON.stringify(manifest)})
-  await waitFor(async () => (await pod('default', 'long')).status?.phase === 'Running', {timeoutMs: 30_000, what: 'long Running'})
+  await eventually(async () => (await pod('default', 'long')).status?.phase === 'Running', {timeoutMs: 30_000, what: 'long Running'})
   const started = Date.now()
   await kubectl(['delete', 'pod', 'long', '--wait=true'])
   assert.ok(Date.now() - started < 5000, 'sleep dies on SIGTERM: the grace period is not waited out')
