@@ -1,6 +1,7 @@
 // `npm run release [-- --target linux-amd64 ...]`: single executables, archives, SHA256SUMS and the krew
-// manifest in release/. Everything comes from the npm registry; docs/release.md says why each target is built
-// the way it is. Run after `npm run build` (the npm script does): the executables carry dist/, bundled.
+// manifest in release/. Everything comes from the npm registry, except the launcher, which the machine's Go builds
+// from its standard library alone; docs/release.md says why each target is built the way it is. Run after
+// `npm run build` (the npm script does): the executables carry dist/, bundled.
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
@@ -21,6 +22,8 @@ interface Options {
   out: string
   /** build the Linux targets with Bun too (for the comparison in docs/release.md; releases use Node) */
   bunForLinux?: boolean
+  /** archive the inner executable itself, without the Go launcher (for the comparisons in docs/release.md) */
+  withoutLauncher?: boolean
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,6 +59,14 @@ const NODE_ARCH = {amd64: 'x64', arm64: 'arm64'} as const
 const BUN_ARCH = {amd64: 'x64', arm64: 'aarch64'} as const
 const BUN_TARGET_ARCH = {amd64: 'x64', arm64: 'arm64'} as const
 
+/** The line `kubectl kr version --client` prints, from the tested versionLine() of dist/, written once per release. */
+async function versionLineFile(work: string, version: string): Promise<string> {
+  const file = join(work, 'version-line')
+  const {versionLine} = (await import(pathToFileURL(join(REPO, 'dist/report/version-line.js')).href)) as {versionLine: (v: string) => string}
+  await writeFile(file, versionLine(version))
+  return file
+}
+
 /** Linux: Node's single-executable application on exactly the Node the tests run on (this process's). */
 async function buildSea(t: Target, app: {dir: string; files: string[]; version: string}, work: string, cache: string): Promise<string> {
   const version = process.versions.node
@@ -67,9 +78,7 @@ async function buildSea(t: Target, app: {dir: string; files: string[]; version: 
     for (const f of app.files) digest.update(f).update(await readFile(join(app.dir, f)))
     await writeFile(join(work, 'build-id'), digest.digest('hex').slice(0, 16))
     assets['build-id'] = join(work, 'build-id')
-    const {versionLine} = (await import(pathToFileURL(join(REPO, 'dist/report/version-line.js')).href)) as {versionLine: (v: string) => string}
-    await writeFile(join(work, 'version-line'), versionLine(app.version))
-    assets['version-line'] = join(work, 'version-line')
+    assets['version-line'] = await versionLineFile(work, app.version)
     const config = {
       main: join(REPO, 'packaging/sea-main.cjs'),
       output: blob,
@@ -115,6 +124,49 @@ async function buildBun(t: Target, app: {dir: string}, work: string, cache: stri
   return exe
 }
 
+const GO_ARCH = {amd64: 'amd64', arm64: 'arm64'} as const
+
+/**
+ * The file users install (packaging/launcher/main.go): a Go program carrying the inner executable, which answers
+ * `version --client` itself and execs the inner one, unpacked once into a private cache, for everything else.
+ * Built with the machine's Go, its standard library only (nothing is downloaded); docs/release.md has the numbers.
+ */
+export async function buildLauncher(t: Target, innerExe: string, version: string, work: string, innerAssetsId: string): Promise<string> {
+  const dir = join(work, `launcher-${targetName(t)}`)
+  await rm(dir, {recursive: true, force: true})
+  await mkdir(join(dir, 'payload'), {recursive: true})
+  for (const f of ['main.go', 'go.mod']) await copyFile(join(REPO, 'packaging/launcher', f), join(dir, f))
+  await copyFile(innerExe, join(dir, 'payload/kubectl-kr'))
+  await writeFile(join(dir, 'payload/build-id'), sha256(await readFile(innerExe)).slice(0, 16))
+  await copyFile(await versionLineFile(work, version), join(dir, 'payload/version-line'))
+  await writeFile(join(dir, 'payload/assets-id'), innerAssetsId)
+  const exe = join(dir, 'kubectl-kr')
+  const env = {
+    ...process.env,
+    PATH: `${process.env.PATH ?? ''}:/usr/local/go/bin`,
+    GOOS: t.os, GOARCH: GO_ARCH[t.arch], CGO_ENABLED: '0',
+    // the Go that is here, and no module downloads: the launcher imports the standard library only
+    GOTOOLCHAIN: 'local', GOFLAGS: '', GOPROXY: 'off',
+    // its own build cache, gone with the work directory: Go would keep every build's compiled payload (the size of
+    // the inner executable) in the user's cache for days; the standard library costs about 10 s to compile
+    GOCACHE: join(work, 'go-build'),
+  }
+  try {
+    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w -buildid=', '-o', exe, '.'], {cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe']})
+  } catch (e) {
+    const err = e as {code?: string; stderr?: Buffer}
+    if (err.code === 'ENOENT') throw new Error('go is not on PATH (nor in /usr/local/go/bin): the launcher is built with it (https://go.dev/dl/ or Debian\'s golang-go)')
+    throw new Error(`go build of the launcher for ${targetName(t)} failed:\n${err.stderr?.toString() ?? String(e)}`)
+  }
+  await rm(join(dir, 'payload/kubectl-kr'))
+  // Go's linker signs darwin/arm64 output ad hoc itself (Apple silicon runs nothing unsigned); darwin/amd64 runs unsigned
+  if (t.os === 'darwin' && t.arch === 'arm64') {
+    const problem = verifyAdhocSignature(await readFile(exe))
+    if (problem) throw new Error(`${exe}: ${problem}`)
+  }
+  return exe
+}
+
 async function archive(t: Target, version: string, exe: string, out: string, work: string): Promise<BuiltArchive> {
   const stage = join(work, `stage-${targetName(t)}`)
   await rm(stage, {recursive: true, force: true})
@@ -139,7 +191,10 @@ export async function release(opts: Options): Promise<BuiltArchive[]> {
   const built: BuiltArchive[] = []
   for (const t of opts.targets) {
     const started = Date.now()
-    const exe = t.os === 'linux' && !opts.bunForLinux ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
+    const sea = t.os === 'linux' && !opts.bunForLinux
+    const inner = sea ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
+    const innerAssetsId = sea ? (await readFile(join(work, 'build-id'), 'utf8')).trim() : ''
+    const exe = opts.withoutLauncher ? inner : await buildLauncher(t, inner, app.version, work, innerAssetsId)
     built.push(await archive(t, pjson.version, exe, opts.out, work))
     process.stderr.write(`${archiveName(pjson.version, t)}  ${((await stat(exe)).size / 1e6).toFixed(1)} MB executable  ${Date.now() - started} ms\n`)
   }

@@ -1,0 +1,3 @@
+module kubectl-kr/launcher
+
+go 1.24
