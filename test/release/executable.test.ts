@@ -42,7 +42,7 @@ test('the archive holds the executable, the completer, LICENSE and README.md; th
 })
 
 test('kubectl kr version (--client, plain and -o json) from the executable', {skip}, async () => {
-  // --client is answered by the executable's main, before anything is unpacked
+  // --client is answered by the launcher, before anything is unpacked
   const client = await runAsUser(b, ['kubectl', 'kr', 'version', '--client'])
   assert.deepEqual([client.code, client.stdout, client.stderr], [0, `kubectl-kr ${VERSION}\n`, ''])
   assert.equal(existsSync(join(b.home, '.cache', 'kubectl-kr')), false)
@@ -52,11 +52,16 @@ test('kubectl kr version (--client, plain and -o json) from the executable', {sk
   assert.equal(json.code, 0, json.stderr)
   // the Node inside is the one the test suite runs on
   assert.deepEqual(JSON.parse(json.stdout), {clientVersion: {kubectlKr: VERSION, node: process.version}})
-  // the app was unpacked once, privately, under the user's cache directory
+  // the launcher unpacked the Node executable, and that its modules, once, privately, under the user's cache directory
   const cache = join(b.home, '.cache', 'kubectl-kr')
   assert.equal(statSync(cache).mode & 0o777, 0o700)
-  const [build] = readdirSync(cache)
-  assert.ok(existsSync(join(cache, build, 'probe.sh')) && existsSync(join(cache, build, '.complete')))
+  const entries = readdirSync(cache).sort()
+  assert.equal(entries.length, 2, entries.join(' '))
+  const [modules, exe] = entries
+  assert.match(exe, /^kubectl-kr-[0-9a-f]{16}$/)
+  assert.equal(statSync(join(cache, exe)).mode & 0o777, 0o755)
+  assert.match(modules, /^[0-9a-f]{16}$/)
+  assert.ok(existsSync(join(cache, modules, 'probe.sh')) && existsSync(join(cache, modules, '.complete')))
 })
 
 /** What kubectl offers for `kubectl kr WORDS…<TAB>` (kubectl runs kubectl_complete-kr from PATH): candidates without
