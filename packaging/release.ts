@@ -131,7 +131,7 @@ const GO_ARCH = {amd64: 'amd64', arm64: 'arm64'} as const
  * `version --client` itself and execs the inner one, unpacked once into a private cache, for everything else.
  * Built with the machine's Go, its standard library only (nothing is downloaded); docs/release.md has the numbers.
  */
-export async function buildLauncher(t: Target, innerExe: string, version: string, work: string, innerAssetsId: string): Promise<string> {
+export async function buildLauncher(t: Target, innerExe: string, version: string, work: string): Promise<string> {
   const dir = join(work, `launcher-${targetName(t)}`)
   await rm(dir, {recursive: true, force: true})
   await mkdir(join(dir, 'payload'), {recursive: true})
@@ -139,7 +139,6 @@ export async function buildLauncher(t: Target, innerExe: string, version: string
   await copyFile(innerExe, join(dir, 'payload/kubectl-kr'))
   await writeFile(join(dir, 'payload/build-id'), sha256(await readFile(innerExe)).slice(0, 16))
   await copyFile(await versionLineFile(work, version), join(dir, 'payload/version-line'))
-  await writeFile(join(dir, 'payload/assets-id'), innerAssetsId)
   const exe = join(dir, 'kubectl-kr')
   const env = {
     ...process.env,
@@ -193,8 +192,7 @@ export async function release(opts: Options): Promise<BuiltArchive[]> {
     const started = Date.now()
     const sea = t.os === 'linux' && !opts.bunForLinux
     const inner = sea ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
-    const innerAssetsId = sea ? (await readFile(join(work, 'build-id'), 'utf8')).trim() : ''
-    const exe = opts.withoutLauncher ? inner : await buildLauncher(t, inner, app.version, work, innerAssetsId)
+    const exe = opts.withoutLauncher ? inner : await buildLauncher(t, inner, app.version, work)
     built.push(await archive(t, pjson.version, exe, opts.out, work))
     process.stderr.write(`${archiveName(pjson.version, t)}  ${((await stat(exe)).size / 1e6).toFixed(1)} MB executable  ${Date.now() - started} ms\n`)
   }

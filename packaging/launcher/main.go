@@ -6,8 +6,8 @@
 // takes another 0.65× of kubectl's time just to start (docs/release.md, bench/RESULTS.md "start-up"); Go starts
 // in a few milliseconds, so the plugin's answer costs about what kubectl's own does.
 //
-// release.ts builds it per target with payload/ holding the inner executable, its build id, the version line
-// versionLine() wrote at build time, and the asset directory name of the inner Node executable (empty on macOS).
+// release.ts builds it per target with payload/ holding the inner executable, its build id and the version line
+// versionLine() wrote at build time.
 package main
 
 import (
@@ -35,9 +35,6 @@ var buildID string
 
 //go:embed payload/version-line
 var versionLine string
-
-//go:embed payload/assets-id
-var assetsID string
 
 func main() {
 	args := os.Args[1:]
@@ -157,21 +154,19 @@ func writeExe(path string) error {
 	return err
 }
 
-var (
-	otherExe = regexp.MustCompile(`^kubectl-kr-[0-9a-f]{16}$`)
-	otherApp = regexp.MustCompile(`^[0-9a-f]{16}$`)
-)
+var otherExe = regexp.MustCompile(`^kubectl-kr-[0-9a-f]{16}$`)
 
-// After an upgrade: the previous builds' executables and unpacked modules go (a running one keeps its open copy).
+// After an upgrade the previous builds' executables go: a process still running one keeps its open copy, and a later
+// start of that build writes it again. Their module directories (a few MB each) stay: a running process of that
+// build may still import from its directory.
 func prune(root string) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		name := e.Name()
-		if name != exeName(buildID) && otherExe.MatchString(name) || assetsID != "" && name != assetsID && otherApp.MatchString(name) {
-			os.RemoveAll(filepath.Join(root, name))
+		if name := e.Name(); name != exeName(buildID) && otherExe.MatchString(name) {
+			os.Remove(filepath.Join(root, name))
 		}
 	}
 }

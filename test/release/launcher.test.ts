@@ -5,8 +5,8 @@
 // previous build's files); and the run without any cache. The real inner executable behind it runs in
 // test/release/executable.test.ts.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
@@ -29,7 +29,6 @@ case "$1" in
   wait) trap 'echo "got TERM"; exit 143' TERM; echo ready; while :; do sleep 0.05; done ;;
 esac
 `
-const ASSETS_ID = 'aaaaaaaaaaaaaaaa'
 
 let root: string
 let launcher: string
@@ -40,7 +39,7 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'kr-launcher-'))
   const inner = join(root, 'inner.sh')
   writeFileSync(inner, INNER, {mode: 0o755})
-  launcher = await buildLauncher(parseTarget('linux-amd64'), inner, VERSION, join(root, 'work'), ASSETS_ID)
+  launcher = await buildLauncher(parseTarget('linux-amd64'), inner, VERSION, join(root, 'work'))
   id = readFileSync(join(root, 'work/launcher-linux-amd64/payload/build-id'), 'utf8')
   chmodSync(root, 0o755)
 })
@@ -177,17 +176,20 @@ test('first runs racing each other all start, and leave one whole copy', {skip},
   assert.equal(readFileSync(join(cache, 'kubectl-kr', `kubectl-kr-${id}`), 'utf8'), INNER)
 })
 
-test('after an upgrade the previous builds\' executables and unpacked modules go; other files stay', {skip}, async () => {
+test('after an upgrade the previous builds\' executables go; their module directories (maybe in use) and other files stay', {skip}, async () => {
   const cache = freshDir('upgrade')
   const dir = join(cache, 'kubectl-kr')
   mkdirSync(dir, {mode: 0o700})
   writeFileSync(join(dir, 'kubectl-kr-0123456789abcdef'), 'old build')
   mkdirSync(join(dir, 'fedcba9876543210'))
   writeFileSync(join(dir, 'fedcba9876543210', 'kr.mjs'), 'old modules')
-  mkdirSync(join(dir, ASSETS_ID))
   writeFileSync(join(dir, 'notes.txt'), 'not ours to remove')
   assert.equal((await run(['x'], {XDG_CACHE_HOME: cache})).code, 0)
-  assert.deepEqual(readdirSync(dir).sort(), [ASSETS_ID, `kubectl-kr-${id}`, 'notes.txt'].sort())
+  assert.deepEqual(readdirSync(dir).sort(), ['fedcba9876543210', `kubectl-kr-${id}`, 'notes.txt'])
+  // a later run of the same build leaves everything as it is
+  writeFileSync(join(dir, 'kubectl-kr-1111111111111111'), 'another build')
+  assert.equal((await run(['x'], {XDG_CACHE_HOME: cache})).code, 0)
+  assert.ok(existsSync(join(dir, 'kubectl-kr-1111111111111111')))
 })
 
 test('with no cache anywhere it runs from a temporary directory, passes signals on, and removes it after', {skip}, async () => {
@@ -222,10 +224,20 @@ test('nowhere to write at all: one line naming where it tried, exit 2', {skip}, 
   assert.match(r.stderr, /^error: kubectl-kr could not start: no place to unpack it .*inner\.sh\/tmp.*set XDG_CACHE_HOME to a directory of your own\n$/)
 })
 
+test('the launcher\'s source is gofmt-clean and passes go vet', {skip}, () => {
+  const dir = join(root, 'vet')
+  mkdirSync(join(dir, 'payload'), {recursive: true})
+  for (const f of ['main.go', 'go.mod']) copyFileSync(join(REPO, 'packaging/launcher', f), join(dir, f))
+  for (const f of ['kubectl-kr', 'build-id', 'version-line']) writeFileSync(join(dir, 'payload', f), 'x')
+  const env = {...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin`, GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '', GOCACHE: join(root, 'work/go-build')}
+  assert.equal(execFileSync('gofmt', ['-l', '.'], {cwd: dir, env, encoding: 'utf8'}), '')
+  execFileSync('go', ['vet', '.'], {cwd: dir, env, stdio: 'pipe'})
+})
+
 test('the macOS and Linux arm64 launchers build here; Go signs the darwin-arm64 one ad hoc, validly', {skip, timeout: 180_000}, async () => {
   const inner = join(root, 'inner.sh')
   for (const target of ['darwin-arm64', 'darwin-amd64', 'linux-arm64']) {
-    const exe = await buildLauncher(parseTarget(target), inner, VERSION, join(root, 'work'), '')
+    const exe = await buildLauncher(parseTarget(target), inner, VERSION, join(root, 'work'))
     const bytes = readFileSync(exe)
     assert.equal(bytes.readUInt32LE(0), target.startsWith('darwin') ? 0xfeedfacf : 0x464c457f, `${target}: ${target.startsWith('darwin') ? 'Mach-O 64' : 'ELF'}`)
     if (target === 'darwin-arm64') assert.equal(verifyAdhocSignature(bytes), null)
