@@ -28,23 +28,58 @@ function buildId() {
 }
 const uid = typeof process.geteuid === 'function' ? process.geteuid() : -1
 
-/** A directory we may trust code in: ours, not writable by anyone else (root must not run code a user could
- * have put under a HOME that sudo kept). */
-function ownedPrivateDir(dir) {
+/** A directory nobody but root and us can change: ours or root's, writable by others only when sticky (as /tmp). */
+function safeAncestor(dir) {
+  const st = fs.lstatSync(dir)
+  return st.isDirectory() && (st.uid === 0 || st.uid === uid) && ((st.mode & 0o022) === 0 || (st.mode & 0o1000) !== 0)
+}
+
+/** The cache directory, links resolved, when we may trust code in it: ours and nobody else's to write, and so is every
+ * directory above it (root's or ours, others only when sticky), so no other user can swap what we import, also when
+ * root runs with a user's HOME (sudo -E), whose home then does not qualify. Missing directories are made only below a
+ * trusted one. The launcher applies the same rule (packaging/launcher/main.go, trustedDir). */
+function trustedDir(dir) {
   try {
-    fs.mkdirSync(dir, {recursive: true, mode: 0o700})
-    const st = fs.lstatSync(dir)
-    return st.isDirectory() && (uid === -1 || st.uid === uid) && (st.mode & 0o022) === 0
+    let existing = path.resolve(dir)
+    const missing = []
+    for (;;) {
+      try {
+        fs.lstatSync(existing)
+        break
+      } catch (e) {
+        if (e.code !== 'ENOENT' || path.dirname(existing) === existing) return null
+        missing.unshift(path.basename(existing))
+        existing = path.dirname(existing)
+      }
+    }
+    let real = fs.realpathSync(existing)
+    for (let p = real; ; p = path.dirname(p)) {
+      if (!safeAncestor(p)) return null
+      if (path.dirname(p) === p) break
+    }
+    for (const name of missing) {
+      real = path.join(real, name)
+      try {
+        fs.mkdirSync(real, {mode: 0o700})
+      } catch (e) {
+        if (e.code !== 'EEXIST') return null
+      }
+      if (!safeAncestor(real)) return null
+    }
+    const st = fs.lstatSync(real)
+    return st.isDirectory() && (uid === -1 || st.uid === uid) && (st.mode & 0o022) === 0 ? real : null
   } catch {
-    return false
+    return null
   }
 }
 
+/** $XDG_CACHE_HOME (only when absolute, as the XDG spec says), else ~/.cache, then the temporary directory. */
 function cacheRoots() {
   const roots = []
-  const home = os.homedir()
-  const base = process.env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : '')
-  if (path.isAbsolute(base)) roots.push(path.join(base, 'kubectl-kr'))
+  const xdg = process.env.XDG_CACHE_HOME
+  const home = process.env.HOME
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home && path.isAbsolute(home) ? path.join(home, '.cache') : ''
+  if (base) roots.push(path.join(base, 'kubectl-kr'))
   roots.push(path.join(os.tmpdir(), `kubectl-kr-${uid}`))
   return roots
 }
@@ -68,8 +103,9 @@ function extractTo(dir) {
 }
 
 function appDir() {
-  for (const root of cacheRoots()) {
-    if (!ownedPrivateDir(root)) continue
+  for (const candidate of cacheRoots()) {
+    const root = trustedDir(candidate)
+    if (!root) continue
     const dir = path.join(root, buildId())
     try {
       if (!fs.existsSync(path.join(dir, '.complete'))) extractTo(dir)

@@ -17,6 +17,9 @@ export interface KrOptions {
   /** extra environment; PATH entries in `pathPrefix` go first */
   env?: Record<string, string>
   pathPrefix?: string[]
+  /** in a PID namespace of its own with its own /proc (unshare): --local then sees none of the host's processes,
+   * such as the real kube-routers the lab tests run meanwhile */
+  ownPids?: boolean
   /** run as another user via setpriv (e.g. nobody) */
   asUser?: {uid: number; gid: number}
   timeoutMs?: number
@@ -35,6 +38,7 @@ export function kr(args: string[], opts: KrOptions = {}): Promise<KrResult> {
   let argv = ['kubectl', 'kr', ...args]
   if (opts.asUser) argv = ['setpriv', `--reuid=${opts.asUser.uid}`, `--regid=${opts.asUser.gid}`, '--clear-groups', '--', ...argv]
   if (opts.ns) argv = ['ip', 'netns', 'exec', opts.ns, ...argv]
+  if (opts.ownPids) argv = ['unshare', '--pid', '--fork', '--mount-proc', ...argv]
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {env, cwd: REPO})
     let stdout = ''

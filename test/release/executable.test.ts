@@ -59,7 +59,7 @@ test('kubectl kr version (--client, plain and -o json) from the executable', {sk
   assert.equal(entries.length, 2, entries.join(' '))
   const [modules, exe] = entries
   assert.match(exe, /^kubectl-kr-[0-9a-f]{16}$/)
-  assert.equal(statSync(join(cache, exe)).mode & 0o777, 0o755)
+  assert.equal(statSync(join(cache, exe)).mode & 0o777, 0o700)
   assert.match(modules, /^[0-9a-f]{16}$/)
   assert.ok(existsSync(join(cache, modules, 'probe.sh')) && existsSync(join(cache, modules, '.complete')))
 })

@@ -5,8 +5,8 @@
 // previous build's files); and the run without any cache. The real inner executable behind it runs in
 // test/release/executable.test.ts.
 import assert from 'node:assert/strict'
-import {execFileSync, spawn} from 'node:child_process'
-import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
@@ -14,7 +14,7 @@ import {buildLauncher} from '../../packaging/release.js'
 import {verifyAdhocSignature} from '../../packaging/macho-sign.js'
 import {parseTarget} from '../../packaging/layout.js'
 import {REPO} from '../cli/kr.js'
-import {isRoot} from '../helpers/requirements.js'
+import {isRoot, TMUX, unmet} from '../helpers/requirements.js'
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string}).version
 const skip = process.arch !== 'x64' || process.platform !== 'linux' ? 'runs the linux-amd64 launcher, so runs on linux x64' : false
@@ -26,7 +26,12 @@ for a in "$@"; do echo "[$a]"; done
 case "$1" in
   exit) exit "$2" ;;
   cat) cat ;;
-  wait) trap 'echo "got TERM"; exit 143' TERM; echo ready; while :; do sleep 0.05; done ;;
+  wait)
+    trap 'echo "got TERM"; exit 143' TERM
+    trap 'echo "got INT"; ints=$((ints + 1))' INT
+    ints=0; echo ready
+    while [ "$ints" = 0 ]; do sleep 0.05; done
+    sleep 0.3; exit 130 ;;
 esac
 `
 
@@ -57,9 +62,10 @@ interface Run {
 }
 
 /** The launcher with only the given environment (plus a PATH for sh and sleep). */
-function run(args: string[], env: Record<string, string>, opts: {input?: string; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void} = {}): Promise<Run> {
+function run(args: string[], env: Record<string, string>, opts: {input?: string; detached?: boolean; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void} = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(launcher, args, {env: {PATH: '/usr/bin:/bin', ...env}})
+    // detached: a session of its own, so without a controlling terminal
+    const child = spawn(launcher, args, {env: {PATH: '/usr/bin:/bin', ...env}, detached: opts.detached})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {
@@ -67,6 +73,8 @@ function run(args: string[], env: Record<string, string>, opts: {input?: string;
       opts.onStdout?.(stdout, (s) => child.kill(s))
     })
     child.stderr.on('data', (d) => (stderr += d))
+    // a command that does not read its input may be gone before it is written
+    child.stdin.on('error', () => {})
     child.stdin.end(opts.input ?? '')
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     child.on('error', reject)
@@ -111,7 +119,7 @@ test('unpacked once per build into $XDG_CACHE_HOME/kubectl-kr, private, and reus
   const dir = join(cache, 'kubectl-kr')
   const exe = join(dir, `kubectl-kr-${id}`)
   assert.equal(statSync(dir).mode & 0o777, 0o700)
-  assert.equal(statSync(exe).mode & 0o777, 0o755)
+  assert.equal(statSync(exe).mode & 0o777, 0o700)
   assert.equal(readFileSync(exe, 'utf8'), INNER)
   assert.deepEqual(readdirSync(dir), [`kubectl-kr-${id}`])
   const first = statSync(exe)
@@ -138,9 +146,11 @@ test('a damaged copy (cut short, or not the user\'s) is written again', {skip}, 
     await run(['x'], {XDG_CACHE_HOME: cache})
     assert.equal(statSync(exe).uid, 0)
   }
-  chmodSync(exe, 0o777)
-  await run(['x'], {XDG_CACHE_HOME: cache})
-  assert.equal(statSync(exe).mode & 0o777, 0o755)
+  for (const mode of [0o777, 0o644]) {
+    chmodSync(exe, mode)
+    assert.equal((await run(['x'], {XDG_CACHE_HOME: cache})).code, 0)
+    assert.equal(statSync(exe).mode & 0o777, 0o700)
+  }
 })
 
 test('a cache directory others can write to (or owned by someone else) is not trusted: $TMPDIR/kubectl-kr-<uid> instead', {skip}, async () => {
@@ -165,6 +175,59 @@ test('a cache directory others can write to (or owned by someone else) is not tr
   }
 })
 
+test('root with a user\'s HOME (sudo -E) neither runs nor creates anything under it', {skip: skip || (!isRoot() && 'needs root')}, async () => {
+  const home = freshDir('sudo-home')
+  chownSync(home, 65534, 65534)
+  const tmp = freshDir('sudo-tmp')
+  const r = await run(['x'], {HOME: home, TMPDIR: tmp})
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(readdirSync(home), [], 'no root-owned ~/.cache left in the user\'s home')
+  assert.ok(existsSync(join(tmp, 'kubectl-kr-0', `kubectl-kr-${id}`)))
+  // the user's own cache, even private, is theirs to swap: not used either
+  mkdirSync(join(home, '.cache/kubectl-kr'), {recursive: true, mode: 0o700})
+  for (const d of ['.cache', '.cache/kubectl-kr']) chownSync(join(home, d), 65534, 65534)
+  writeFileSync(join(home, '.cache/kubectl-kr', `kubectl-kr-${id}`), INNER.replace('inner pid', 'PLANT pid'), {mode: 0o700})
+  const again = await run(['x'], {HOME: home, TMPDIR: tmp})
+  assert.doesNotMatch(again.stdout, /PLANT/)
+  assert.match(again.stdout, /^inner pid/)
+})
+
+test('a directory above the cache that others can write to (not sticky) disqualifies it; a sticky one like /tmp does not', {skip}, async () => {
+  const open = freshDir('open-parent')
+  chmodSync(open, 0o777)
+  const tmp = freshDir('open-parent-tmp')
+  chmodSync(tmp, 0o1777)
+  const r = await run(['x'], {XDG_CACHE_HOME: join(open, 'cache'), TMPDIR: tmp})
+  assert.equal(r.code, 0, r.stderr)
+  // another user could have renamed open/cache between the checks and the exec: nothing made or run there
+  assert.deepEqual(readdirSync(open), [])
+  assert.ok(existsSync(join(tmp, `kubectl-kr-${process.getuid!()}`, `kubectl-kr-${id}`)), 'the sticky TMPDIR is used')
+  // a cache reached through a symbolic link is judged, and used, where it really is
+  const real = freshDir('real-cache')
+  symlinkSync(real, join(root, 'linked-cache'))
+  assert.equal((await run(['x'], {XDG_CACHE_HOME: join(root, 'linked-cache')})).code, 0)
+  assert.ok(existsSync(join(real, 'kubectl-kr', `kubectl-kr-${id}`)))
+})
+
+test('a cache on a filesystem mounted noexec: the next place is used; with none left, one line naming noexec', {skip: skip || unmet({root: true, tools: ['mount', 'umount']}), timeout: 60_000}, async () => {
+  const noexec = freshDir('noexec')
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=8m,mode=0755', 'tmpfs', noexec])
+  try {
+    const tmp = freshDir('noexec-tmp')
+    const r = await run(['x'], {XDG_CACHE_HOME: noexec, TMPDIR: tmp})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^inner pid/)
+    assert.ok(existsSync(join(tmp, `kubectl-kr-${process.getuid!()}`, `kubectl-kr-${id}`)))
+    const none = await run(['x'], {XDG_CACHE_HOME: noexec, TMPDIR: noexec})
+    assert.equal(none.code, 2)
+    assert.equal(none.stderr.split('\n').filter(Boolean).length, 1, none.stderr)
+    assert.match(none.stderr, /noexec/)
+    assert.deepEqual(readdirSync(noexec).sort(), ['kubectl-kr', `kubectl-kr-${process.getuid!()}`], 'no temporary directory left')
+  } finally {
+    execFileSync('umount', [noexec])
+  }
+})
+
 test('first runs racing each other all start, and leave one whole copy', {skip}, async () => {
   const cache = freshDir('race')
   const runs = await Promise.all(Array.from({length: 6}, (_, i) => run([`run${i}`], {XDG_CACHE_HOME: cache})))
@@ -176,18 +239,26 @@ test('first runs racing each other all start, and leave one whole copy', {skip},
   assert.equal(readFileSync(join(cache, 'kubectl-kr', `kubectl-kr-${id}`), 'utf8'), INNER)
 })
 
-test('after an upgrade the previous builds\' executables go; their module directories (maybe in use) and other files stay', {skip}, async () => {
+test('after an upgrade: copies of builds not written for a day go, and what killed first runs left; module directories (maybe in use), recent copies and other files stay', {skip}, async () => {
   const cache = freshDir('upgrade')
   const dir = join(cache, 'kubectl-kr')
   mkdirSync(dir, {mode: 0o700})
-  writeFileSync(join(dir, 'kubectl-kr-0123456789abcdef'), 'old build')
+  const aged = (name: string, hours: number) => {
+    writeFileSync(join(dir, name), 'x')
+    const t = new Date(Date.now() - hours * 3600_000)
+    utimesSync(join(dir, name), t, t)
+  }
+  aged('kubectl-kr-0123456789abcdef', 48)
+  aged('kubectl-kr-2222222222222222', 2)
+  aged(`kubectl-kr-0123456789abcdef.tmp-12345`, 1)
+  aged(`kubectl-kr-${id}.tmp-67890`, 0)
   mkdirSync(join(dir, 'fedcba9876543210'))
   writeFileSync(join(dir, 'fedcba9876543210', 'kr.mjs'), 'old modules')
   writeFileSync(join(dir, 'notes.txt'), 'not ours to remove')
   assert.equal((await run(['x'], {XDG_CACHE_HOME: cache})).code, 0)
-  assert.deepEqual(readdirSync(dir).sort(), ['fedcba9876543210', `kubectl-kr-${id}`, 'notes.txt'])
-  // a later run of the same build leaves everything as it is
-  writeFileSync(join(dir, 'kubectl-kr-1111111111111111'), 'another build')
+  assert.deepEqual(readdirSync(dir).sort(), ['fedcba9876543210', `kubectl-kr-${id}`, `kubectl-kr-${id}.tmp-67890`, 'kubectl-kr-2222222222222222', 'notes.txt'].sort())
+  // a later run of the same build (nothing written) removes nothing
+  aged('kubectl-kr-1111111111111111', 48)
   assert.equal((await run(['x'], {XDG_CACHE_HOME: cache})).code, 0)
   assert.ok(existsSync(join(dir, 'kubectl-kr-1111111111111111')))
 })
@@ -212,6 +283,49 @@ test('with no cache anywhere it runs from a temporary directory, passes signals 
   assert.match(waited.stdout, /got TERM/)
   assert.equal(waited.code, 143)
   assert.deepEqual(readdirSync(tmp), [`kubectl-kr-${process.getuid!()}`])
+  // without a controlling terminal nobody else sends the child a Ctrl-C: SIGINT is passed on, once
+  sent = false
+  const interrupted = await run(['wait'], {TMPDIR: tmp}, {
+    detached: true,
+    onStdout: (text, kill) => {
+      if (!sent && text.includes('ready')) {
+        sent = true
+        kill('SIGINT')
+      }
+    },
+  })
+  assert.equal(interrupted.stdout.match(/got INT/g)?.length, 1, interrupted.stdout)
+  assert.equal(interrupted.code, 130)
+  assert.deepEqual(readdirSync(tmp), [`kubectl-kr-${process.getuid!()}`])
+})
+
+test('with no cache, one Ctrl-C in a terminal reaches the command once (the terminal sends it to both)', {skip: skip || unmet(TMUX), timeout: 60_000}, async () => {
+  const tmp = freshDir('ctrl-c-tmp')
+  writeFileSync(join(tmp, `kubectl-kr-${process.getuid!()}`), '')
+  const socket = `kr-launcher-${process.pid}`
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
+  const screen = async (what: string, ok: (s: string) => boolean) => {
+    const until = Date.now() + 20_000
+    for (;;) {
+      const s = tmux('capture-pane', '-p', '-t', 'kr')
+      if (ok(s)) return s
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  try {
+    tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '20',
+      // the shell catches INT (a handler, which the launcher does not inherit) so that it stays to show the exit status
+      `env -i PATH=/usr/bin:/bin TMPDIR=${tmp} sh -c 'trap : INT; ${launcher} wait; echo "exit=$?"; exec sleep 600'`)
+    await screen('the command', (s) => s.includes('ready'))
+    tmux('send-keys', '-t', 'kr', 'C-c')
+    const s = await screen('its exit', (text) => text.includes('exit='))
+    assert.equal(s.match(/got INT/g)?.length, 1, s)
+    assert.match(s, /exit=130/)
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+  }
+  assert.deepEqual(readdirSync(tmp), [`kubectl-kr-${process.getuid!()}`])
 })
 
 test('nowhere to write at all: one line naming where it tried, exit 2', {skip}, async () => {
@@ -221,7 +335,7 @@ test('nowhere to write at all: one line naming where it tried, exit 2', {skip}, 
   assert.equal(r.code, 2)
   assert.equal(r.stdout, '')
   assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr)
-  assert.match(r.stderr, /^error: kubectl-kr could not start: no place to unpack it .*inner\.sh\/tmp.*set XDG_CACHE_HOME to a directory of your own\n$/)
+  assert.match(r.stderr, /^error: kubectl-kr could not start: no place to unpack and run it .*inner\.sh\/tmp.*set XDG_CACHE_HOME to a directory of your own on a filesystem that allows running programs\n$/)
 })
 
 test('the launcher\'s source is gofmt-clean and passes go vet', {skip}, () => {
