@@ -316,13 +316,22 @@ test('partial failure: a node whose kubelet is down fails with the reason, the o
   await waitForKubeRouterPods(lab, 3)
 })
 
+/** The findings of a JSON report, one line each, for an assertion's message. */
+function findingsOf(stdout: string): string {
+  try {
+    return (JSON.parse(stdout) as DoctorReport).findings.map((f) => `\n${f.severity} ${f.check} ${f.node ?? ''}: ${f.title}`).join('')
+  } catch {
+    return stdout
+  }
+}
+
 test('a node the node lifecycle controller marked NotReady (kubelet silent): no pod is created there, it fails with the reason', {skip}, async () => {
   await lab.stopKubelet('node-b')
   try {
     await waitForReady('node-b', 'Unknown', 120_000)
     const mark = created.length
     const r = await kr(['doctor', '--kubeconfig', kubeconfig, '-o', 'json', '--node', 'node-b', '--node', 'node-c'], {timeoutMs: 120_000})
-    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.code, 0, `${r.stderr}${findingsOf(r.stdout)}`)
     const report = JSON.parse(r.stdout) as DoctorReport
     const status = Object.fromEntries(report.nodes.map((n) => [n.name, n.status === 'failed' ? n.error : n.status]))
     assert.equal(status['node-c'], 'probed')

@@ -33,8 +33,12 @@ import {
 } from '../helpers/netns.js'
 import {NETNS, PROBE_TOOLS, unmet} from '../helpers/requirements.js'
 
-const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, 'setpriv']})
+const skip = unmet(NETNS, {tools: [...PROBE_TOOLS, 'setpriv', 'unshare']})
 const ALL_SOURCES = probeSourceNames('all')
+
+/** A PID namespace of the probe's own with its own /proc, for runs compared with each other: kube-router-process.txt
+ * then holds no kube-router the host runs meanwhile (the lab tests run real ones). */
+const OWN_PIDS = ['unshare', '--pid', '--fork', '--mount-proc']
 
 function probe(s: NodeScenario, extra: Partial<LocalProbeOptions> = {}) {
   return runLocalProbe({
@@ -316,8 +320,8 @@ for (const backend of ['nft', 'legacy'] as const) {
         const security = containerSecurity(probeContainer())
         assert.deepEqual(security, withCaps(PROBE_CAPABILITIES), 'the manifest drops ALL and adds exactly PROBE_CAPABILITIES, no privilege escalation')
         const opts = {targets: scenarioTargets(s), connectTimeoutSec: 1, env: {KR_KUBE_ROUTER_LOG_DIR: LOG_DIR}}
-        const privileged = await probe(s, opts)
-        const least = await probe(s, {...opts, wrapper: ['ip', 'netns', 'exec', s.ns, ...security]})
+        const privileged = await probe(s, {...opts, wrapper: [...OWN_PIDS, 'ip', 'netns', 'exec', s.ns]})
+        const least = await probe(s, {...opts, wrapper: [...OWN_PIDS, 'ip', 'netns', 'exec', s.ns, ...security]})
         for (const r of [privileged, least]) {
           assert.deepEqual(r.capture.missing, {})
           assert.deepEqual(r.issues, [])
