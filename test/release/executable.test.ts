@@ -15,6 +15,7 @@ import {demoClusterObjects, leftovers, replayNode} from '../e2e/replay.js'
 import {startTestCluster} from '../harness/index.js'
 import {buildHealthyNode} from '../helpers/netns.js'
 import {CLI_TOOLS, NETNS, PROBE_TOOLS, TMUX, unmet} from '../helpers/requirements.js'
+import {startTmux} from '../helpers/tmux.js'
 import {buildReleaseExecutable, runAsUser, type ReleaseBuild} from './executable.js'
 import type {DoctorReport} from '../../src/model/report.js'
 import {compactScript} from '../../src/probe/script-path.js'
@@ -129,29 +130,17 @@ test('kubectl kr --help and dsr status --help: the same commands and flags as th
 })
 
 test('the TUI opens in tmux and quits with q', {skip: skip || unmet(TMUX), timeout: 120_000}, async () => {
-  const socket = `kr-rel-${process.pid}`
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
   const rc = join(b.root, 'tui-rc')
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
   const inner = `kubectl kr doctor --from-bundle ${q(DEMO)}; echo $? > ${q(rc)}; echo KR-EXITED; exec sleep 600`
-  const command = `env -i PATH=${q(`${b.exeDir}:${b.systemDir}`)} HOME=${q(b.home)} TERM=xterm-256color LANG=C.UTF-8 sh -c ${q(inner)}`
-  const waitFor = async (what: string, ok: (s: string) => boolean) => {
-    const until = Date.now() + 30_000
-    for (;;) {
-      const s = tmux('capture-pane', '-p', '-t', 'kr')
-      if (ok(s)) return s
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
+  const term = startTmux(`kr-rel-${process.pid}`, `env -i PATH=${q(`${b.exeDir}:${b.systemDir}`)} HOME=${q(b.home)} TERM=xterm-256color LANG=C.UTF-8 sh -c ${q(inner)}`)
   try {
-    tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '30', command)
-    await waitFor('the results browser', (s) => s.includes('Findings 18') && s.includes('q quit'))
-    tmux('send-keys', '-t', 'kr', 'q')
-    await waitFor('the exit', (s) => s.includes('KR-EXITED'))
+    await term.screen('the results browser', (s) => s.includes('Findings 18') && s.includes('q quit'))
+    term.tmux('send-keys', '-t', 'kr', 'q')
+    await term.screen('the exit', (s) => s.includes('KR-EXITED'))
     assert.equal(readFileSync(rc, 'utf8').trim(), '1')
   } finally {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    term.kill()
   }
 })
 

@@ -5,7 +5,7 @@
 // previous build's files); and the run without any cache. The real inner executable behind it runs in
 // test/release/executable.test.ts.
 import assert from 'node:assert/strict'
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,6 +15,7 @@ import {verifyAdhocSignature} from '../../packaging/macho-sign.js'
 import {parseTarget} from '../../packaging/layout.js'
 import {REPO} from '../cli/kr.js'
 import {isRoot, TMUX, unmet} from '../helpers/requirements.js'
+import {startTmux} from '../helpers/tmux.js'
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string}).version
 const skip = process.arch !== 'x64' || process.platform !== 'linux' ? 'runs the linux-amd64 launcher, so runs on linux x64' : false
@@ -302,28 +303,16 @@ test('with no cache anywhere it runs from a temporary directory, passes signals 
 test('with no cache, one Ctrl-C in a terminal reaches the command once (the terminal sends it to both)', {skip: skip || unmet(TMUX), timeout: 60_000}, async () => {
   const tmp = freshDir('ctrl-c-tmp')
   writeFileSync(join(tmp, `kubectl-kr-${process.getuid!()}`), '')
-  const socket = `kr-launcher-${process.pid}`
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
-  const screen = async (what: string, ok: (s: string) => boolean) => {
-    const until = Date.now() + 20_000
-    for (;;) {
-      const s = tmux('capture-pane', '-p', '-t', 'kr')
-      if (ok(s)) return s
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
+  // the shell catches INT (a handler, which the launcher does not inherit) so that it stays to show the exit status
+  const term = startTmux(`kr-launcher-${process.pid}`, `env -i PATH=/usr/bin:/bin TMPDIR=${tmp} sh -c 'trap : INT; ${launcher} wait; echo "exit=$?"; exec sleep 600'`, {x: 100, y: 20})
   try {
-    tmux('new-session', '-d', '-s', 'kr', '-x', '100', '-y', '20',
-      // the shell catches INT (a handler, which the launcher does not inherit) so that it stays to show the exit status
-      `env -i PATH=/usr/bin:/bin TMPDIR=${tmp} sh -c 'trap : INT; ${launcher} wait; echo "exit=$?"; exec sleep 600'`)
-    await screen('the command', (s) => s.includes('ready'))
-    tmux('send-keys', '-t', 'kr', 'C-c')
-    const s = await screen('its exit', (text) => text.includes('exit='))
+    await term.screen('the command', (s) => s.includes('ready'), 20_000)
+    term.tmux('send-keys', '-t', 'kr', 'C-c')
+    const s = await term.screen('its exit', (text) => text.includes('exit='), 20_000)
     assert.equal(s.match(/got INT/g)?.length, 1, s)
     assert.match(s, /exit=130/)
   } finally {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    term.kill()
   }
   assert.deepEqual(readdirSync(tmp), [`kubectl-kr-${process.getuid!()}`])
 })
