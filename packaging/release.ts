@@ -22,8 +22,6 @@ interface Options {
   out: string
   /** build the Linux targets with Bun too (for the comparison in docs/release.md; releases use Node) */
   bunForLinux?: boolean
-  /** archive the inner executable itself, without the Go launcher (for the comparisons in docs/release.md) */
-  withoutLauncher?: boolean
 }
 
 function parseArgs(argv: string[]): Options {
@@ -192,7 +190,7 @@ export async function release(opts: Options): Promise<BuiltArchive[]> {
     const started = Date.now()
     const sea = t.os === 'linux' && !opts.bunForLinux
     const inner = sea ? await buildSea(t, app, work, cache) : await buildBun(t, app, work, cache)
-    const exe = opts.withoutLauncher ? inner : await buildLauncher(t, inner, app.version, work)
+    const exe = await buildLauncher(t, inner, app.version, work)
     built.push(await archive(t, pjson.version, exe, opts.out, work))
     process.stderr.write(`${archiveName(pjson.version, t)}  ${((await stat(exe)).size / 1e6).toFixed(1)} MB executable  ${Date.now() - started} ms\n`)
   }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
+import {chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 import * as tar from 'tar'
@@ -14,7 +14,7 @@ import {kr, REPO} from '../cli/kr.js'
 import {demoClusterObjects, leftovers, replayNode} from '../e2e/replay.js'
 import {startTestCluster} from '../harness/index.js'
 import {buildHealthyNode} from '../helpers/netns.js'
-import {CLI_TOOLS, NETNS, PROBE_TOOLS, TMUX, unmet} from '../helpers/requirements.js'
+import {CLI_TOOLS, isRoot, NETNS, PROBE_TOOLS, TMUX, unmet} from '../helpers/requirements.js'
 import {startTmux} from '../helpers/tmux.js'
 import {buildReleaseExecutable, runAsUser, type ReleaseBuild} from './executable.js'
 import type {DoctorReport} from '../../src/model/report.js'
@@ -63,6 +63,22 @@ test('kubectl kr version (--client, plain and -o json) from the executable', {sk
   assert.equal(statSync(join(cache, exe)).mode & 0o777, 0o700)
   assert.match(modules, /^[0-9a-f]{16}$/)
   assert.ok(existsSync(join(cache, modules, 'probe.sh')) && existsSync(join(cache, modules, '.complete')))
+})
+
+test('root with a user\'s HOME (sudo -E): nothing is made or run under it; the copy and the modules go to $TMPDIR/kubectl-kr-0', {skip: skip || (!isRoot() && 'needs root')}, async () => {
+  const home = join(b.root, 'user-home')
+  const tmp = join(b.root, 'root-tmp')
+  mkdirSync(home)
+  mkdirSync(tmp)
+  chownSync(home, 65534, 65534)
+  const r = await runAsUser(b, ['kubectl', 'kr', 'doctor', '--from-bundle', DEMO, '-o', 'json'], {env: {HOME: home, TMPDIR: tmp}})
+  assert.equal(r.code, 1, r.stderr)
+  assert.equal((JSON.parse(r.stdout) as DoctorReport).source.mode, 'bundle')
+  assert.deepEqual(readdirSync(home), [])
+  const entries = readdirSync(join(tmp, 'kubectl-kr-0')).sort()
+  assert.equal(entries.length, 2, entries.join(' '))
+  assert.match(entries[1], /^kubectl-kr-[0-9a-f]{16}$/)
+  assert.ok(existsSync(join(tmp, 'kubectl-kr-0', entries[0], '.complete')), 'the Node executable\'s modules beside it')
 })
 
 /** What kubectl offers for `kubectl kr WORDS…<TAB>` (kubectl runs kubectl_complete-kr from PATH): candidates without
