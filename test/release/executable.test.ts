@@ -2,7 +2,7 @@
 // empty directory, on a PATH without node, through `kubectl kr …`: version, the demo bundle (the same JSON as the
 // npm build), the TUI in tmux, cluster mode against the test API server, --local in a network namespace.
 import assert from 'node:assert/strict'
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
